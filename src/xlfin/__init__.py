@@ -1,0 +1,3 @@
+"""xlfin: project financials and billing records from finance workbooks."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from xlfin.cli import main
+
+main()

@@ -1,0 +1,238 @@
+"""The workbook as frozen, validated models: what the reader produces and the core consumes.
+
+Every model keeps the sheet row it came from (`row`), so that any number computed
+from it can say where it came from. Hour lines and expenses are frozen slotted
+dataclasses rather than pydantic models: a workbook may hold a million of them,
+and the reader has already validated each cell.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+import datetime as dt
+from decimal import Decimal
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+
+class CostType(StrEnum):
+    NO_COST = "No Cost"
+    FIXED_HOURLY = "Fixed Hourly"
+    USER_HOURLY = "User Hourly"
+    ROLE_HOURLY = "Role Hourly"
+
+
+class RevenueType(StrEnum):
+    NOT_BILLABLE = "Not Billable"
+    FIXED_REVENUE = "Fixed Revenue"
+    FIXED_HOURLY = "Fixed Hourly"
+    USER_HOURLY = "User Hourly"
+    USER_HOURLY_PLUS_FIXED = "User Hourly Plus Fixed"
+    USER_HOURLY_WITH_CAP = "User Hourly with Cap"
+    ROLE_HOURLY = "Role Hourly"
+    ROLE_HOURLY_PLUS_FIXED = "Role Hourly Plus Fixed"
+    ROLE_HOURLY_WITH_CAP = "Role Hourly with Cap"
+
+    @property
+    def is_user_hourly(self) -> bool:
+        return self.value.startswith("User Hourly")
+
+    @property
+    def is_role_hourly(self) -> bool:
+        return self.value.startswith("Role Hourly")
+
+    @property
+    def plus_fixed(self) -> bool:
+        return self.value.endswith("Plus Fixed")
+
+    @property
+    def with_cap(self) -> bool:
+        return self.value.endswith("with Cap")
+
+
+class TaskStatus(StrEnum):
+    NEW = "New"
+    IN_PROGRESS = "In Progress"
+    COMPLETE = "Complete"
+
+
+class BillingStatus(StrEnum):
+    NOT_BILLED = "Not Billed"
+    BILLED = "Billed"
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+
+class RatePeriod(Frozen):
+    """One rate of one object over a period; `start`/`end` are inclusive, None is open."""
+
+    rate: Decimal
+    start: dt.date | None = None
+    end: dt.date | None = None
+    sheet: str
+    row: int
+
+
+class Settings(Frozen):
+    currency: str = "USD"
+    decimals: int = 2
+    time_zone: str = "UTC"
+
+
+class Schedule(Frozen):
+    schedule: str
+    working_days: frozenset[int] = frozenset({0, 1, 2, 3, 4})
+    """Weekday numbers, Monday = 0."""
+    hours_per_day: Decimal = Decimal(8)
+    exceptions: frozenset[dt.date] = frozenset()
+    row: int | None = None
+
+
+DEFAULT_SCHEDULE = Schedule(schedule="(default: Mon–Fri)")
+
+
+class Role(Frozen):
+    role: str
+    cost_rates: tuple[RatePeriod, ...] = ()
+    billing_rates: tuple[RatePeriod, ...] = ()
+    row: int
+
+
+class User(Frozen):
+    user: str
+    name: str | None = None
+    primary_role: str | None = None
+    location: str | None = None
+    cost_rates: tuple[RatePeriod, ...] = ()
+    billing_rates: tuple[RatePeriod, ...] = ()
+    row: int
+
+
+class Company(Frozen):
+    company: str
+    name: str | None = None
+    role_rates: dict[str, tuple[RatePeriod, ...]] = {}
+    row: int
+
+
+class RateCard(Frozen):
+    rate_card: str
+    currency: str | None = None
+    rates: dict[tuple[str, str | None], tuple[RatePeriod, ...]] = {}
+    """(role, location or None) -> periods."""
+    row: int
+
+
+class Project(Frozen):
+    project: str
+    name: str | None = None
+    company: str | None = None
+    rate_card: str | None = None
+    schedule: str | None = None
+    planned_start: dt.date | None = None
+    planned_completion: dt.date | None = None
+    company_rates_override: bool = False
+    fixed_cost: Decimal = Decimal(0)
+    fixed_revenue: Decimal = Decimal(0)
+    report_to: tuple[str, ...] = ()
+    role_rates: dict[str, tuple[RatePeriod, ...]] = {}
+    user_rates: dict[str, tuple[RatePeriod, ...]] = {}
+    row: int
+
+
+class Task(Frozen):
+    project: str
+    task: str
+    name: str | None = None
+    planned_start: dt.date | None = None
+    planned_completion: dt.date | None = None
+    planned_hours: Decimal | None = None
+    cost_type: CostType = CostType.USER_HOURLY
+    revenue_type: RevenueType = RevenueType.USER_HOURLY
+    hourly_cost: Decimal | None = None
+    hourly_rate: Decimal | None = None
+    fixed_amount: Decimal | None = None
+    role: str | None = None
+    status: TaskStatus = TaskStatus.NEW
+    billing_record: str | None = None
+    row: int
+
+
+class Assignment(Frozen):
+    project: str
+    task: str
+    user: str | None = None
+    role: str | None = None
+    location: str | None = None
+    planned_hours: Decimal | None = None
+    row: int
+
+
+@dataclass(frozen=True, slots=True)
+class HourLine:
+    entry: str
+    project: str
+    task: str | None
+    user: str
+    role: str | None
+    date: dt.date
+    hours: Decimal
+    billable: bool
+    billing_record: str | None
+    row: int
+
+
+@dataclass(frozen=True, slots=True)
+class Expense:
+    expense: str
+    project: str
+    task: str | None
+    expense_type: str | None
+    description: str | None
+    planned_date: dt.date | None
+    planned_amount: Decimal | None
+    date_paid: dt.date | None
+    actual_amount: Decimal | None
+    billable: bool
+    reimbursable: bool
+    reimbursed: bool
+    billing_record: str | None
+    row: int
+
+
+class BillingRecord(Frozen):
+    billing_record: str
+    project: str
+    description: str | None = None
+    status: BillingStatus = BillingStatus.NOT_BILLED
+    billing_date: dt.date | None = None
+    invoice_id: str | None = None
+    po_number: str | None = None
+    additional_amount: Decimal = Decimal(0)
+    row: int
+
+
+class Workbook(Frozen):
+    """Everything read from one input workbook. Dicts are keyed by id, in sheet order."""
+
+    source: str = ""
+    settings: Settings = Settings()
+    schedules: dict[str, Schedule] = {}
+    roles: dict[str, Role] = {}
+    users: dict[str, User] = {}
+    companies: dict[str, Company] = {}
+    rate_cards: dict[str, RateCard] = {}
+    projects: dict[str, Project] = {}
+    tasks: dict[tuple[str, str], Task] = {}
+    assignments: tuple[Assignment, ...] = ()
+    hours: tuple[HourLine, ...] = ()
+    expenses: tuple[Expense, ...] = ()
+    billing_records: dict[str, BillingRecord] = {}
+    layout: dict[str, dict[str, str]] = {}
+    """Sheet name -> field key -> column letter, so computed problems can name a cell."""
+
+    def column_of(self, sheet: str, field: str) -> str | None:
+        return self.layout.get(sheet, {}).get(field)

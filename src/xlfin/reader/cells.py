@@ -1,0 +1,226 @@
+"""Reading one cell's value as the contract's kind: text, id, number, date or yes/no.
+
+Each reader returns the typed value, or raises `CellError(code, message)`; the
+caller turns that into a problem that names the cell. Numbers become Decimal
+without passing through binary floating point arithmetic: a float that openpyxl
+read is converted once via its shortest repr.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from xlfin.schema import FALSE_WORDS, TRUE_WORDS
+
+MAX_DIGITS_BEFORE_POINT = 15
+MAX_DECIMALS = 12
+
+
+class CellError(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class NotComputed:
+    """The value of a formula cell whose result was never computed."""
+
+    def __repr__(self) -> str:
+        return "NOT_COMPUTED"
+
+
+NOT_COMPUTED = NotComputed()
+
+
+class ErrorValue(str):
+    """An Excel error value such as #REF!, as read from a cell of type `e`."""
+
+
+def shown(value: object) -> str:
+    """How a raw cell value is quoted back in a message."""
+    if isinstance(value, str):
+        text = value if len(value) <= 40 else value[:37] + "…"
+        return f'"{text}"'
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else str(value)
+    return str(value)
+
+
+def read_text(value: object) -> str | None:
+    """Trimmed text; None for blank."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, datetime):
+        value = value.date() if value.time() == datetime.min.time() else value
+    if isinstance(value, date):
+        return value.isoformat()
+    text = " ".join(str(value).split()) if isinstance(value, str) else str(value)
+    return text or None
+
+
+def read_id(value: object) -> str | None:
+    """An id is text: 12 and 12.0 both mean "12"; surrounding spaces are dropped."""
+    if isinstance(value, str):
+        text = value.strip()
+        return text or None
+    return read_text(value)
+
+
+_CURRENCY_AFFIXES = re.compile(
+    r"^(?:[$€£¥₣₤₹]|(?:USD|EUR|GBP|CHF|CAD|AUD|JPY)\s*)|(?:\s*(?:USD|EUR|GBP|CHF|CAD|AUD|JPY)"
+    r"|[$€£¥₹])$",
+    re.IGNORECASE,
+)
+_GROUPED = re.compile(r"^\d{1,3}(?:[.,]\d{3})+$")
+
+
+def _digits_with_separators(text: str) -> str:
+    """Normalize `1 234,50`, `1,234.50`, `12,5`; raise CellError when unsure which is which."""
+    spaced = bool(re.search(r"\d[\s\u00a0\u202f']\d{3}(?!\d)", text))
+    text = re.sub(r"[\s\u00a0\u202f']", "", text)
+    commas, dots = text.count(","), text.count(".")
+    if commas and dots:
+        decimal_sep = "," if text.rfind(",") > text.rfind(".") else "."
+        group_sep = "." if decimal_sep == "," else ","
+        whole, _, fraction = text.rpartition(decimal_sep)
+        if whole.count(decimal_sep) or not _GROUPED.match(whole) and group_sep in whole:
+            raise ValueError(text)
+        return whole.replace(group_sep, "") + "." + fraction
+    sep = "," if commas else "." if dots else None
+    if sep is None:
+        return text
+    count = commas or dots
+    if count > 1:
+        if not _GROUPED.match(text):
+            raise ValueError(text)
+        return text.replace(sep, "")
+    whole, _, fraction = text.partition(sep)
+    if len(fraction) == 3 and 1 <= len(whole.lstrip("+-")) <= 3 and not spaced:
+        raise CellError(
+            "VALUE_AMBIGUOUS_NUMBER",
+            f"{text!r} could be {whole}{fraction} or {whole}.{fraction}; type it as a number",
+        )
+    return whole + "." + fraction
+
+
+def parse_number_text(text: str) -> Decimal:
+    """A number typed as text, read when unambiguous: `1 234,50`, `€12.50`, `12,5`, `(3.00)`."""
+    raw = text.strip()
+    body = raw
+    negative = False
+    if body.startswith("(") and body.endswith(")"):
+        negative, body = True, body[1:-1].strip()
+    body = _CURRENCY_AFFIXES.sub("", body.strip()).strip()
+    body = _CURRENCY_AFFIXES.sub("", body).strip()
+    if body.startswith("-"):
+        negative, body = not negative, body[1:].strip()
+    elif body.startswith("+"):
+        body = body[1:].strip()
+    if not body or not re.fullmatch(r"[\d\s\u00a0\u202f',.]+", body) or not re.search(r"\d", body):
+        raise CellError("VALUE_NOT_NUMBER", f"{shown(raw)} is not a number")
+    try:
+        number = Decimal(_digits_with_separators(body))
+    except (ValueError, InvalidOperation):
+        raise CellError("VALUE_NOT_NUMBER", f"{shown(raw)} is not a number") from None
+    return -number if negative else number
+
+
+def read_decimal(value: object) -> Decimal | None:
+    """A money, hours or rate cell as an exact Decimal; None for blank."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise CellError("VALUE_NOT_NUMBER", f"{shown(value)} is a yes/no value, not a number")
+    if isinstance(value, int):
+        number = Decimal(value)
+    elif isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise CellError("VALUE_NOT_NUMBER", f"{value} is not a number")
+        number = Decimal(repr(value))
+    elif isinstance(value, Decimal):
+        number = value
+    elif isinstance(value, str):
+        if not value.strip():
+            return None
+        number = parse_number_text(value)
+    elif isinstance(value, (date, datetime)):
+        raise CellError("VALUE_NOT_NUMBER", f"{shown(value)} is a date, not a number")
+    else:
+        raise CellError("VALUE_NOT_NUMBER", f"{shown(value)} is not a number")
+    if not number.is_finite():
+        raise CellError("VALUE_NOT_NUMBER", f"{shown(value)} is not a finite number")
+    sign, digits, exponent = number.as_tuple()
+    assert isinstance(exponent, int)
+    if len(digits) + exponent > MAX_DIGITS_BEFORE_POINT or -exponent > MAX_DECIMALS:
+        raise CellError("VALUE_TOO_PRECISE", f"{shown(value)} is out of range for money or hours")
+    return number.normalize() if exponent < 0 else number
+
+
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+
+
+def read_date(value: object) -> date | None:
+    """A real Excel date or ISO text `2024-06-30`; None for blank."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return None
+        match = _ISO_DATE.match(text[:10]) if len(text) in (10, 19) else None
+        if match and (len(text) == 10 or text[10] in "T "):
+            try:
+                return date(int(match[1]), int(match[2]), int(match[3]))
+            except ValueError:
+                raise CellError("VALUE_NOT_DATE", f"{shown(value)} is not a real date") from None
+        raise CellError(
+            "VALUE_NOT_DATE", f"{shown(value)} is not a date; type a date or YYYY-MM-DD text"
+        )
+    raise CellError(
+        "VALUE_NOT_DATE",
+        f"{shown(value)} is not a date; format the cell as a date or type YYYY-MM-DD",
+    )
+
+
+def read_bool(value: object) -> bool | None:
+    """Yes/No, True/False, Y/N, 1/0, Oui/Non or an Excel boolean; None for blank."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        word = value.strip().casefold()
+        if not word:
+            return None
+        if word in TRUE_WORDS:
+            return True
+        if word in FALSE_WORDS:
+            return False
+    raise CellError("VALUE_NOT_YES_NO", f"{shown(value)} is not Yes or No")
+
+
+def read_choice(value: object, choices: tuple[str, ...], what: str) -> str | None:
+    """One of `choices`, matched ignoring case and spaces; None for blank."""
+    text = read_text(value)
+    if text is None:
+        return None
+    wanted = text.casefold()
+    for choice in choices:
+        if choice.casefold() == wanted:
+            return choice
+    raise CellError(
+        "CHOICE_UNKNOWN", f"{shown(text)} is not a {what}; use one of: {', '.join(choices)}"
+    )

@@ -1,0 +1,424 @@
+"""The workbook contract (v1): every sheet and column xlfin reads, in one table.
+
+Everything that knows a sheet's or a column's name reads it from here: the reader,
+the template writer and the generated documentation. Other languages' headers are
+added as aliases.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    """What a cell holds, and so how it is read."""
+
+    TEXT = "text"
+    ID = "id"
+    MONEY = "money"
+    RATE = "rate"
+    HOURS = "hours"
+    NUMBER = "number"
+    DATE = "date"
+    BOOL = "yes/no"
+    CHOICE = "choice"
+
+
+COST_TYPES = ("No Cost", "Fixed Hourly", "User Hourly", "Role Hourly")
+REVENUE_TYPES = (
+    "Not Billable",
+    "Fixed Revenue",
+    "Fixed Hourly",
+    "User Hourly",
+    "User Hourly Plus Fixed",
+    "User Hourly with Cap",
+    "Role Hourly",
+    "Role Hourly Plus Fixed",
+    "Role Hourly with Cap",
+)
+TASK_STATUSES = ("New", "In Progress", "Complete")
+BILLING_STATUSES = ("Not Billed", "Billed")
+TRUE_WORDS = ("yes", "true", "y", "1", "oui")
+FALSE_WORDS = ("no", "false", "n", "0", "non")
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: Kind
+    required: bool = False
+    """The header must be present and every row must fill the cell."""
+    choices: tuple[str, ...] = ()
+    default: str | None = None
+    description: str = ""
+    example: str = ""
+    aliases: tuple[str, ...] = ()
+    width: int = 14
+    signed: bool = False
+    """A number that may be below zero (a credit); other numbers must be ≥ 0."""
+
+    @property
+    def key(self) -> str:
+        """The field name used in parsed rows: `Billing rate` -> `billing_rate`."""
+        return self.name.lower().replace(" ", "_")
+
+
+@dataclass(frozen=True)
+class Sheet:
+    name: str
+    description: str
+    columns: tuple[Column, ...]
+    required: bool = False
+    aliases: tuple[str, ...] = ()
+    notes: tuple[str, ...] = field(default=())
+
+    def column(self, key: str) -> Column:
+        for column in self.columns:
+            if column.key == key:
+                return column
+        raise KeyError(f"{self.name} has no column {key!r}")
+
+
+def _id(name: str, description: str, example: str, required: bool = True) -> Column:
+    return Column(name, Kind.ID, required, description=description, example=example)
+
+
+def _start() -> Column:
+    return Column(
+        "Start date",
+        Kind.DATE,
+        description="First day of this rate's period (inclusive); blank: from the beginning.",
+        example="2024-01-01",
+        width=12,
+    )
+
+
+def _end() -> Column:
+    return Column(
+        "End date",
+        Kind.DATE,
+        description="Last day of this rate's period (inclusive); blank: for ever.",
+        example="2024-12-31",
+        width=12,
+    )
+
+
+def _billing_rate(required: bool = False) -> Column:
+    return Column(
+        "Billing rate",
+        Kind.RATE,
+        required,
+        description="Money per hour billed to the customer. Blank: no rate; 0 is a rate.",
+        example="150.00",
+    )
+
+
+def _cost_rate() -> Column:
+    return Column(
+        "Cost rate",
+        Kind.RATE,
+        description="Money per hour it costs. Blank: no rate; 0 is a rate.",
+        example="60.00",
+    )
+
+
+def _bool(name: str, default: str, description: str) -> Column:
+    return Column(
+        name,
+        Kind.BOOL,
+        choices=("Yes", "No"),
+        default=default,
+        description=description,
+        example="Yes",
+        width=10,
+    )
+
+
+def _billing_record_ref(description: str) -> Column:
+    return Column("Billing record", Kind.ID, description=description, example="B-2024-01")
+
+
+SHEETS: tuple[Sheet, ...] = (
+    Sheet(
+        "Settings",
+        "Workbook-wide settings, one per row.",
+        (
+            Column("Setting", Kind.TEXT, True, description="Currency, Decimals or Time zone.",
+                   example="Currency", width=16),
+            Column("Value", Kind.TEXT, description="The setting's value.", example="EUR",
+                   width=16),
+        ),
+        notes=(
+            "`Currency`: ISO 4217 code, default USD.",
+            "`Decimals`: decimals of the currency's minor unit, 0 to 4, default 2.",
+            "`Time zone`: IANA name (e.g. Europe/Paris), default UTC. Dates are calendar "
+            "dates in this zone; nothing is shifted.",
+        ),
+    ),
+    Sheet(
+        "Schedules",
+        "Working weeks. A project's planned hours are spread over its schedule's working days.",
+        (
+            _id("Schedule", "Schedule id.", "Standard"),
+            Column("Working days", Kind.TEXT, default="Mon,Tue,Wed,Thu,Fri",
+                   description="Working weekdays, comma-separated (Mon … Sun).",
+                   example="Mon,Tue,Wed,Thu,Fri", width=22),
+            Column("Hours per day", Kind.HOURS, default="8",
+                   description="Working hours in a day (informational).", example="8"),
+        ),
+    ),
+    Sheet(
+        "Schedule exceptions",
+        "Days off (holidays) of a schedule: not working days.",
+        (
+            _id("Schedule", "The schedule this day off belongs to.", "Standard"),
+            Column("Date", Kind.DATE, True, description="The day off.", example="2024-12-25",
+                   width=12),
+            Column("Description", Kind.TEXT, description="Why.", example="Christmas", width=24),
+        ),
+    ),
+    Sheet(
+        "Roles",
+        "Job roles and their system rates. Several rows per role give dated rates.",
+        (
+            _id("Role", "Role id.", "Designer"),
+            _cost_rate(),
+            _billing_rate(),
+            _start(),
+            _end(),
+        ),
+    ),
+    Sheet(
+        "Users",
+        "People who log hours. Several rows per user give dated rates; name, primary role and "
+        "location go on the first row.",
+        (
+            _id("User", "User id.", "alice"),
+            Column("Name", Kind.TEXT, description="Full name.", example="Alice Martin", width=20),
+            Column("Primary role", Kind.ID, description="The user's job role (Roles sheet).",
+                   example="Designer"),
+            Column("Location", Kind.TEXT, description="Where the user works; selects rate-card "
+                   "lines.", example="Paris"),
+            _cost_rate(),
+            _billing_rate(),
+            _start(),
+            _end(),
+        ),
+    ),
+    Sheet(
+        "Companies",
+        "Customers.",
+        (
+            _id("Company", "Company id.", "ACME"),
+            Column("Name", Kind.TEXT, description="Company name.", example="Acme Corp", width=24),
+        ),
+    ),
+    Sheet(
+        "Company rates",
+        "A company's billing rate for a role (overrides the system rate on its projects that "
+        "have no rate card).",
+        (
+            _id("Company", "Company id.", "ACME"),
+            _id("Role", "Role id.", "Designer"),
+            _billing_rate(required=True),
+            _start(),
+            _end(),
+        ),
+    ),
+    Sheet(
+        "Rate cards",
+        "Named sets of role billing rates by location. One row per role, location and period.",
+        (
+            _id("Rate card", "Rate card id.", "EU-2024"),
+            Column("Currency", Kind.TEXT, description="ISO code; must be the workbook currency.",
+                   example="EUR", width=10),
+            _id("Role", "Role id.", "Designer"),
+            Column("Location", Kind.TEXT, description="Blank: any location.", example="Paris"),
+            _billing_rate(required=True),
+            _start(),
+            _end(),
+        ),
+    ),
+    Sheet(
+        "Projects",
+        "Projects, one row each. The only sheet that must be present.",
+        (
+            _id("Project", "Project id.", "P-100"),
+            Column("Name", Kind.TEXT, description="Project name.", example="Website redesign",
+                   width=24),
+            Column("Company", Kind.ID, description="Customer (Companies sheet).", example="ACME"),
+            Column("Rate card", Kind.ID, description="Rate card attached (Rate cards sheet).",
+                   example="EU-2024"),
+            Column("Schedule", Kind.ID, description="Working week (Schedules sheet); blank: "
+                   "Mon–Fri.", example="Standard"),
+            Column("Planned start", Kind.DATE, description="Default start of its tasks.",
+                   example="2024-06-03", width=12),
+            Column("Planned completion", Kind.DATE, description="Default completion of its tasks.",
+                   example="2024-09-27", width=12),
+            _bool("Company rates override", "No",
+                  "Yes: the company's role rates win over the project's own rates."),
+            Column("Fixed cost", Kind.MONEY, description="Added to planned and actual cost.",
+                   example="200.00"),
+            Column("Fixed revenue", Kind.MONEY, description="Added to planned revenue.",
+                   example="1000.00"),
+            Column("Report to", Kind.TEXT, description="E-mail addresses that receive its "
+                   "report, separated by commas or semicolons.", example="cfo@acme.example",
+                   width=24),
+        ),
+        required=True,
+    ),
+    Sheet(
+        "Project rates",
+        "A project's own billing rate for a role, or for a user. Several rows give dated rates.",
+        (
+            _id("Project", "Project id.", "P-100"),
+            Column("Role", Kind.ID, description="The role overridden (or give a User).",
+                   example="Designer"),
+            Column("User", Kind.ID, description="The user overridden (or give a Role).",
+                   example=""),
+            _billing_rate(required=True),
+            _start(),
+            _end(),
+        ),
+    ),
+    Sheet(
+        "Tasks",
+        "Tasks, identified by Project and Task.",
+        (
+            _id("Project", "Project id.", "P-100"),
+            _id("Task", "Task id, unique within its project.", "T1"),
+            Column("Name", Kind.TEXT, description="Task name.", example="Wireframes", width=24),
+            Column("Planned start", Kind.DATE, description="Blank: the project's planned start.",
+                   example="2024-06-03", width=12),
+            Column("Planned completion", Kind.DATE,
+                   description="Blank: the project's planned completion.", example="2024-06-07",
+                   width=12),
+            Column("Planned hours", Kind.HOURS, description="Total planned hours.", example="40"),
+            Column("Cost type", Kind.CHOICE, choices=COST_TYPES, default="User Hourly",
+                   description="How labor cost is computed.", example="Role Hourly", width=16),
+            Column("Revenue type", Kind.CHOICE, choices=REVENUE_TYPES, default="User Hourly",
+                   description="How revenue is computed.", example="Role Hourly", width=22),
+            Column("Hourly cost", Kind.RATE, description="Cost per hour for Fixed Hourly cost.",
+                   example="50.00"),
+            Column("Hourly rate", Kind.RATE,
+                   description="Billing rate for Fixed Hourly revenue.", example="120.00"),
+            Column("Fixed amount", Kind.MONEY,
+                   description="Fixed revenue, the fixed part of Plus Fixed, or the cap.",
+                   example="5000.00"),
+            Column("Role", Kind.ID, description="The task's job role (Roles sheet).",
+                   example="Designer"),
+            Column("Status", Kind.CHOICE, choices=TASK_STATUSES, default="New",
+                   description="Fixed amounts are realized when Complete.", example="In Progress"),
+            _billing_record_ref("Billing record holding this task's fixed revenue."),
+        ),
+    ),
+    Sheet(
+        "Assignments",
+        "Who is planned to work on a task: a user, a role, or both.",
+        (
+            _id("Project", "Project id.", "P-100"),
+            _id("Task", "Task id.", "T1"),
+            Column("User", Kind.ID, description="Assigned user (or give a Role).",
+                   example="alice"),
+            Column("Role", Kind.ID, description="Role the assignment works as.",
+                   example="Designer"),
+            Column("Location", Kind.TEXT, description="Blank: the user's location.",
+                   example="Paris"),
+            Column("Planned hours", Kind.HOURS,
+                   description="This assignment's share; blank: an equal share of what is left.",
+                   example="24"),
+        ),
+    ),
+    Sheet(
+        "Hours",
+        "Logged hours, one line per entry.",
+        (
+            _id("Entry", "Entry id.", "H-0001"),
+            _id("Project", "Project id.", "P-100"),
+            Column("Task", Kind.ID, description="Blank: logged on the project itself.",
+                   example="T1"),
+            _id("User", "Who logged it.", "alice"),
+            Column("Role", Kind.ID, description="Role the hours were logged as (optional).",
+                   example="Designer"),
+            Column("Date", Kind.DATE, True, description="Day worked.", example="2024-06-04",
+                   width=12),
+            Column("Hours", Kind.HOURS, True, description="Hours worked (≥ 0).", example="7.5",
+                   width=8),
+            _bool("Billable", "Yes", "No: adds cost but no revenue."),
+            _billing_record_ref("Billing record the line is billed in."),
+        ),
+    ),
+    Sheet(
+        "Expenses",
+        "Expenses of a project or of one of its tasks.",
+        (
+            _id("Expense", "Expense id.", "E-01"),
+            _id("Project", "Project id.", "P-100"),
+            Column("Task", Kind.ID, description="Blank: a project expense.", example="T1"),
+            Column("Expense type", Kind.TEXT, description="Free text.", example="Travel"),
+            Column("Description", Kind.TEXT, description="Free text.", example="Train to Lyon",
+                   width=24),
+            Column("Planned date", Kind.DATE, description="When it is planned.",
+                   example="2024-06-10", width=12),
+            Column("Planned amount", Kind.MONEY, description="Adds to planned cost.",
+                   example="120.00"),
+            Column("Date paid", Kind.DATE, description="When it was paid.", example="2024-06-12",
+                   width=12),
+            Column("Actual amount", Kind.MONEY, description="Adds to actual cost.",
+                   example="118.40"),
+            _bool("Billable", "No", "Yes: may be put in a billing record."),
+            _bool("Reimbursable", "No", "Owed back to whoever paid it."),
+            _bool("Reimbursed", "No", "Has been paid back."),
+            _billing_record_ref("Billing record the expense is billed in."),
+        ),
+    ),
+    Sheet(
+        "Billing records",
+        "Invoices-to-be of a project. Billed records are frozen.",
+        (
+            _id("Billing record", "Billing record id.", "B-2024-01"),
+            _id("Project", "Project id.", "P-100"),
+            Column("Description", Kind.TEXT, description="Free text.", example="June work",
+                   width=24),
+            Column("Status", Kind.CHOICE, choices=BILLING_STATUSES, default="Not Billed",
+                   description="Billed: the record is frozen.", example="Billed", width=12),
+            Column("Billing date", Kind.DATE, description="When it was billed.",
+                   example="2024-06-30", width=12),
+            Column("Invoice ID", Kind.TEXT, description="Your invoice number.",
+                   example="INV-0042"),
+            Column("PO number", Kind.TEXT, description="Customer's purchase order.",
+                   example="PO-7781"),
+            Column("Additional amount", Kind.MONEY, signed=True,
+                   description="Added to the record's total (may be negative: a credit).",
+                   example="0.00"),
+        ),
+    ),
+)
+
+SHEETS_BY_NAME: dict[str, Sheet] = {sheet.name: sheet for sheet in SHEETS}
+IGNORED_SHEETS = ("Instructions",)
+"""Sheets that the template writes for people and the reader skips without a warning."""
+
+
+def normalize(name: object) -> str:
+    """The form in which sheet and column names are compared: trimmed, case-folded."""
+    return " ".join(str(name).split()).casefold()
+
+
+def find_sheet(name: str) -> Sheet | None:
+    """The contract's sheet called `name` (or one of its aliases), ignoring case and spaces."""
+    wanted = normalize(name)
+    for sheet in SHEETS:
+        if wanted in {normalize(n) for n in (sheet.name, *sheet.aliases)}:
+            return sheet
+    return None
+
+
+def find_column(sheet: Sheet, header: object) -> Column | None:
+    wanted = normalize(header)
+    for column in sheet.columns:
+        if wanted in {normalize(n) for n in (column.name, *column.aliases)}:
+            return column
+    return None

@@ -1,0 +1,1 @@
+"""Files `xlfin template` builds the input workbook from (shipped as xlfin.templates)."""
