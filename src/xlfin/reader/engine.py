@@ -123,7 +123,7 @@ class _Parser(WorkSheetParser):
         cell = super().parse_cell(element)
         value = cell["value"]
         if value is None:
-            if element.find(FORMULA_TAG) is not None and element.find(VALUE_TAG) is None:
+            if element.find(FORMULA_TAG) is not None and not element.findtext(VALUE_TAG):
                 cell["value"] = NOT_COMPUTED
         elif cell["data_type"] == "e":
             cell["value"] = ErrorValue(value)

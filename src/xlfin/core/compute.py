@@ -1,0 +1,477 @@
+"""Planned and actual cost and revenue of every task, record and project (model sections 2–9).
+
+`compute(workbook)` is the core's entry point: pure, no I/O. Billed records' hour
+lines take the frozen amounts given in `frozen` (the ledger supplies them).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+
+from xlfin.core.calendar import WorkCalendar
+from xlfin.core.money import ZERO, round_money
+from xlfin.core.rates import NO_RATE, RateBook, RateChain, RateLevel, RateSource, Segment
+from xlfin.core.results import (
+    AssignmentPlan,
+    FrozenLine,
+    LineResult,
+    PlannedSegment,
+    ProjectResult,
+    RecordResult,
+    Results,
+    TaskResult,
+)
+from xlfin.models import (
+    DEFAULT_SCHEDULE,
+    Assignment,
+    BillingRecord,
+    BillingStatus,
+    CostType,
+    Expense,
+    HourLine,
+    Project,
+    RevenueType,
+    Task,
+    TaskStatus,
+    Workbook,
+)
+from xlfin.problems import Problem, problem
+from xlfin.schema import SHEETS_BY_NAME
+
+NOT_BILLABLE = RateSource(RateLevel.NOT_BILLABLE, None)
+FIXED_ONLY = RateSource(RateLevel.FIXED, None)
+NO_COST = RateSource(RateLevel.NO_COST, Decimal(0))
+
+
+def compute(workbook: Workbook, frozen: Mapping[str, FrozenLine] | None = None) -> Results:
+    """Every project's results, and the problems found computing them."""
+    return _Computation(workbook, frozen or {}).run()
+
+
+class _Computation:
+    def __init__(self, workbook: Workbook, frozen: Mapping[str, FrozenLine]) -> None:
+        self.wb = workbook
+        self.frozen = frozen
+        self.decimals = workbook.settings.decimals
+        self.rates = RateBook(workbook)
+        self.problems: list[Problem] = []
+        self.calendars: dict[str | None, WorkCalendar] = {}
+        self.assignments: dict[tuple[str, str], list[Assignment]] = defaultdict(list)
+        for a in workbook.assignments:
+            self.assignments[(a.project, a.task)].append(a)
+        # Model 5.1: the role of the user's assignment on the task.
+        self.assigned_role: dict[tuple[str, str, str], str | None] = {}
+        for a in workbook.assignments:
+            if a.user is not None:
+                key = (a.project, a.task, a.user)
+                if self.assigned_role.get(key) is None:
+                    self.assigned_role[key] = a.role
+
+    def round(self, amount: Decimal | Fraction | int) -> Decimal:
+        return round_money(amount, self.decimals)
+
+    def report(self, code: str, message: str, sheet: str, row: int | None, key: str) -> None:
+        self.problems.append(problem(
+            code, message, sheet=sheet, row=row, column=self.wb.column_of(sheet, key),
+            field=SHEETS_BY_NAME[sheet].column(key).name))
+
+    def calendar(self, project: Project) -> WorkCalendar:
+        cal = self.calendars.get(project.schedule)
+        if cal is None:
+            schedule = self.wb.schedules.get(project.schedule or "", DEFAULT_SCHEDULE)
+            cal = self.calendars[project.schedule] = WorkCalendar(schedule)
+        return cal
+
+    # -- the run --------------------------------------------------------------------------
+
+    def run(self) -> Results:
+        wb = self.wb
+        lines_by_task: dict[tuple[str, str | None], list[HourLine]] = defaultdict(list)
+        for line in wb.hours:
+            lines_by_task[(line.project, line.task)].append(line)
+        expenses_by_task: dict[tuple[str, str | None], list[Expense]] = defaultdict(list)
+        for expense in wb.expenses:
+            expenses_by_task[(expense.project, expense.task)].append(expense)
+        tasks_by_project: dict[str, list[Task]] = defaultdict(list)
+        for task in wb.tasks.values():
+            tasks_by_project[task.project].append(task)
+        records_by_project: dict[str, list[BillingRecord]] = defaultdict(list)
+        for record in wb.billing_records.values():
+            records_by_project[record.project].append(record)
+
+        projects = []
+        for project in wb.projects.values():
+            tasks = tuple(
+                self.task(project, task, lines_by_task.get((project.project, task.task), []),
+                          expenses_by_task.get((project.project, task.task), []))
+                for task in tasks_by_project.get(project.project, [])
+            )
+            own_lines = tuple(self.project_line(project, line)
+                              for line in lines_by_task.get((project.project, None), []))
+            own_expenses = tuple(expenses_by_task.get((project.project, None), []))
+            records = tuple(self.record(record, tasks, own_lines, project)
+                            for record in records_by_project.get(project.project, []))
+            projects.append(self.project(project, tasks, own_lines, own_expenses, records))
+        return Results(wb.settings, tuple(projects), tuple(self.problems))
+
+    # -- planned (model section 4) ---------------------------------------------------------
+
+    def shares(self, task: Task, assignments: list[Assignment]) -> list[Fraction]:
+        """Each assignment's planned hours: its own, else an equal share of what is left."""
+        given = [Fraction(a.planned_hours) for a in assignments if a.planned_hours is not None]
+        blanks = len(assignments) - len(given)
+        total = Fraction(task.planned_hours) if task.planned_hours is not None else sum(given)
+        rest = max(Fraction(0), total - sum(given))
+        if task.planned_hours is not None and assignments and (
+                (blanks == 0 and sum(given) != total) or sum(given) > total):
+            self.report("ASSIGNMENT_HOURS_MISMATCH",
+                        f"assignments of task {task.task!r} plan {_hours(sum(given))} h, the "
+                        f"task plans {task.planned_hours} h; the assignments' hours are used",
+                        "Tasks", task.row, "planned_hours")
+        share = rest / blanks if blanks else Fraction(0)
+        return [Fraction(a.planned_hours) if a.planned_hours is not None else share
+                for a in assignments]
+
+    def spread(self, chain: RateChain | None, hours: Fraction, first: date, last: date,
+               days: int, cal: WorkCalendar, assignment: Assignment) -> tuple[PlannedSegment, ...]:
+        """`hours` spread evenly over `days` working days, priced by `chain` per segment."""
+        if chain is None:
+            return ()
+        if days == 0:  # NO_WORKING_DAY: everything on the planned start
+            segments: list[Segment] = [Segment(first, first, chain.at(first)[0])]
+        else:
+            segments = chain.segments(first, last)
+        result = []
+        missing = False
+        for seg in segments:
+            seg_days = cal.count(seg.first, seg.last) if days else 1
+            if seg_days == 0:
+                continue
+            seg_hours = hours * seg_days / (days or 1)
+            rate = seg.source.rate
+            if rate is None:
+                missing = missing or seg_hours > 0
+                rate = ZERO
+            result.append(PlannedSegment(seg.first, seg.last, seg_days, seg_hours, seg.source,
+                                         seg_hours * Fraction(rate)))
+        if missing:
+            who = assignment.user or assignment.role
+            self.report("NO_RATE", f"no rate for {who!r} on some planned days of task "
+                        f"{assignment.task!r}; those hours are planned at 0",
+                        "Assignments", assignment.row, "user" if assignment.user else "role")
+        return tuple(result)
+
+    def plan(self, project: Project, task: Task, first: date, last: date, days: int,
+             cal: WorkCalendar) -> tuple[AssignmentPlan, ...]:
+        assignments = self.assignments.get((project.project, task.task), [])
+        plans = []
+        for assignment, hours in zip(assignments, self.shares(task, assignments), strict=True):
+            cost_chain = self.planned_cost_chain(task, assignment)
+            revenue_chain = self.planned_revenue_chain(project, task, assignment)
+            cost = self.spread(cost_chain, hours, first, last, days, cal, assignment)
+            revenue = self.spread(revenue_chain, hours, first, last, days, cal, assignment)
+            plans.append(AssignmentPlan(assignment, hours, cost, revenue,
+                                        sum((s.amount for s in cost), Fraction(0)),
+                                        sum((s.amount for s in revenue), Fraction(0))))
+        return tuple(plans)
+
+    def _assignment_role(self, assignment: Assignment) -> str | None:
+        if assignment.role is not None:
+            return assignment.role
+        user = self.wb.users.get(assignment.user or "")
+        return user.primary_role if user else None
+
+    def _location(self, assignment: Assignment) -> str | None:
+        if assignment.location is not None:
+            return assignment.location
+        user = self.wb.users.get(assignment.user or "")
+        return user.location if user else None
+
+    def planned_cost_chain(self, task: Task, assignment: Assignment) -> RateChain | None:
+        if task.cost_type is CostType.USER_HOURLY:
+            if assignment.user is not None:
+                return self.rates.cost_for_user(assignment.user)
+            return self.rates.cost_for_role(assignment.role)
+        if task.cost_type is CostType.ROLE_HOURLY:
+            return self.rates.cost_for_role(self._assignment_role(assignment))
+        return None
+
+    def planned_revenue_chain(self, project: Project, task: Task,
+                              assignment: Assignment) -> RateChain | None:
+        kind = task.revenue_type
+        location = self._location(assignment)
+        if kind.is_user_hourly:
+            if assignment.user is not None:
+                return self.rates.billing_for_user(project, assignment.user, location)
+            return self.rates.billing_for_role(project, assignment.role, location)
+        if kind.is_role_hourly:
+            return self.rates.billing_for_role(project, self._assignment_role(assignment),
+                                               location)
+        return None
+
+    # -- actual (model section 5) ----------------------------------------------------------
+
+    def line_role(self, line: HourLine, task: Task | None) -> tuple[str | None, str]:
+        """Model 5.1: the role an hour line is costed and billed as, and why."""
+        if line.role is not None:
+            return line.role, "hour line"
+        if task is not None:
+            assigned = self.assigned_role.get((line.project, task.task, line.user))
+            if assigned is not None:
+                return assigned, "assignment"
+        user = self.wb.users.get(line.user)
+        if user is not None and user.primary_role is not None:
+            return user.primary_role, "primary role"
+        if task is not None and task.role is not None:
+            return task.role, "task"
+        return None, "none"
+
+    def resolve(self, chain: RateChain, line: HourLine, key: str, what: str) -> RateSource:
+        source, gap = chain.at(line.date)
+        if source.rate is None:
+            self.report("NO_RATE", f"no {what} for entry {line.entry!r} on {line.date}; its "
+                        "amount is 0", "Hours", line.row, key)
+        elif gap:
+            self.report("RATE_GAP_USED", f"{line.date} falls in a gap between rate periods; "
+                        f"the {what} came from the {source.level.value} level",
+                        "Hours", line.row, "date")
+        return source
+
+    def line_cost(self, line: HourLine, task: Task | None, role: str | None) -> RateSource:
+        kind = task.cost_type if task is not None else CostType.USER_HOURLY
+        if kind is CostType.NO_COST:
+            return NO_COST
+        if kind is CostType.FIXED_HOURLY:
+            assert task is not None
+            return self.task_rate(task, task.hourly_cost, "hourly_cost", line)
+        if kind is CostType.ROLE_HOURLY:
+            return self.resolve(self.rates.cost_for_role(role), line, "role", "cost rate")
+        return self.resolve(self.rates.cost_for_user(line.user), line, "user", "cost rate")
+
+    def line_revenue(self, project: Project, line: HourLine, task: Task | None,
+                     role: str | None) -> RateSource:
+        if not line.billable:
+            return NOT_BILLABLE
+        kind = task.revenue_type if task is not None else RevenueType.USER_HOURLY
+        if kind is RevenueType.NOT_BILLABLE:
+            return NOT_BILLABLE
+        if kind is RevenueType.FIXED_REVENUE:
+            return FIXED_ONLY
+        if kind is RevenueType.FIXED_HOURLY:
+            assert task is not None
+            return self.task_rate(task, task.hourly_rate, "hourly_rate", line)
+        user = self.wb.users.get(line.user)
+        location = user.location if user else None
+        if kind.is_role_hourly:
+            chain = self.rates.billing_for_role(project, role, location)
+            return self.resolve(chain, line, "role", "billing rate")
+        return self.resolve(self.rates.billing_for_user(project, line.user), line, "user",
+                            "billing rate")
+
+    def task_rate(self, task: Task, rate: Decimal | None, key: str, line: HourLine
+                  ) -> RateSource:
+        if rate is None:
+            name = SHEETS_BY_NAME["Tasks"].column(key).name
+            self.report("NO_RATE", f"task {task.task!r} is Fixed Hourly but its {name} is blank;"
+                        f" entry {line.entry!r} is counted at 0", "Tasks", task.row, key)
+            return NO_RATE
+        return RateSource(RateLevel.TASK_HOURLY, rate, "Tasks", task.row)
+
+    def actual_line(self, project: Project, line: HourLine, task: Task | None) -> LineResult:
+        role, role_from = self.line_role(line, task)
+        cost_source = self.line_cost(line, task, role)
+        cost = self.round(line.hours * (cost_source.rate or ZERO))
+        frozen = self.frozen.get(line.entry)
+        if frozen is not None:
+            revenue_source, revenue = frozen.source, frozen.revenue
+        else:
+            revenue_source = self.line_revenue(project, line, task, role)
+            revenue = self.round(line.hours * (revenue_source.rate or ZERO))
+        start = project.planned_start
+        if start is not None and line.date < start:
+            self.report("HOURS_BEFORE_PROJECT_START",
+                        f"entry {line.entry!r} on {line.date} is before project "
+                        f"{project.project!r} starts ({start}); the first rate period applies",
+                        "Hours", line.row, "date")
+        return LineResult(line, role, role_from, cost_source, cost, revenue_source, revenue,
+                          revenue, frozen)
+
+    def project_line(self, project: Project, line: HourLine) -> LineResult:
+        return self.actual_line(project, line, None)
+
+    def capped(self, results: list[LineResult], cap: Decimal) -> list[LineResult]:
+        """Model 3: lines consume the cap in (date, entry) order; the crossing line is cut."""
+        left = self.round(cap)
+        out = []
+        for r in sorted(results, key=lambda r: (r.line.date, r.line.entry)):
+            revenue = min(r.uncapped, left)
+            left -= revenue
+            out.append(r if revenue == r.revenue else LineResult(
+                r.line, r.role, r.role_from, r.cost_source, r.cost, r.revenue_source, revenue,
+                r.uncapped, r.frozen))
+        return out
+
+    # -- tasks -----------------------------------------------------------------------------
+
+    def task(self, project: Project, task: Task, lines: list[HourLine],
+             expenses: list[Expense]) -> TaskResult:
+        first = task.planned_start or project.planned_start
+        last = task.planned_completion or project.planned_completion
+        cal = self.calendar(project)
+        days = cal.count(first, last) if first and last else 0
+        plans: tuple[AssignmentPlan, ...] = ()
+        if first is not None and last is not None and last >= first:
+            if days == 0 and self.assignments.get((project.project, task.task)):
+                self.report("NO_WORKING_DAY", f"task {task.task!r} has no working day from "
+                            f"{first} to {last}; its planned hours are put on {first}",
+                            "Tasks", task.row, "planned_start")
+            plans = self.plan(project, task, first, last, days, cal)
+        planned_hours = task.planned_hours
+        if planned_hours is None:  # then the assignments' own hours are the plan
+            planned_hours = sum((a.planned_hours for a in self.assignments.get(
+                (project.project, task.task), []) if a.planned_hours is not None), ZERO)
+        results = [self.actual_line(project, line, task) for line in lines]
+        kind = task.revenue_type
+        if kind.with_cap and task.fixed_amount is not None:
+            results = self.capped(results, task.fixed_amount)
+        else:
+            results.sort(key=lambda r: (r.line.date, r.line.entry))
+
+        labor = Fraction(0)
+        if task.cost_type is CostType.FIXED_HOURLY:
+            labor = Fraction(planned_hours) * Fraction(task.hourly_cost or 0)
+        elif task.cost_type is not CostType.NO_COST:
+            labor = sum((p.planned_cost for p in plans), Fraction(0))
+        fixed = Fraction(task.fixed_amount or 0)
+        hourly = sum((p.planned_revenue for p in plans), Fraction(0))
+        if kind is RevenueType.FIXED_HOURLY:
+            revenue = Fraction(planned_hours) * Fraction(task.hourly_rate or 0)
+        elif kind is RevenueType.FIXED_REVENUE:
+            revenue = fixed
+        elif kind is RevenueType.NOT_BILLABLE:
+            revenue = Fraction(0)
+        elif kind.plus_fixed:
+            revenue = hourly + fixed
+        elif kind.with_cap and task.fixed_amount is not None:
+            revenue = min(hourly, fixed)
+        else:
+            revenue = hourly
+        complete = task.status is TaskStatus.COMPLETE
+        realized = self.round(fixed) if complete and (
+            kind is RevenueType.FIXED_REVENUE or kind.plus_fixed) else ZERO
+        return TaskResult(
+            task=task, first_day=first, last_day=last, working_days=days, plans=plans,
+            lines=tuple(results), expenses=tuple(expenses),
+            planned_hours=planned_hours,
+            actual_hours=sum((r.line.hours for r in results), ZERO),
+            planned_labor_cost=self.round(labor),
+            planned_expenses=self.expense_sum(expenses, planned=True),
+            actual_labor_cost=sum((r.cost for r in results), ZERO),
+            actual_expenses=self.expense_sum(expenses, planned=False),
+            planned_revenue=self.round(revenue),
+            actual_hourly_revenue=sum((r.revenue for r in results), ZERO),
+            fixed_realized=realized,
+        )
+
+    def expense_sum(self, expenses: Iterable[Expense], planned: bool) -> Decimal:
+        """Sum of the expenses' planned (or actual) amounts, each rounded as shown."""
+        amounts = (e.planned_amount if planned else e.actual_amount for e in expenses)
+        return sum((self.round(a) for a in amounts if a is not None), ZERO)
+
+    # -- billing records (model section 7) -------------------------------------------------
+
+    def record(self, record: BillingRecord, tasks: tuple[TaskResult, ...],
+               own_lines: tuple[LineResult, ...], project: Project) -> RecordResult:
+        rid = record.billing_record
+        lines = [r for t in tasks for r in t.lines if r.line.billing_record == rid]
+        lines += [r for r in own_lines if r.line.billing_record == rid]
+        by_task = {t.task.task: t.task for t in tasks}
+        for r in lines:
+            task = by_task.get(r.line.task or "")
+            why = None
+            if not r.line.billable:
+                why = "the line is not billable"
+            elif task is not None and task.revenue_type is RevenueType.NOT_BILLABLE:
+                why = f"task {task.task!r} is Not Billable"
+            elif task is not None and task.revenue_type is RevenueType.FIXED_REVENUE:
+                why = f"task {task.task!r} is Fixed Revenue; put the task itself in the record"
+            elif r.revenue_source.rate is None:
+                why = "the line has no billing rate"
+            if why:
+                self.report("BILLING_LINE_NOT_BILLABLE", f"entry {r.line.entry!r} cannot be in "
+                            f"billing record {rid!r}: {why}", "Hours", r.line.row,
+                            "billing_record")
+        expenses = [e for e in self.wb.expenses if e.billing_record == rid]
+        for e in expenses:
+            if not e.billable or not e.actual_amount or e.actual_amount <= 0:
+                why = "it is not billable" if not e.billable else "it has no actual amount"
+                self.report("BILLING_LINE_NOT_BILLABLE", f"expense {e.expense!r} cannot be in "
+                            f"billing record {rid!r}: {why}", "Expenses", e.row,
+                            "billing_record")
+        fixed_tasks = [t.task for t in tasks if t.task.billing_record == rid]
+        for task in fixed_tasks:
+            why = None
+            if task.revenue_type is not RevenueType.FIXED_REVENUE:
+                why = f"only Fixed Revenue tasks can be, and it is {task.revenue_type.value}"
+            elif task.status is not TaskStatus.COMPLETE:
+                why = "its fixed revenue is realized only once it is Complete"
+            if why:
+                self.report("BILLING_LINE_NOT_BILLABLE", f"task {task.task!r} cannot be in "
+                            f"billing record {rid!r}: {why}", "Tasks", task.row,
+                            "billing_record")
+        billable_expenses = [e for e in expenses if e.billable and e.actual_amount]
+        return RecordResult(
+            record=record, lines=tuple(lines), expenses=tuple(expenses),
+            fixed_tasks=tuple(fixed_tasks),
+            hours_amount=sum((r.revenue for r in lines), ZERO),
+            expenses_amount=self.expense_sum(billable_expenses, planned=False),
+            fixed_amount=sum((self.round(t.fixed_amount or 0) for t in fixed_tasks
+                              if t.revenue_type is RevenueType.FIXED_REVENUE), ZERO),
+            additional_amount=self.round(record.additional_amount),
+        )
+
+    # -- projects (model section 8) --------------------------------------------------------
+
+    def project(self, project: Project, tasks: tuple[TaskResult, ...],
+                own_lines: tuple[LineResult, ...], own_expenses: tuple[Expense, ...],
+                records: tuple[RecordResult, ...]) -> ProjectResult:
+        fixed_cost = self.round(project.fixed_cost)
+        all_expenses = [e for t in tasks for e in t.expenses] + list(own_expenses)
+        billed = sum((r.total for r in records if r.record.status is BillingStatus.BILLED), ZERO)
+        not_billed = sum((r.total for r in records
+                          if r.record.status is BillingStatus.NOT_BILLED), ZERO)
+        loose_lines = sum((r.revenue for t in tasks for r in t.lines
+                           if r.line.billing_record is None), ZERO)
+        loose_lines += sum((r.revenue for r in own_lines if r.line.billing_record is None), ZERO)
+        loose_expenses = self.expense_sum(
+            (e for e in all_expenses if e.billable and e.billing_record is None), planned=False)
+        loose_fixed = sum((t.fixed_realized for t in tasks if t.task.billing_record is None),
+                          ZERO)
+        return ProjectResult(
+            project=project, tasks=tasks, project_lines=own_lines,
+            project_expenses=own_expenses, records=records,
+            planned_hours=sum((t.planned_hours for t in tasks), ZERO),
+            actual_hours=sum((t.actual_hours for t in tasks), ZERO)
+            + sum((r.line.hours for r in own_lines), ZERO),
+            planned_cost=sum((t.planned_cost for t in tasks), ZERO)
+            + self.expense_sum(own_expenses, planned=True) + fixed_cost,
+            actual_cost=sum((t.actual_cost for t in tasks), ZERO)
+            + sum((r.cost for r in own_lines), ZERO)
+            + self.expense_sum(own_expenses, planned=False) + fixed_cost,
+            planned_revenue=sum((t.planned_revenue for t in tasks), ZERO)
+            + self.round(project.fixed_revenue),
+            actual_revenue=sum((t.actual_revenue for t in tasks), ZERO)
+            + sum((r.revenue for r in own_lines), ZERO),
+            billable_expenses=self.expense_sum((e for e in all_expenses if e.billable),
+                                               planned=False),
+            billed=billed,
+            unbilled=not_billed + loose_lines + loose_expenses + loose_fixed,
+        )
+
+
+def _hours(value: Fraction) -> str:
+    return str(round_money(value, 2).normalize())

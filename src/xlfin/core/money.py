@@ -1,0 +1,34 @@
+"""Rounding: half away from zero (Excel's ROUND) to the currency's minor unit.
+
+The one rounding function of xlfin. Amounts are Decimal; planned amounts, which
+divide hours over days, are exact fractions until they are rounded here.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
+ZERO = Decimal(0)
+
+
+def round_money(amount: Decimal | Fraction | int, decimals: int) -> Decimal:
+    """`amount` rounded half away from zero to `decimals` places, as a Decimal.
+
+    Decimal's ROUND_HALF_UP rounds ties away from zero for negative numbers too,
+    which is what Excel's ROUND does. A Fraction is rounded exactly, never through
+    a float or a truncated quotient.
+    """
+    if isinstance(amount, Fraction):
+        scaled = abs(amount) * 10**decimals
+        whole, remainder = divmod(scaled.numerator, scaled.denominator)
+        if 2 * remainder >= scaled.denominator:
+            whole += 1
+        result = Decimal(whole).scaleb(-decimals)
+        return -result if amount < 0 else result
+    return Decimal(amount).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+
+
+def as_decimal(value: Fraction, places: int = 6) -> Decimal:
+    """A fraction (such as an equal share of hours) shown with at most `places` decimals."""
+    return round_money(value, places).normalize()

@@ -1,0 +1,235 @@
+"""Rate resolution: which rate applies, and where it came from (finance model, section 1).
+
+A `Timeline` holds one object's dated periods and finds the period of a date by
+bisection. A `RateChain` is the ordered list of timelines that answer one question
+("billing rate of role R on project P at location L"); its rate on a date is the
+first level that has one. `RateBook.billing_for_role`, `billing_for_user`,
+`cost_for_user` and `cost_for_role` build (and cache) the chains: the one rate
+lookup of xlfin.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from enum import StrEnum
+
+from xlfin.models import Project, RatePeriod, Workbook
+
+
+class RateLevel(StrEnum):
+    """Where a rate came from, in the words the report shows."""
+
+    PROJECT = "project override"
+    RATE_CARD = "rate card"
+    COMPANY = "company"
+    SYSTEM = "system"
+    USER = "user"
+    TASK_HOURLY = "task hourly"
+    FIXED = "fixed"
+    FROZEN = "frozen"
+    NOT_BILLABLE = "not billable"
+    NO_COST = "no cost"
+    NONE = "no rate"
+
+
+@dataclass(frozen=True, slots=True)
+class RateSource:
+    """A rate and where it came from: its level and the sheet row that holds it."""
+
+    level: RateLevel
+    rate: Decimal | None
+    sheet: str | None = None
+    row: int | None = None
+
+    def describe(self) -> str:
+        """`108.00/h project override (Project rates row 2)`, for reports and explain."""
+        if self.rate is None:
+            return self.level.value
+        where = f" ({self.sheet} row {self.row})" if self.sheet else ""
+        return f"{self.rate}/h {self.level.value}{where}"
+
+
+NO_RATE = RateSource(RateLevel.NONE, None)
+
+
+class Timeline:
+    """One object's rate periods, sorted and not overlapping (the reader checked).
+
+    The first period also applies before its start, the last also after its end;
+    a date between two periods is in a gap and has no rate here.
+    """
+
+    __slots__ = ("boundaries", "periods", "starts")
+
+    def __init__(self, periods: tuple[RatePeriod, ...]) -> None:
+        self.periods = periods
+        self.starts = [p.start or date.min for p in periods]
+        edges: set[date] = set()
+        for p in periods:
+            if p.start is not None:
+                edges.add(p.start)
+            if p.end is not None and p.end < date.max:
+                edges.add(p.end + timedelta(days=1))
+        self.boundaries = sorted(edges)
+
+    def at(self, day: date) -> RatePeriod | None:
+        """The period whose rate applies on `day`; None in a gap or without periods."""
+        periods = self.periods
+        if not periods:
+            return None
+        i = bisect_right(self.starts, day) - 1
+        if i < 0:
+            return periods[0]
+        period = periods[i]
+        if period.end is None or day <= period.end or i == len(periods) - 1:
+            return period
+        return None
+
+    def in_gap(self, day: date) -> bool:
+        return bool(self.periods) and self.at(day) is None
+
+    def boundaries_within(self, first: date, last: date) -> list[date]:
+        """Dates in (first, last] on which this timeline's rate may change."""
+        return self.boundaries[bisect_right(self.boundaries, first):
+                               bisect_right(self.boundaries, last)]
+
+
+EMPTY = Timeline(())
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A run of days with one rate: `first` to `last` inclusive."""
+
+    first: date
+    last: date
+    source: RateSource
+
+
+class RateChain:
+    """Levels tried in order; the first with a rate on a date gives it."""
+
+    __slots__ = ("_cache", "levels")
+
+    def __init__(self, levels: list[tuple[RateLevel, Timeline]]) -> None:
+        self.levels = tuple((lvl, tl) for lvl, tl in levels if tl.periods)
+        self._cache: dict[date, tuple[RateSource, bool]] = {}
+
+    def at(self, day: date) -> tuple[RateSource, bool]:
+        """(rate source on `day`, whether a gap of a higher level was passed over)."""
+        hit = self._cache.get(day)
+        if hit is not None:
+            return hit
+        gap = False
+        result = NO_RATE
+        for level, timeline in self.levels:
+            period = timeline.at(day)
+            if period is not None:
+                result = RateSource(level, period.rate, period.sheet, period.row)
+                break
+            gap = True  # a timeline with periods but none on this day: a gap
+        hit = (result, gap)
+        if len(self._cache) < 100_000:
+            self._cache[day] = hit
+        return hit
+
+    def segments(self, first: date, last: date) -> list[Segment]:
+        """The runs of days from `first` to `last` on which the resolved rate is constant."""
+        edges = sorted({b for _, tl in self.levels for b in tl.boundaries_within(first, last)})
+        starts = [first, *edges]
+        ends = [e - timedelta(days=1) for e in edges] + [last]
+        return [Segment(s, e, self.at(s)[0]) for s, e in zip(starts, ends, strict=True)]
+
+
+class RateBook:
+    """Builds the rate chains of a workbook (section 1 of the finance model), cached."""
+
+    def __init__(self, workbook: Workbook) -> None:
+        self.workbook = workbook
+        self._chains: dict[tuple, RateChain] = {}
+        self._timelines: dict[int, Timeline] = {}
+
+    def _timeline(self, periods: tuple[RatePeriod, ...] | None) -> Timeline:
+        if not periods:
+            return EMPTY
+        key = id(periods)
+        timeline = self._timelines.get(key)
+        if timeline is None:
+            timeline = self._timelines[key] = Timeline(periods)
+        return timeline
+
+    def _role_levels(self, project: Project, role: str | None,
+                     location: str | None) -> list[tuple[RateLevel, Timeline]]:
+        """Section 1.1: the levels for role billing rates on `project`."""
+        if role is None:
+            return []
+        wb = self.workbook
+        company = wb.companies.get(project.company) if project.company else None
+        company_rates = self._timeline(company.role_rates.get(role)) if company else EMPTY
+        levels: list[tuple[RateLevel, Timeline]] = []
+        if project.company_rates_override:
+            levels.append((RateLevel.COMPANY, company_rates))
+        levels.append((RateLevel.PROJECT, self._timeline(project.role_rates.get(role))))
+        card = wb.rate_cards.get(project.rate_card) if project.rate_card else None
+        if card is not None:
+            if location is not None:
+                levels.append((RateLevel.RATE_CARD, self._timeline(card.rates.get((role,
+                                                                                    location)))))
+            levels.append((RateLevel.RATE_CARD, self._timeline(card.rates.get((role, None)))))
+        elif not project.company_rates_override:
+            levels.append((RateLevel.COMPANY, company_rates))
+        role_row = wb.roles.get(role)
+        levels.append((RateLevel.SYSTEM, self._timeline(role_row.billing_rates if role_row
+                                                        else None)))
+        return levels
+
+    def _cached(self, key: tuple, build) -> RateChain:  # type: ignore[no-untyped-def]
+        chain = self._chains.get(key)
+        if chain is None:
+            chain = self._chains[key] = RateChain(build())
+        return chain
+
+    def billing_for_role(self, project: Project, role: str | None,
+                         location: str | None) -> RateChain:
+        """Billing rate of `role` on `project` for `location` (model 1.1 and 1.3)."""
+        return self._cached(("role-billing", project.project, role, location),
+                            lambda: self._role_levels(project, role, location))
+
+    def billing_for_user(self, project: Project, user: str,
+                         location: str | None = None) -> RateChain:
+        """Billing rate of `user` on `project`: the project's user override, the user's rate,
+        else the user's primary role via 1.1 (at `location`, default the user's)."""
+        def build() -> list[tuple[RateLevel, Timeline]]:
+            row = self.workbook.users.get(user)
+            if row is None:
+                return []
+            where = location if location is not None else row.location
+            return [
+                (RateLevel.PROJECT, self._timeline(project.user_rates.get(user))),
+                (RateLevel.USER, self._timeline(row.billing_rates)),
+                *self._role_levels(project, row.primary_role, where),
+            ]
+        return self._cached(("user-billing", project.project, user, location), build)
+
+    def cost_for_user(self, user: str) -> RateChain:
+        """Cost rate of `user`: theirs, else their primary role's (model 1.4)."""
+        def build() -> list[tuple[RateLevel, Timeline]]:
+            row = self.workbook.users.get(user)
+            if row is None:
+                return []
+            levels = [(RateLevel.USER, self._timeline(row.cost_rates))]
+            role = self.workbook.roles.get(row.primary_role) if row.primary_role else None
+            if role is not None:
+                levels.append((RateLevel.SYSTEM, self._timeline(role.cost_rates)))
+            return levels
+        return self._cached(("user-cost", user), build)
+
+    def cost_for_role(self, role: str | None) -> RateChain:
+        """Cost rate of `role` (Roles sheet); never overridden."""
+        def build() -> list[tuple[RateLevel, Timeline]]:
+            row = self.workbook.roles.get(role) if role else None
+            return [(RateLevel.SYSTEM, self._timeline(row.cost_rates if row else None))]
+        return self._cached(("role-cost", role), build)

@@ -1,0 +1,167 @@
+"""What the core computes: results per hour line, assignment, task, billing record, project.
+
+Amounts shown to people are Decimal, already rounded (finance model, section 9).
+Planned amounts per rate segment stay exact fractions, so the report can show the
+weighted sum behind a task's planned figure without rounding it twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+
+from xlfin.core.rates import RateSource
+from xlfin.models import (
+    Assignment,
+    BillingRecord,
+    Expense,
+    HourLine,
+    Project,
+    Settings,
+    Task,
+)
+from xlfin.problems import Problem
+
+
+@dataclass(frozen=True, slots=True)
+class FrozenLine:
+    """An hour line's revenue as it was when its billing record was first seen Billed."""
+
+    entry: str
+    revenue: Decimal
+    source: RateSource
+    billing_date: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LineResult:
+    """One hour line: the role it was costed and billed as, its rates and amounts."""
+
+    line: HourLine
+    role: str | None
+    role_from: str
+    """Why that role (model 5.1): "hour line", "assignment", "primary role", "task", "none"."""
+    cost_source: RateSource
+    cost: Decimal
+    revenue_source: RateSource
+    revenue: Decimal
+    """After any cap; 0 when not billable."""
+    uncapped: Decimal
+    frozen: FrozenLine | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedSegment:
+    """Days of one assignment with one rate: hours planned on them and their amount."""
+
+    first: date
+    last: date
+    working_days: int
+    hours: Fraction
+    source: RateSource
+    amount: Fraction
+
+
+@dataclass(frozen=True, slots=True)
+class AssignmentPlan:
+    """An assignment's share of its task's planned hours, spread over working days."""
+
+    assignment: Assignment
+    hours: Fraction
+    cost: tuple[PlannedSegment, ...]
+    revenue: tuple[PlannedSegment, ...]
+    planned_cost: Fraction
+    planned_revenue: Fraction
+
+
+@dataclass(frozen=True)
+class TaskResult:
+    task: Task
+    first_day: date | None
+    last_day: date | None
+    working_days: int
+    plans: tuple[AssignmentPlan, ...]
+    lines: tuple[LineResult, ...]
+    expenses: tuple[Expense, ...]
+    planned_hours: Decimal
+    actual_hours: Decimal
+    planned_labor_cost: Decimal
+    planned_expenses: Decimal
+    actual_labor_cost: Decimal
+    actual_expenses: Decimal
+    planned_revenue: Decimal
+    actual_hourly_revenue: Decimal
+    fixed_realized: Decimal
+    """Fixed amount counted in actual revenue (Fixed Revenue / Plus Fixed, once Complete)."""
+
+    @property
+    def planned_cost(self) -> Decimal:
+        return self.planned_labor_cost + self.planned_expenses
+
+    @property
+    def actual_cost(self) -> Decimal:
+        return self.actual_labor_cost + self.actual_expenses
+
+    @property
+    def actual_revenue(self) -> Decimal:
+        return self.actual_hourly_revenue + self.fixed_realized
+
+
+@dataclass(frozen=True)
+class RecordResult:
+    record: BillingRecord
+    lines: tuple[LineResult, ...]
+    expenses: tuple[Expense, ...]
+    fixed_tasks: tuple[Task, ...]
+    hours_amount: Decimal
+    expenses_amount: Decimal
+    fixed_amount: Decimal
+    additional_amount: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return self.hours_amount + self.expenses_amount + self.fixed_amount + \
+            self.additional_amount
+
+
+@dataclass(frozen=True)
+class ProjectResult:
+    project: Project
+    tasks: tuple[TaskResult, ...]
+    project_lines: tuple[LineResult, ...]
+    """Hours logged on the project itself (no task)."""
+    project_expenses: tuple[Expense, ...]
+    records: tuple[RecordResult, ...]
+    planned_hours: Decimal
+    actual_hours: Decimal
+    planned_cost: Decimal
+    actual_cost: Decimal
+    planned_revenue: Decimal
+    actual_revenue: Decimal
+    billable_expenses: Decimal
+    billed: Decimal
+    unbilled: Decimal
+
+    @property
+    def planned_margin(self) -> Decimal | None:
+        return margin(self.planned_revenue, self.planned_cost)
+
+    @property
+    def actual_margin(self) -> Decimal | None:
+        return margin(self.actual_revenue, self.actual_cost)
+
+
+def margin(revenue: Decimal, cost: Decimal) -> Decimal | None:
+    """(revenue − cost) / revenue as a fraction (0.25 = 25 %); None when revenue is 0."""
+    if revenue == 0:
+        return None
+    return (revenue - cost) / revenue
+
+
+@dataclass(frozen=True)
+class Results:
+    settings: Settings
+    projects: tuple[ProjectResult, ...]
+    problems: tuple[Problem, ...] = field(default=())
