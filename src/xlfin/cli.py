@@ -37,8 +37,11 @@ class Group(click.Group):
         except Exception as exc:
             if "--debug" in sys.argv[1:]:
                 raise
-            click.echo(f"xlfin: unexpected error: {type(exc).__name__}: {exc} "
-                       "(run again with --debug for details, and report it)", err=True)
+            click.echo(
+                f"xlfin: unexpected error: {type(exc).__name__}: {exc} "
+                "(run again with --debug for details, and report it)",
+                err=True,
+            )
             sys.exit(1)
 
 
@@ -69,8 +72,13 @@ def count_line(problems: Iterable[Problem]) -> str:
 def print_problems(book: str, problems: list[Problem], output_format: str) -> None:
     ordered = sorted(problems, key=sort_key)
     if output_format == "json":
-        click.echo(json.dumps({"problems": [p.model_dump(mode="json") for p in ordered]},
-                              indent=2, ensure_ascii=False))
+        click.echo(
+            json.dumps(
+                {"problems": [p.model_dump(mode="json") for p in ordered]},
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
         return
     for p in ordered:
         click.echo(p.line(book))
@@ -79,8 +87,14 @@ def print_problems(book: str, problems: list[Problem], output_format: str) -> No
 
 @main.command()
 @click.argument("workbook", type=click.Path(path_type=Path))
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="text: one line per problem; json: {\"problems\": [...]}.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help='text: one line per problem; json: {"problems": [...]}.',
+)
 def validate(workbook: Path, output_format: str) -> None:
     """Check WORKBOOK against the workbook contract and print every problem.
 

@@ -32,134 +32,319 @@ E, W = Severity.ERROR, Severity.WARNING
 
 CATALOGUE: tuple[Code, ...] = (
     # The file itself
-    Code("FILE_NOT_FOUND", E, "File not found", "The path given does not exist.",
-         "Check the path and the file name."),
-    Code("FILE_NOT_WORKBOOK", E, "Not an Excel workbook",
-         "The file is not an .xlsx/.xlsm workbook (it may be another format renamed, empty or "
-         "truncated).", "Open it in Excel and save it as an Excel Workbook (.xlsx)."),
-    Code("FILE_LEGACY_XLS", E, "Legacy .xls workbook",
-         "The file is in the Excel 97–2003 format, which xlfin does not read.",
-         "Open it in Excel and save it as an Excel Workbook (.xlsx)."),
-    Code("FILE_ENCRYPTED", E, "Password-protected workbook",
-         "The workbook is encrypted with a password; its cells cannot be read.",
-         "Open it in Excel, remove the password (File › Info › Protect Workbook) and save it."),
-    Code("FILE_UNREADABLE", E, "Workbook cannot be read",
-         "The workbook is damaged or holds something xlfin cannot read.",
-         "Open it in Excel, check it, and save it again as .xlsx."),
+    Code(
+        "FILE_NOT_FOUND",
+        E,
+        "File not found",
+        "The path given does not exist.",
+        "Check the path and the file name.",
+    ),
+    Code(
+        "FILE_NOT_WORKBOOK",
+        E,
+        "Not an Excel workbook",
+        "The file is not an .xlsx/.xlsm workbook (it may be another format renamed, empty or "
+        "truncated).",
+        "Open it in Excel and save it as an Excel Workbook (.xlsx).",
+    ),
+    Code(
+        "FILE_LEGACY_XLS",
+        E,
+        "Legacy .xls workbook",
+        "The file is in the Excel 97–2003 format, which xlfin does not read.",
+        "Open it in Excel and save it as an Excel Workbook (.xlsx).",
+    ),
+    Code(
+        "FILE_ENCRYPTED",
+        E,
+        "Password-protected workbook",
+        "The workbook is encrypted with a password; its cells cannot be read.",
+        "Open it in Excel, remove the password (File › Info › Protect Workbook) and save it.",
+    ),
+    Code(
+        "FILE_UNREADABLE",
+        E,
+        "Workbook cannot be read",
+        "The workbook is damaged or holds something xlfin cannot read.",
+        "Open it in Excel, check it, and save it again as .xlsx.",
+    ),
     # Sheets and columns
-    Code("SHEET_MISSING", E, "Required sheet missing",
-         "The Projects sheet is missing; every other sheet may be absent.",
-         "Add a sheet named Projects (`xlfin template` writes one)."),
-    Code("SHEET_UNKNOWN", W, "Unknown sheet",
-         "A sheet whose name is not in the workbook contract is ignored.",
-         "Rename it to a contract sheet if it was meant to be read, or leave it."),
-    Code("SHEET_DUPLICATE", E, "Sheet given twice",
-         "Two sheets have the same contract name (ignoring case and spaces).",
-         "Keep one of them."),
-    Code("COLUMN_MISSING", E, "Required column missing",
-         "The sheet lacks a column that every row needs.",
-         "Add the column with its header in row 1."),
-    Code("COLUMN_UNKNOWN", W, "Unknown column",
-         "A column whose header is not in the contract is ignored.",
-         "Rename the header if it was meant to be read, or leave it."),
-    Code("COLUMN_DUPLICATE", E, "Column given twice",
-         "Two columns of the sheet have the same header.", "Remove or rename one of them."),
+    Code(
+        "SHEET_MISSING",
+        E,
+        "Required sheet missing",
+        "The Projects sheet is missing; every other sheet may be absent.",
+        "Add a sheet named Projects (`xlfin template` writes one).",
+    ),
+    Code(
+        "SHEET_UNKNOWN",
+        W,
+        "Unknown sheet",
+        "A sheet whose name is not in the workbook contract is ignored.",
+        "Rename it to a contract sheet if it was meant to be read, or leave it.",
+    ),
+    Code(
+        "SHEET_DUPLICATE",
+        E,
+        "Sheet given twice",
+        "Two sheets have the same contract name (ignoring case and spaces).",
+        "Keep one of them.",
+    ),
+    Code(
+        "COLUMN_MISSING",
+        E,
+        "Required column missing",
+        "The sheet lacks a column that every row needs.",
+        "Add the column with its header in row 1.",
+    ),
+    Code(
+        "COLUMN_UNKNOWN",
+        W,
+        "Unknown column",
+        "A column whose header is not in the contract is ignored.",
+        "Rename the header if it was meant to be read, or leave it.",
+    ),
+    Code(
+        "COLUMN_DUPLICATE",
+        E,
+        "Column given twice",
+        "Two columns of the sheet have the same header.",
+        "Remove or rename one of them.",
+    ),
     # Cells
-    Code("CELL_REQUIRED", E, "Required cell blank", "The row needs a value in this cell.",
-         "Fill the cell, or delete the row."),
-    Code("VALUE_NOT_NUMBER", E, "Not a number",
-         "The cell should hold a number (money, hours or a rate).",
-         "Type a number, without text around it."),
-    Code("VALUE_AMBIGUOUS_NUMBER", E, "Number that reads two ways",
-         "Text such as `1,234` could be one thousand two hundred and thirty-four or one point "
-         "two three four.", "Type the number as a real number cell."),
-    Code("VALUE_NOT_DATE", E, "Not a date",
-         "The cell should hold a date: an Excel date, or text like 2024-06-30.",
-         "Type a real date, or text in the form YYYY-MM-DD."),
-    Code("VALUE_NOT_YES_NO", E, "Not yes or no",
-         "The cell should hold Yes/No (also True/False, Y/N, 1/0, Oui/Non).",
-         "Type Yes or No."),
-    Code("VALUE_NEGATIVE", E, "Negative value",
-         "Hours, rates and amounts cannot be below zero here.", "Type a value ≥ 0."),
-    Code("VALUE_TOO_PRECISE", E, "Too many digits",
-         "A number has more than 12 decimals or is larger than 10^15; it is surely a mistake.",
-         "Round the number."),
-    Code("CHOICE_UNKNOWN", E, "Unknown choice",
-         "A cost type, revenue type or status is not one of the valid ones.",
-         "Pick one of the values listed in the message (the template has drop-down lists)."),
-    Code("FORMULA_NOT_COMPUTED", E, "Formula without a value",
-         "The cell holds a formula whose value was never computed: the file was written by a "
-         "program, not saved by Excel.", "Open the file in Excel and save it, or type the value."),
-    Code("CELL_ERROR_VALUE", E, "Error value in a cell",
-         "The cell holds an Excel error such as #REF! or #DIV/0!.",
-         "Fix the formula or type the value."),
+    Code(
+        "CELL_REQUIRED",
+        E,
+        "Required cell blank",
+        "The row needs a value in this cell.",
+        "Fill the cell, or delete the row.",
+    ),
+    Code(
+        "VALUE_NOT_NUMBER",
+        E,
+        "Not a number",
+        "The cell should hold a number (money, hours or a rate).",
+        "Type a number, without text around it.",
+    ),
+    Code(
+        "VALUE_AMBIGUOUS_NUMBER",
+        E,
+        "Number that reads two ways",
+        "Text such as `1,234` could be one thousand two hundred and thirty-four or one point "
+        "two three four.",
+        "Type the number as a real number cell.",
+    ),
+    Code(
+        "VALUE_NOT_DATE",
+        E,
+        "Not a date",
+        "The cell should hold a date: an Excel date, or text like 2024-06-30.",
+        "Type a real date, or text in the form YYYY-MM-DD.",
+    ),
+    Code(
+        "VALUE_NOT_YES_NO",
+        E,
+        "Not yes or no",
+        "The cell should hold Yes/No (also True/False, Y/N, 1/0, Oui/Non).",
+        "Type Yes or No.",
+    ),
+    Code(
+        "VALUE_NEGATIVE",
+        E,
+        "Negative value",
+        "Hours, rates and amounts cannot be below zero here.",
+        "Type a value ≥ 0.",
+    ),
+    Code(
+        "VALUE_TOO_PRECISE",
+        E,
+        "Too many digits",
+        "A number has more than 12 decimals or is larger than 10^15; it is surely a mistake.",
+        "Round the number.",
+    ),
+    Code(
+        "CHOICE_UNKNOWN",
+        E,
+        "Unknown choice",
+        "A cost type, revenue type or status is not one of the valid ones.",
+        "Pick one of the values listed in the message (the template has drop-down lists).",
+    ),
+    Code(
+        "FORMULA_NOT_COMPUTED",
+        E,
+        "Formula without a value",
+        "The cell holds a formula whose value was never computed: the file was written by a "
+        "program, not saved by Excel.",
+        "Open the file in Excel and save it, or type the value.",
+    ),
+    Code(
+        "CELL_ERROR_VALUE",
+        E,
+        "Error value in a cell",
+        "The cell holds an Excel error such as #REF! or #DIV/0!.",
+        "Fix the formula or type the value.",
+    ),
     # Rows and references
-    Code("ID_DUPLICATE", E, "Duplicate id", "The same id is used by two rows.",
-         "Give each row its own id, or delete the copy."),
-    Code("REFERENCE_UNKNOWN", E, "Unknown reference",
-         "The cell names a role, user, project, task, company, rate card, schedule or billing "
-         "record that does not exist.", "Fix the spelling (see the suggestion) or add the row."),
-    Code("ROW_CONTRADICTS", E, "Repeated row contradicts the first",
-         "A later row of a role or user (a new rate period) gives another name, primary role or "
-         "location than its first row.", "Leave those cells blank on later rows, or make them "
-         "equal."),
-    Code("PERIOD_REVERSED", E, "End date before start date",
-         "A period ends before it starts.", "Swap or fix the dates."),
-    Code("RATE_OVERLAP", E, "Overlapping rate periods",
-         "Two periods of the same object cover the same date, so its rate on that date is not "
-         "known.", "Make one period end the day before the next starts."),
-    Code("RATE_GAP", W, "Gap between rate periods",
-         "Between two periods of the same object some days have no rate; on those days the next "
-         "level of the rate hierarchy is used.", "Make one period end the day before the next "
-         "starts, unless the gap is meant."),
-    Code("PROJECT_RATE_TARGET", E, "Project rate for neither or both",
-         "A project rate row must name a Role or a User, not both and not neither.",
-         "Fill exactly one of Role and User."),
-    Code("ASSIGNMENT_TARGET", E, "Assignment without user or role",
-         "An assignment must name a user, a role, or both.", "Fill User or Role."),
-    Code("ASSIGNMENT_HOURS_MISMATCH", W, "Assignment hours differ from the task's",
-         "The assignments' planned hours do not add up to the task's planned hours; planned "
-         "labor uses the assignments' hours.", "Make them agree, or leave assignment hours blank "
-         "to share the task's hours equally."),
-    Code("BILLING_RECORD_OTHER_PROJECT", E, "Billing record of another project",
-         "A line is put in a billing record that belongs to another project.",
-         "Use a billing record of the line's own project."),
-    Code("BILLING_LINE_NOT_BILLABLE", E, "Line cannot be billed",
-         "Only billable hours with a rate on a billable task, billable expenses with an actual "
-         "amount above 0, and fixed revenue of Fixed Revenue tasks may be put in a billing "
-         "record.", "Clear the Billing record cell, or make the line billable."),
-    Code("CURRENCY_MISMATCH", E, "Rate card in another currency",
-         "A rate card's currency differs from the workbook's currency.",
-         "Use rate cards in the workbook's currency (Settings › Currency)."),
-    Code("SETTING_UNKNOWN", W, "Unknown setting", "The Settings sheet names an unknown setting.",
-         "Use Currency, Decimals or Time zone."),
-    Code("SETTING_INVALID", E, "Invalid setting value",
-         "A setting's value cannot be used (unknown currency code, decimals out of range, "
-         "unknown time zone).", "Fix the value."),
-    Code("WORKING_DAYS_INVALID", E, "Invalid working days",
-         "Working days must be weekday names such as Mon,Tue,Wed,Thu,Fri.",
-         "List the working weekdays, separated by commas."),
-    Code("TASK_DATES_MISSING", E, "Task without planned dates",
-         "The task has planned hours to spread over days but neither it nor its project has a "
-         "planned start and completion.", "Fill the task's (or project's) planned dates."),
-    Code("TASK_DATES_REVERSED", E, "Task completes before it starts",
-         "The planned completion is before the planned start.", "Fix the dates."),
+    Code(
+        "ID_DUPLICATE",
+        E,
+        "Duplicate id",
+        "The same id is used by two rows.",
+        "Give each row its own id, or delete the copy.",
+    ),
+    Code(
+        "REFERENCE_UNKNOWN",
+        E,
+        "Unknown reference",
+        "The cell names a role, user, project, task, company, rate card, schedule or billing "
+        "record that does not exist.",
+        "Fix the spelling (see the suggestion) or add the row.",
+    ),
+    Code(
+        "ROW_CONTRADICTS",
+        E,
+        "Repeated row contradicts the first",
+        "A later row of a role or user (a new rate period) gives another name, primary role or "
+        "location than its first row.",
+        "Leave those cells blank on later rows, or make them equal.",
+    ),
+    Code(
+        "PERIOD_REVERSED",
+        E,
+        "End date before start date",
+        "A period ends before it starts.",
+        "Swap or fix the dates.",
+    ),
+    Code(
+        "RATE_OVERLAP",
+        E,
+        "Overlapping rate periods",
+        "Two periods of the same object cover the same date, so its rate on that date is not "
+        "known.",
+        "Make one period end the day before the next starts.",
+    ),
+    Code(
+        "RATE_GAP",
+        W,
+        "Gap between rate periods",
+        "Between two periods of the same object some days have no rate; on those days the next "
+        "level of the rate hierarchy is used.",
+        "Make one period end the day before the next starts, unless the gap is meant.",
+    ),
+    Code(
+        "PROJECT_RATE_TARGET",
+        E,
+        "Project rate for neither or both",
+        "A project rate row must name a Role or a User, not both and not neither.",
+        "Fill exactly one of Role and User.",
+    ),
+    Code(
+        "ASSIGNMENT_TARGET",
+        E,
+        "Assignment without user or role",
+        "An assignment must name a user, a role, or both.",
+        "Fill User or Role.",
+    ),
+    Code(
+        "ASSIGNMENT_HOURS_MISMATCH",
+        W,
+        "Assignment hours differ from the task's",
+        "The assignments' planned hours do not add up to the task's planned hours; planned "
+        "labor uses the assignments' hours.",
+        "Make them agree, or leave assignment hours blank to share the task's hours equally.",
+    ),
+    Code(
+        "BILLING_RECORD_OTHER_PROJECT",
+        E,
+        "Billing record of another project",
+        "A line is put in a billing record that belongs to another project.",
+        "Use a billing record of the line's own project.",
+    ),
+    Code(
+        "BILLING_LINE_NOT_BILLABLE",
+        E,
+        "Line cannot be billed",
+        "Only billable hours with a rate on a billable task, billable expenses with an actual "
+        "amount above 0, and fixed revenue of Fixed Revenue tasks may be put in a billing "
+        "record.",
+        "Clear the Billing record cell, or make the line billable.",
+    ),
+    Code(
+        "CURRENCY_MISMATCH",
+        E,
+        "Rate card in another currency",
+        "A rate card's currency differs from the workbook's currency.",
+        "Use rate cards in the workbook's currency (Settings › Currency).",
+    ),
+    Code(
+        "SETTING_UNKNOWN",
+        W,
+        "Unknown setting",
+        "The Settings sheet names an unknown setting.",
+        "Use Currency, Decimals or Time zone.",
+    ),
+    Code(
+        "SETTING_INVALID",
+        E,
+        "Invalid setting value",
+        "A setting's value cannot be used (unknown currency code, decimals out of range, "
+        "unknown time zone).",
+        "Fix the value.",
+    ),
+    Code(
+        "WORKING_DAYS_INVALID",
+        E,
+        "Invalid working days",
+        "Working days must be weekday names such as Mon,Tue,Wed,Thu,Fri.",
+        "List the working weekdays, separated by commas.",
+    ),
+    Code(
+        "TASK_DATES_MISSING",
+        E,
+        "Task without planned dates",
+        "The task has planned hours to spread over days but neither it nor its project has a "
+        "planned start and completion.",
+        "Fill the task's (or project's) planned dates.",
+    ),
+    Code(
+        "TASK_DATES_REVERSED",
+        E,
+        "Task completes before it starts",
+        "The planned completion is before the planned start.",
+        "Fix the dates.",
+    ),
     # Found while computing
-    Code("NO_RATE", W, "No rate", "No level of the rate hierarchy has a rate for this line on "
-         "its date; its amount is 0.", "Add a rate for the role or user (Roles, Users, "
-         "Project rates, Company rates or the rate card)."),
-    Code("RATE_GAP_USED", W, "Date in a rate gap",
-         "The date falls between two periods of an object, so a lower level of the hierarchy "
-         "gave the rate.", "Close the gap if the object's rate was meant."),
-    Code("HOURS_BEFORE_PROJECT_START", W, "Hours before the project's start",
-         "Hours were logged before the project's planned start; they use the first rate period.",
-         "Check the date, or the project's planned start."),
-    Code("NO_WORKING_DAY", W, "No working day in the task's span",
-         "The task's span has no working day of its schedule; all its planned hours are put on "
-         "its planned start.", "Check the task's dates and the project's schedule."),
-    Code("TASK_ON_OTHER_PROJECT", E, "Task of another project",
-         "The line names a task that does not belong to its project.",
-         "Fix the Project or the Task cell."),
+    Code(
+        "NO_RATE",
+        W,
+        "No rate",
+        "No level of the rate hierarchy has a rate for this line on its date; its amount is 0.",
+        "Add a rate for the role or user (Roles, Users, "
+        "Project rates, Company rates or the rate card).",
+    ),
+    Code(
+        "RATE_GAP_USED",
+        W,
+        "Date in a rate gap",
+        "The date falls between two periods of an object, so a lower level of the hierarchy "
+        "gave the rate.",
+        "Close the gap if the object's rate was meant.",
+    ),
+    Code(
+        "HOURS_BEFORE_PROJECT_START",
+        W,
+        "Hours before the project's start",
+        "Hours were logged before the project's planned start; they use the first rate period.",
+        "Check the date, or the project's planned start.",
+    ),
+    Code(
+        "NO_WORKING_DAY",
+        W,
+        "No working day in the task's span",
+        "The task's span has no working day of its schedule; all its planned hours are put on "
+        "its planned start.",
+        "Check the task's dates and the project's schedule.",
+    ),
 )
 
 CODES: dict[str, Code] = {code.code: code for code in CATALOGUE}
@@ -227,34 +412,3 @@ def has_errors(problems: Iterable[Problem]) -> bool:
 
 def sort_key(p: Problem) -> tuple:
     return (p.sheet or "", p.row or 0, p.column or "", p.code)
-
-
-def render_catalogue_markdown() -> str:
-    """The text of docs/problems.md."""
-    lines = [
-        "# Problem codes",
-        "",
-        "<!-- Generated from src/xlfin/problems.py by `python -m xlfin.problems`; "
-        "do not edit by hand. -->",
-        "",
-        "Every problem xlfin reports has one of these codes. **Errors** stop a build "
-        "(`xlfin validate` exits 1); **warnings** are reported and the build goes on.",
-        "",
-        "| code | severity | what it means | what to do |",
-        "|---|---|---|---|",
-    ]
-    for entry in CATALOGUE:
-        lines.append(
-            f"| `{entry.code}` | {entry.severity.value} | **{entry.title}.** "
-            f"{entry.explanation} | {entry.fix} |"
-        )
-    return "\n".join(lines) + "\n"
-
-
-if __name__ == "__main__":  # pragma: no cover - documentation generator
-    import pathlib
-    import sys
-
-    target = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else "docs/problems.md")
-    target.write_text(render_catalogue_markdown(), encoding="utf-8")
-    print(f"wrote {target}")

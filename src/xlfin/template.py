@@ -21,8 +21,9 @@ def write_template(path: Path) -> None:
     """Write the input template to `path`: instructions, then every contract sheet."""
     book = xlsxwriter.Workbook(str(path))
     try:
-        header = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1,
-                                  "text_wrap": True, "valign": "top"})
+        header = book.add_format(
+            {"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "top"}
+        )
         formats = {
             Kind.DATE: book.add_format({"num_format": "yyyy-mm-dd"}),
             Kind.MONEY: book.add_format({"num_format": "#,##0.00"}),
@@ -48,11 +49,18 @@ def write_template(path: Path) -> None:
                     sheet.write_comment(0, col, column.description, {"x_scale": 2})
                 sheet.set_column(col, col, column.width, formats.get(column.kind))
                 if column.choices:
-                    sheet.data_validation(1, col, VALIDATION_ROWS, col, {
-                        "validate": "list", "source": list(column.choices),
-                        "error_title": column.name,
-                        "error_message": "Choose one of: " + ", ".join(column.choices),
-                    })
+                    sheet.data_validation(
+                        1,
+                        col,
+                        VALIDATION_ROWS,
+                        col,
+                        {
+                            "validate": "list",
+                            "source": list(column.choices),
+                            "error_title": column.name,
+                            "error_message": "Choose one of: " + ", ".join(column.choices),
+                        },
+                    )
             if spec.name == "Settings":
                 for row, (name, value) in enumerate(SETTINGS_DEFAULTS, start=1):
                     sheet.write_string(row, 0, name)

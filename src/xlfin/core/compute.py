@@ -75,9 +75,16 @@ class _Computation:
         return round_money(amount, self.decimals)
 
     def report(self, code: str, message: str, sheet: str, row: int | None, key: str) -> None:
-        self.problems.append(problem(
-            code, message, sheet=sheet, row=row, column=self.wb.column_of(sheet, key),
-            field=SHEETS_BY_NAME[sheet].column(key).name))
+        self.problems.append(
+            problem(
+                code,
+                message,
+                sheet=sheet,
+                row=row,
+                column=self.wb.column_of(sheet, key),
+                field=SHEETS_BY_NAME[sheet].column(key).name,
+            )
+        )
 
     def calendar(self, project: Project) -> WorkCalendar:
         cal = self.calendars.get(project.schedule)
@@ -106,15 +113,23 @@ class _Computation:
         projects = []
         for project in wb.projects.values():
             tasks = tuple(
-                self.task(project, task, lines_by_task.get((project.project, task.task), []),
-                          expenses_by_task.get((project.project, task.task), []))
+                self.task(
+                    project,
+                    task,
+                    lines_by_task.get((project.project, task.task), []),
+                    expenses_by_task.get((project.project, task.task), []),
+                )
                 for task in tasks_by_project.get(project.project, [])
             )
-            own_lines = tuple(self.project_line(project, line)
-                              for line in lines_by_task.get((project.project, None), []))
+            own_lines = tuple(
+                self.project_line(project, line)
+                for line in lines_by_task.get((project.project, None), [])
+            )
             own_expenses = tuple(expenses_by_task.get((project.project, None), []))
-            records = tuple(self.record(record, tasks, own_lines, project)
-                            for record in records_by_project.get(project.project, []))
+            records = tuple(
+                self.record(record, tasks, own_lines, project)
+                for record in records_by_project.get(project.project, [])
+            )
             projects.append(self.project(project, tasks, own_lines, own_expenses, records))
         return Results(wb.settings, tuple(projects), tuple(self.problems))
 
@@ -126,18 +141,34 @@ class _Computation:
         blanks = len(assignments) - len(given)
         total = Fraction(task.planned_hours) if task.planned_hours is not None else sum(given)
         rest = max(Fraction(0), total - sum(given))
-        if task.planned_hours is not None and assignments and (
-                (blanks == 0 and sum(given) != total) or sum(given) > total):
-            self.report("ASSIGNMENT_HOURS_MISMATCH",
-                        f"assignments of task {task.task!r} plan {_hours(sum(given))} h, the "
-                        f"task plans {task.planned_hours} h; the assignments' hours are used",
-                        "Tasks", task.row, "planned_hours")
+        if (
+            task.planned_hours is not None
+            and assignments
+            and ((blanks == 0 and sum(given) != total) or sum(given) > total)
+        ):
+            self.report(
+                "ASSIGNMENT_HOURS_MISMATCH",
+                f"assignments of task {task.task!r} plan {_hours(sum(given))} h, the "
+                f"task plans {task.planned_hours} h; the assignments' hours are used",
+                "Tasks",
+                task.row,
+                "planned_hours",
+            )
         share = rest / blanks if blanks else Fraction(0)
-        return [Fraction(a.planned_hours) if a.planned_hours is not None else share
-                for a in assignments]
+        return [
+            Fraction(a.planned_hours) if a.planned_hours is not None else share for a in assignments
+        ]
 
-    def spread(self, chain: RateChain | None, hours: Fraction, first: date, last: date,
-               days: int, cal: WorkCalendar, assignment: Assignment) -> tuple[PlannedSegment, ...]:
+    def spread(
+        self,
+        chain: RateChain | None,
+        hours: Fraction,
+        first: date,
+        last: date,
+        days: int,
+        cal: WorkCalendar,
+        assignment: Assignment,
+    ) -> tuple[PlannedSegment, ...]:
         """`hours` spread evenly over `days` working days, priced by `chain` per segment."""
         if chain is None:
             return ()
@@ -156,17 +187,26 @@ class _Computation:
             if rate is None:
                 missing = missing or seg_hours > 0
                 rate = ZERO
-            result.append(PlannedSegment(seg.first, seg.last, seg_days, seg_hours, seg.source,
-                                         seg_hours * Fraction(rate)))
+            result.append(
+                PlannedSegment(
+                    seg.first, seg.last, seg_days, seg_hours, seg.source, seg_hours * Fraction(rate)
+                )
+            )
         if missing:
             who = assignment.user or assignment.role
-            self.report("NO_RATE", f"no rate for {who!r} on some planned days of task "
-                        f"{assignment.task!r}; those hours are planned at 0",
-                        "Assignments", assignment.row, "user" if assignment.user else "role")
+            self.report(
+                "NO_RATE",
+                f"no rate for {who!r} on some planned days of task "
+                f"{assignment.task!r}; those hours are planned at 0",
+                "Assignments",
+                assignment.row,
+                "user" if assignment.user else "role",
+            )
         return tuple(result)
 
-    def plan(self, project: Project, task: Task, first: date, last: date, days: int,
-             cal: WorkCalendar) -> tuple[AssignmentPlan, ...]:
+    def plan(
+        self, project: Project, task: Task, first: date, last: date, days: int, cal: WorkCalendar
+    ) -> tuple[AssignmentPlan, ...]:
         assignments = self.assignments.get((project.project, task.task), [])
         plans = []
         for assignment, hours in zip(assignments, self.shares(task, assignments), strict=True):
@@ -174,9 +214,16 @@ class _Computation:
             revenue_chain = self.planned_revenue_chain(project, task, assignment)
             cost = self.spread(cost_chain, hours, first, last, days, cal, assignment)
             revenue = self.spread(revenue_chain, hours, first, last, days, cal, assignment)
-            plans.append(AssignmentPlan(assignment, hours, cost, revenue,
-                                        sum((s.amount for s in cost), Fraction(0)),
-                                        sum((s.amount for s in revenue), Fraction(0))))
+            plans.append(
+                AssignmentPlan(
+                    assignment,
+                    hours,
+                    cost,
+                    revenue,
+                    sum((s.amount for s in cost), Fraction(0)),
+                    sum((s.amount for s in revenue), Fraction(0)),
+                )
+            )
         return tuple(plans)
 
     def _assignment_role(self, assignment: Assignment) -> str | None:
@@ -200,8 +247,9 @@ class _Computation:
             return self.rates.cost_for_role(self._assignment_role(assignment))
         return None
 
-    def planned_revenue_chain(self, project: Project, task: Task,
-                              assignment: Assignment) -> RateChain | None:
+    def planned_revenue_chain(
+        self, project: Project, task: Task, assignment: Assignment
+    ) -> RateChain | None:
         kind = task.revenue_type
         location = self._location(assignment)
         if kind.is_user_hourly:
@@ -209,8 +257,7 @@ class _Computation:
                 return self.rates.billing_for_user(project, assignment.user, location)
             return self.rates.billing_for_role(project, assignment.role, location)
         if kind.is_role_hourly:
-            return self.rates.billing_for_role(project, self._assignment_role(assignment),
-                                               location)
+            return self.rates.billing_for_role(project, self._assignment_role(assignment), location)
         return None
 
     # -- actual (model section 5) ----------------------------------------------------------
@@ -233,12 +280,22 @@ class _Computation:
     def resolve(self, chain: RateChain, line: HourLine, key: str, what: str) -> RateSource:
         source, gap = chain.at(line.date)
         if source.rate is None:
-            self.report("NO_RATE", f"no {what} for entry {line.entry!r} on {line.date}; its "
-                        "amount is 0", "Hours", line.row, key)
+            self.report(
+                "NO_RATE",
+                f"no {what} for entry {line.entry!r} on {line.date}; its amount is 0",
+                "Hours",
+                line.row,
+                key,
+            )
         elif gap:
-            self.report("RATE_GAP_USED", f"{line.date} falls in a gap between rate periods; "
-                        f"the {what} came from the {source.level.value} level",
-                        "Hours", line.row, "date")
+            self.report(
+                "RATE_GAP_USED",
+                f"{line.date} falls in a gap between rate periods; "
+                f"the {what} came from the {source.level.value} level",
+                "Hours",
+                line.row,
+                "date",
+            )
         return source
 
     def line_cost(self, line: HourLine, task: Task | None, role: str | None) -> RateSource:
@@ -252,8 +309,9 @@ class _Computation:
             return self.resolve(self.rates.cost_for_role(role), line, "role", "cost rate")
         return self.resolve(self.rates.cost_for_user(line.user), line, "user", "cost rate")
 
-    def line_revenue(self, project: Project, line: HourLine, task: Task | None,
-                     role: str | None) -> RateSource:
+    def line_revenue(
+        self, project: Project, line: HourLine, task: Task | None, role: str | None
+    ) -> RateSource:
         if not line.billable:
             return NOT_BILLABLE
         kind = task.revenue_type if task is not None else RevenueType.USER_HOURLY
@@ -269,15 +327,21 @@ class _Computation:
         if kind.is_role_hourly:
             chain = self.rates.billing_for_role(project, role, location)
             return self.resolve(chain, line, "role", "billing rate")
-        return self.resolve(self.rates.billing_for_user(project, line.user), line, "user",
-                            "billing rate")
+        return self.resolve(
+            self.rates.billing_for_user(project, line.user), line, "user", "billing rate"
+        )
 
-    def task_rate(self, task: Task, rate: Decimal | None, key: str, line: HourLine
-                  ) -> RateSource:
+    def task_rate(self, task: Task, rate: Decimal | None, key: str, line: HourLine) -> RateSource:
         if rate is None:
             name = SHEETS_BY_NAME["Tasks"].column(key).name
-            self.report("NO_RATE", f"task {task.task!r} is Fixed Hourly but its {name} is blank;"
-                        f" entry {line.entry!r} is counted at 0", "Tasks", task.row, key)
+            self.report(
+                "NO_RATE",
+                f"task {task.task!r} is Fixed Hourly but its {name} is blank;"
+                f" entry {line.entry!r} is counted at 0",
+                "Tasks",
+                task.row,
+                key,
+            )
             return NO_RATE
         return RateSource(RateLevel.TASK_HOURLY, rate, "Tasks", task.row)
 
@@ -293,12 +357,17 @@ class _Computation:
             revenue = self.round(line.hours * (revenue_source.rate or ZERO))
         start = project.planned_start
         if start is not None and line.date < start:
-            self.report("HOURS_BEFORE_PROJECT_START",
-                        f"entry {line.entry!r} on {line.date} is before project "
-                        f"{project.project!r} starts ({start}); the first rate period applies",
-                        "Hours", line.row, "date")
-        return LineResult(line, role, role_from, cost_source, cost, revenue_source, revenue,
-                          revenue, frozen)
+            self.report(
+                "HOURS_BEFORE_PROJECT_START",
+                f"entry {line.entry!r} on {line.date} is before project "
+                f"{project.project!r} starts ({start}); the first rate period applies",
+                "Hours",
+                line.row,
+                "date",
+            )
+        return LineResult(
+            line, role, role_from, cost_source, cost, revenue_source, revenue, revenue, frozen
+        )
 
     def project_line(self, project: Project, line: HourLine) -> LineResult:
         return self.actual_line(project, line, None)
@@ -310,15 +379,28 @@ class _Computation:
         for r in sorted(results, key=lambda r: (r.line.date, r.line.entry)):
             revenue = min(r.uncapped, left)
             left -= revenue
-            out.append(r if revenue == r.revenue else LineResult(
-                r.line, r.role, r.role_from, r.cost_source, r.cost, r.revenue_source, revenue,
-                r.uncapped, r.frozen))
+            out.append(
+                r
+                if revenue == r.revenue
+                else LineResult(
+                    r.line,
+                    r.role,
+                    r.role_from,
+                    r.cost_source,
+                    r.cost,
+                    r.revenue_source,
+                    revenue,
+                    r.uncapped,
+                    r.frozen,
+                )
+            )
         return out
 
     # -- tasks -----------------------------------------------------------------------------
 
-    def task(self, project: Project, task: Task, lines: list[HourLine],
-             expenses: list[Expense]) -> TaskResult:
+    def task(
+        self, project: Project, task: Task, lines: list[HourLine], expenses: list[Expense]
+    ) -> TaskResult:
         first = task.planned_start or project.planned_start
         last = task.planned_completion or project.planned_completion
         cal = self.calendar(project)
@@ -326,14 +408,25 @@ class _Computation:
         plans: tuple[AssignmentPlan, ...] = ()
         if first is not None and last is not None and last >= first:
             if days == 0 and self.assignments.get((project.project, task.task)):
-                self.report("NO_WORKING_DAY", f"task {task.task!r} has no working day from "
-                            f"{first} to {last}; its planned hours are put on {first}",
-                            "Tasks", task.row, "planned_start")
+                self.report(
+                    "NO_WORKING_DAY",
+                    f"task {task.task!r} has no working day from "
+                    f"{first} to {last}; its planned hours are put on {first}",
+                    "Tasks",
+                    task.row,
+                    "planned_start",
+                )
             plans = self.plan(project, task, first, last, days, cal)
         planned_hours = task.planned_hours
         if planned_hours is None:  # then the assignments' own hours are the plan
-            planned_hours = sum((a.planned_hours for a in self.assignments.get(
-                (project.project, task.task), []) if a.planned_hours is not None), ZERO)
+            planned_hours = sum(
+                (
+                    a.planned_hours
+                    for a in self.assignments.get((project.project, task.task), [])
+                    if a.planned_hours is not None
+                ),
+                ZERO,
+            )
         results = [self.actual_line(project, line, task) for line in lines]
         kind = task.revenue_type
         if kind.with_cap and task.fixed_amount is not None:
@@ -361,11 +454,19 @@ class _Computation:
         else:
             revenue = hourly
         complete = task.status is TaskStatus.COMPLETE
-        realized = self.round(fixed) if complete and (
-            kind is RevenueType.FIXED_REVENUE or kind.plus_fixed) else ZERO
+        realized = (
+            self.round(fixed)
+            if complete and (kind is RevenueType.FIXED_REVENUE or kind.plus_fixed)
+            else ZERO
+        )
         return TaskResult(
-            task=task, first_day=first, last_day=last, working_days=days, plans=plans,
-            lines=tuple(results), expenses=tuple(expenses),
+            task=task,
+            first_day=first,
+            last_day=last,
+            working_days=days,
+            plans=plans,
+            lines=tuple(results),
+            expenses=tuple(expenses),
             planned_hours=planned_hours,
             actual_hours=sum((r.line.hours for r in results), ZERO),
             planned_labor_cost=self.round(labor),
@@ -384,8 +485,13 @@ class _Computation:
 
     # -- billing records (model section 7) -------------------------------------------------
 
-    def record(self, record: BillingRecord, tasks: tuple[TaskResult, ...],
-               own_lines: tuple[LineResult, ...], project: Project) -> RecordResult:
+    def record(
+        self,
+        record: BillingRecord,
+        tasks: tuple[TaskResult, ...],
+        own_lines: tuple[LineResult, ...],
+        project: Project,
+    ) -> RecordResult:
         rid = record.billing_record
         lines = [r for t in tasks for r in t.lines if r.line.billing_record == rid]
         lines += [r for r in own_lines if r.line.billing_record == rid]
@@ -402,16 +508,24 @@ class _Computation:
             elif r.revenue_source.rate is None:
                 why = "the line has no billing rate"
             if why:
-                self.report("BILLING_LINE_NOT_BILLABLE", f"entry {r.line.entry!r} cannot be in "
-                            f"billing record {rid!r}: {why}", "Hours", r.line.row,
-                            "billing_record")
+                self.report(
+                    "BILLING_LINE_NOT_BILLABLE",
+                    f"entry {r.line.entry!r} cannot be in billing record {rid!r}: {why}",
+                    "Hours",
+                    r.line.row,
+                    "billing_record",
+                )
         expenses = [e for e in self.wb.expenses if e.billing_record == rid]
         for e in expenses:
             if not e.billable or not e.actual_amount or e.actual_amount <= 0:
                 why = "it is not billable" if not e.billable else "it has no actual amount"
-                self.report("BILLING_LINE_NOT_BILLABLE", f"expense {e.expense!r} cannot be in "
-                            f"billing record {rid!r}: {why}", "Expenses", e.row,
-                            "billing_record")
+                self.report(
+                    "BILLING_LINE_NOT_BILLABLE",
+                    f"expense {e.expense!r} cannot be in billing record {rid!r}: {why}",
+                    "Expenses",
+                    e.row,
+                    "billing_record",
+                )
         fixed_tasks = [t.task for t in tasks if t.task.billing_record == rid]
         for task in fixed_tasks:
             why = None
@@ -420,54 +534,79 @@ class _Computation:
             elif task.status is not TaskStatus.COMPLETE:
                 why = "its fixed revenue is realized only once it is Complete"
             if why:
-                self.report("BILLING_LINE_NOT_BILLABLE", f"task {task.task!r} cannot be in "
-                            f"billing record {rid!r}: {why}", "Tasks", task.row,
-                            "billing_record")
+                self.report(
+                    "BILLING_LINE_NOT_BILLABLE",
+                    f"task {task.task!r} cannot be in billing record {rid!r}: {why}",
+                    "Tasks",
+                    task.row,
+                    "billing_record",
+                )
         billable_expenses = [e for e in expenses if e.billable and e.actual_amount]
         return RecordResult(
-            record=record, lines=tuple(lines), expenses=tuple(expenses),
+            record=record,
+            lines=tuple(lines),
+            expenses=tuple(expenses),
             fixed_tasks=tuple(fixed_tasks),
             hours_amount=sum((r.revenue for r in lines), ZERO),
             expenses_amount=self.expense_sum(billable_expenses, planned=False),
-            fixed_amount=sum((self.round(t.fixed_amount or 0) for t in fixed_tasks
-                              if t.revenue_type is RevenueType.FIXED_REVENUE), ZERO),
+            fixed_amount=sum(
+                (
+                    self.round(t.fixed_amount or 0)
+                    for t in fixed_tasks
+                    if t.revenue_type is RevenueType.FIXED_REVENUE
+                ),
+                ZERO,
+            ),
             additional_amount=self.round(record.additional_amount),
         )
 
     # -- projects (model section 8) --------------------------------------------------------
 
-    def project(self, project: Project, tasks: tuple[TaskResult, ...],
-                own_lines: tuple[LineResult, ...], own_expenses: tuple[Expense, ...],
-                records: tuple[RecordResult, ...]) -> ProjectResult:
+    def project(
+        self,
+        project: Project,
+        tasks: tuple[TaskResult, ...],
+        own_lines: tuple[LineResult, ...],
+        own_expenses: tuple[Expense, ...],
+        records: tuple[RecordResult, ...],
+    ) -> ProjectResult:
         fixed_cost = self.round(project.fixed_cost)
         all_expenses = [e for t in tasks for e in t.expenses] + list(own_expenses)
         billed = sum((r.total for r in records if r.record.status is BillingStatus.BILLED), ZERO)
-        not_billed = sum((r.total for r in records
-                          if r.record.status is BillingStatus.NOT_BILLED), ZERO)
-        loose_lines = sum((r.revenue for t in tasks for r in t.lines
-                           if r.line.billing_record is None), ZERO)
+        not_billed = sum(
+            (r.total for r in records if r.record.status is BillingStatus.NOT_BILLED), ZERO
+        )
+        loose_lines = sum(
+            (r.revenue for t in tasks for r in t.lines if r.line.billing_record is None), ZERO
+        )
         loose_lines += sum((r.revenue for r in own_lines if r.line.billing_record is None), ZERO)
         loose_expenses = self.expense_sum(
-            (e for e in all_expenses if e.billable and e.billing_record is None), planned=False)
-        loose_fixed = sum((t.fixed_realized for t in tasks if t.task.billing_record is None),
-                          ZERO)
+            (e for e in all_expenses if e.billable and e.billing_record is None), planned=False
+        )
+        loose_fixed = sum((t.fixed_realized for t in tasks if t.task.billing_record is None), ZERO)
         return ProjectResult(
-            project=project, tasks=tasks, project_lines=own_lines,
-            project_expenses=own_expenses, records=records,
+            project=project,
+            tasks=tasks,
+            project_lines=own_lines,
+            project_expenses=own_expenses,
+            records=records,
             planned_hours=sum((t.planned_hours for t in tasks), ZERO),
             actual_hours=sum((t.actual_hours for t in tasks), ZERO)
             + sum((r.line.hours for r in own_lines), ZERO),
             planned_cost=sum((t.planned_cost for t in tasks), ZERO)
-            + self.expense_sum(own_expenses, planned=True) + fixed_cost,
+            + self.expense_sum(own_expenses, planned=True)
+            + fixed_cost,
             actual_cost=sum((t.actual_cost for t in tasks), ZERO)
             + sum((r.cost for r in own_lines), ZERO)
-            + self.expense_sum(own_expenses, planned=False) + fixed_cost,
+            + self.expense_sum(own_expenses, planned=False)
+            + fixed_cost,
             planned_revenue=sum((t.planned_revenue for t in tasks), ZERO)
             + self.round(project.fixed_revenue),
             actual_revenue=sum((t.actual_revenue for t in tasks), ZERO)
             + sum((r.revenue for r in own_lines), ZERO),
-            billable_expenses=self.expense_sum((e for e in all_expenses if e.billable),
-                                               planned=False),
+            billable_expenses=self.expense_sum(
+                (e for e in all_expenses if e.billable), planned=False
+            ),
             billed=billed,
             unbilled=not_billed + loose_lines + loose_expenses + loose_fixed,
         )

@@ -19,6 +19,8 @@ def round_money(amount: Decimal | Fraction | int, decimals: int) -> Decimal:
     which is what Excel's ROUND does. A Fraction is rounded exactly, never through
     a float or a truncated quotient.
     """
+    if isinstance(amount, float):
+        raise TypeError("money is never a float; convert the cell value first")
     if isinstance(amount, Fraction):
         scaled = abs(amount) * 10**decimals
         whole, remainder = divmod(scaled.numerator, scaled.denominator)

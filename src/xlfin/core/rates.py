@@ -93,8 +93,9 @@ class Timeline:
 
     def boundaries_within(self, first: date, last: date) -> list[date]:
         """Dates in (first, last] on which this timeline's rate may change."""
-        return self.boundaries[bisect_right(self.boundaries, first):
-                               bisect_right(self.boundaries, last)]
+        return self.boundaries[
+            bisect_right(self.boundaries, first) : bisect_right(self.boundaries, last)
+        ]
 
 
 EMPTY = Timeline(())
@@ -161,8 +162,9 @@ class RateBook:
             timeline = self._timelines[key] = Timeline(periods)
         return timeline
 
-    def _role_levels(self, project: Project, role: str | None,
-                     location: str | None) -> list[tuple[RateLevel, Timeline]]:
+    def _role_levels(
+        self, project: Project, role: str | None, location: str | None
+    ) -> list[tuple[RateLevel, Timeline]]:
         """Section 1.1: the levels for role billing rates on `project`."""
         if role is None:
             return []
@@ -176,14 +178,16 @@ class RateBook:
         card = wb.rate_cards.get(project.rate_card) if project.rate_card else None
         if card is not None:
             if location is not None:
-                levels.append((RateLevel.RATE_CARD, self._timeline(card.rates.get((role,
-                                                                                    location)))))
+                levels.append(
+                    (RateLevel.RATE_CARD, self._timeline(card.rates.get((role, location))))
+                )
             levels.append((RateLevel.RATE_CARD, self._timeline(card.rates.get((role, None)))))
         elif not project.company_rates_override:
             levels.append((RateLevel.COMPANY, company_rates))
         role_row = wb.roles.get(role)
-        levels.append((RateLevel.SYSTEM, self._timeline(role_row.billing_rates if role_row
-                                                        else None)))
+        levels.append(
+            (RateLevel.SYSTEM, self._timeline(role_row.billing_rates if role_row else None))
+        )
         return levels
 
     def _cached(self, key: tuple, build) -> RateChain:  # type: ignore[no-untyped-def]
@@ -192,16 +196,21 @@ class RateBook:
             chain = self._chains[key] = RateChain(build())
         return chain
 
-    def billing_for_role(self, project: Project, role: str | None,
-                         location: str | None) -> RateChain:
+    def billing_for_role(
+        self, project: Project, role: str | None, location: str | None
+    ) -> RateChain:
         """Billing rate of `role` on `project` for `location` (model 1.1 and 1.3)."""
-        return self._cached(("role-billing", project.project, role, location),
-                            lambda: self._role_levels(project, role, location))
+        return self._cached(
+            ("role-billing", project.project, role, location),
+            lambda: self._role_levels(project, role, location),
+        )
 
-    def billing_for_user(self, project: Project, user: str,
-                         location: str | None = None) -> RateChain:
+    def billing_for_user(
+        self, project: Project, user: str, location: str | None = None
+    ) -> RateChain:
         """Billing rate of `user` on `project`: the project's user override, the user's rate,
         else the user's primary role via 1.1 (at `location`, default the user's)."""
+
         def build() -> list[tuple[RateLevel, Timeline]]:
             row = self.workbook.users.get(user)
             if row is None:
@@ -212,10 +221,12 @@ class RateBook:
                 (RateLevel.USER, self._timeline(row.billing_rates)),
                 *self._role_levels(project, row.primary_role, where),
             ]
+
         return self._cached(("user-billing", project.project, user, location), build)
 
     def cost_for_user(self, user: str) -> RateChain:
         """Cost rate of `user`: theirs, else their primary role's (model 1.4)."""
+
         def build() -> list[tuple[RateLevel, Timeline]]:
             row = self.workbook.users.get(user)
             if row is None:
@@ -225,11 +236,14 @@ class RateBook:
             if role is not None:
                 levels.append((RateLevel.SYSTEM, self._timeline(role.cost_rates)))
             return levels
+
         return self._cached(("user-cost", user), build)
 
     def cost_for_role(self, role: str | None) -> RateChain:
         """Cost rate of `role` (Roles sheet); never overridden."""
+
         def build() -> list[tuple[RateLevel, Timeline]]:
             row = self.workbook.roles.get(role) if role else None
             return [(RateLevel.SYSTEM, self._timeline(row.cost_rates if row else None))]
+
         return self._cached(("role-cost", role), build)

@@ -122,8 +122,7 @@ class RecordResult:
 
     @property
     def total(self) -> Decimal:
-        return self.hours_amount + self.expenses_amount + self.fixed_amount + \
-            self.additional_amount
+        return self.hours_amount + self.expenses_amount + self.fixed_amount + self.additional_amount
 
 
 @dataclass(frozen=True)

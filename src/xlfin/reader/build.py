@@ -118,22 +118,32 @@ class _Assembler:
             if spec is None and normalize(title) in ignored:
                 continue
             if spec is None:
-                self.problems.append(problem(
-                    "SHEET_UNKNOWN",
-                    f"sheet {title!r} is not part of the workbook contract; it is ignored",
-                    sheet=title))
+                self.problems.append(
+                    problem(
+                        "SHEET_UNKNOWN",
+                        f"sheet {title!r} is not part of the workbook contract; it is ignored",
+                        sheet=title,
+                    )
+                )
             elif spec.name in self.worksheets:
-                self.problems.append(problem(
-                    "SHEET_DUPLICATE",
-                    f"sheet {title!r} is the same as sheet "
-                    f"{self.worksheets[spec.name].title!r}; keep one",
-                    sheet=title))
+                self.problems.append(
+                    problem(
+                        "SHEET_DUPLICATE",
+                        f"sheet {title!r} is the same as sheet "
+                        f"{self.worksheets[spec.name].title!r}; keep one",
+                        sheet=title,
+                    )
+                )
             else:
                 self.worksheets[spec.name] = self.book[title]
         if "Projects" not in self.worksheets:
-            self.problems.append(problem(
-                "SHEET_MISSING", "the workbook has no Projects sheet; add one (see `xlfin "
-                "template`)", sheet="Projects"))
+            self.problems.append(
+                problem(
+                    "SHEET_MISSING",
+                    "the workbook has no Projects sheet; add one (see `xlfin template`)",
+                    sheet="Projects",
+                )
+            )
 
     def rows(self, name: str) -> Iterator[Row]:
         worksheet = self.worksheets.get(name)
@@ -143,12 +153,14 @@ class _Assembler:
         self.layout[name] = reader.layout
         return reader.rows(worksheet)
 
-    def report(self, code: str, message: str, sheet: str, row: int | None = None,
-               key: str | None = None) -> None:
+    def report(
+        self, code: str, message: str, sheet: str, row: int | None = None, key: str | None = None
+    ) -> None:
         column = self.layout.get(sheet, {}).get(key) if key else None
         name = SHEETS_BY_NAME[sheet].column(key).name if key else None
-        self.problems.append(problem(code, message, sheet=sheet, row=row, column=column,
-                                     field=name))
+        self.problems.append(
+            problem(code, message, sheet=sheet, row=row, column=column, field=name)
+        )
 
     def check_ref(self, ids: _Ids, row: Row, sheet: str, key: str) -> str | None:
         """The row's reference in `key` if it exists; reports it and gives None if not."""
@@ -163,8 +175,13 @@ class _Assembler:
     def check_period(self, row: Row, sheet: str) -> bool:
         start, end = row["start_date"], row["end_date"]
         if start is not None and end is not None and end < start:
-            self.report("PERIOD_REVERSED", f"End date {end} is before Start date {start}",
-                        sheet, row.row, "end_date")
+            self.report(
+                "PERIOD_REVERSED",
+                f"End date {end} is before Start date {start}",
+                sheet,
+                row.row,
+                "end_date",
+            )
             return False
         return True
 
@@ -181,13 +198,19 @@ class _Assembler:
                         "RATE_OVERLAP",
                         f"{what}: this period overlaps the one in row {latest.row} "
                         f"({_span(latest)} and {_span(period)})",
-                        period.sheet, period.row, "start_date")
+                        period.sheet,
+                        period.row,
+                        "start_date",
+                    )
                 elif latest.end is not None and start > latest.end + timedelta(days=1):
                     self.report(
                         "RATE_GAP",
                         f"{what}: no rate from {latest.end + timedelta(days=1)} to "
                         f"{start - timedelta(days=1)}, between row {latest.row} and this row",
-                        period.sheet, period.row, "start_date")
+                        period.sheet,
+                        period.row,
+                        "start_date",
+                    )
             if latest is None or (period.end or date.max) > (latest.end or date.max):
                 latest = period
         return tuple(ordered)
@@ -234,21 +257,36 @@ class _Assembler:
             name = normalize(row["setting"] or "")
             value = row["value"]
             if name in seen:
-                self.report("ID_DUPLICATE", f"setting {row['setting']!r} is also given in row "
-                            f"{seen[name]}", "Settings", row.row, "setting")
+                self.report(
+                    "ID_DUPLICATE",
+                    f"setting {row['setting']!r} is also given in row {seen[name]}",
+                    "Settings",
+                    row.row,
+                    "setting",
+                )
                 continue
             seen[name] = row.row
             if name == "currency":
                 code = (value or "").upper()
                 if not re.fullmatch(r"[A-Z]{3}", code):
-                    self.report("SETTING_INVALID", f"Currency must be a 3-letter ISO code such "
-                                f"as USD or EUR, not {value!r}", "Settings", row.row, "value")
+                    self.report(
+                        "SETTING_INVALID",
+                        f"Currency must be a 3-letter ISO code such as USD or EUR, not {value!r}",
+                        "Settings",
+                        row.row,
+                        "value",
+                    )
                 else:
                     found["currency"] = code
             elif name == "decimals":
                 if value is None or not re.fullmatch(r"[0-4](\.0+)?", value):
-                    self.report("SETTING_INVALID", f"Decimals must be a whole number from 0 to "
-                                f"4, not {value!r}", "Settings", row.row, "value")
+                    self.report(
+                        "SETTING_INVALID",
+                        f"Decimals must be a whole number from 0 to 4, not {value!r}",
+                        "Settings",
+                        row.row,
+                        "value",
+                    )
                 else:
                     found["decimals"] = int(value.split(".")[0])
             elif name == "time zone":
@@ -256,11 +294,21 @@ class _Assembler:
                     ZoneInfo(value or "")
                     found["time_zone"] = value
                 except (ZoneInfoNotFoundError, ValueError):
-                    self.report("SETTING_INVALID", f"Time zone must be an IANA name such as "
-                                f"Europe/Paris, not {value!r}", "Settings", row.row, "value")
+                    self.report(
+                        "SETTING_INVALID",
+                        f"Time zone must be an IANA name such as Europe/Paris, not {value!r}",
+                        "Settings",
+                        row.row,
+                        "value",
+                    )
             else:
-                self.report("SETTING_UNKNOWN", f"unknown setting {row['setting']!r}; known: "
-                            "Currency, Decimals, Time zone", "Settings", row.row, "setting")
+                self.report(
+                    "SETTING_UNKNOWN",
+                    f"unknown setting {row['setting']!r}; known: Currency, Decimals, Time zone",
+                    "Settings",
+                    row.row,
+                    "setting",
+                )
         return Settings(**found)
 
     def read_schedules(self) -> dict[str, Schedule]:
@@ -270,32 +318,54 @@ class _Assembler:
             if key is None:
                 continue
             if key in fields:
-                self.report("ID_DUPLICATE", f"schedule {key!r} is also in row "
-                            f"{fields[key]['row']}", "Schedules", row.row, "schedule")
+                self.report(
+                    "ID_DUPLICATE",
+                    f"schedule {key!r} is also in row {fields[key]['row']}",
+                    "Schedules",
+                    row.row,
+                    "schedule",
+                )
                 continue
             days = frozenset({0, 1, 2, 3, 4})
             if row["working_days"] is not None:
                 parsed = _weekdays(row["working_days"])
                 if parsed is None:
-                    self.report("WORKING_DAYS_INVALID", f"{row['working_days']!r} is not a list "
-                                f"of weekdays; write e.g. Mon,Tue,Wed,Thu,Fri",
-                                "Schedules", row.row, "working_days")
+                    self.report(
+                        "WORKING_DAYS_INVALID",
+                        f"{row['working_days']!r} is not a list "
+                        f"of weekdays; write e.g. Mon,Tue,Wed,Thu,Fri",
+                        "Schedules",
+                        row.row,
+                        "working_days",
+                    )
                 else:
                     days = parsed
             hours = row["hours_per_day"]
-            fields[key] = {"schedule": key, "working_days": days, "row": row.row,
-                           "exceptions": set(), **({"hours_per_day": hours} if hours else {})}
+            fields[key] = {
+                "schedule": key,
+                "working_days": days,
+                "row": row.row,
+                "exceptions": set(),
+                **({"hours_per_day": hours} if hours else {}),
+            }
         ids = _Ids("schedule", fields)
         for row in self.rows("Schedule exceptions"):
             key = self.check_ref(ids, row, "Schedule exceptions", "schedule")
             if key is not None and row["date"] is not None:
                 fields[key]["exceptions"].add(row["date"])
-        return {k: Schedule(**{**f, "exceptions": frozenset(f["exceptions"])})
-                for k, f in fields.items()}
+        return {
+            k: Schedule(**{**f, "exceptions": frozenset(f["exceptions"])})
+            for k, f in fields.items()
+        }
 
-    def _dated_objects(self, sheet: str, key: str, descriptive: tuple[str, ...],
-                       rate_keys: tuple[str, ...], refs: dict[str, _Ids]
-                       ) -> dict[str, dict[str, Any]]:
+    def _dated_objects(
+        self,
+        sheet: str,
+        key: str,
+        descriptive: tuple[str, ...],
+        rate_keys: tuple[str, ...],
+        refs: dict[str, _Ids],
+    ) -> dict[str, dict[str, Any]]:
         """Rows of Roles or Users grouped by id: descriptive fields from the first row, and a
         list of periods per rate column."""
         objects: dict[str, dict[str, Any]] = {}
@@ -321,16 +391,30 @@ class _Assembler:
                             "ROW_CONTRADICTS",
                             f"{column} {value!r} contradicts {entry[field_key]!r} in row "
                             f"{entry['row']}, the first row of {ident!r}; leave it blank",
-                            sheet, row.row, field_key)
+                            sheet,
+                            row.row,
+                            field_key,
+                        )
                 if not any(row[r] is not None or r in row.bad for r in rate_keys):
-                    self.report("ID_DUPLICATE", f"{ident!r} is already in row {entry['row']} "
-                                f"and this row adds no rate", sheet, row.row, key)
+                    self.report(
+                        "ID_DUPLICATE",
+                        f"{ident!r} is already in row {entry['row']} and this row adds no rate",
+                        sheet,
+                        row.row,
+                        key,
+                    )
             if period_ok:
                 for rate_key in rate_keys:
                     if row[rate_key] is not None:
-                        entry[rate_key].append(RatePeriod(
-                            rate=row[rate_key], start=row["start_date"], end=row["end_date"],
-                            sheet=sheet, row=row.row))
+                        entry[rate_key].append(
+                            RatePeriod(
+                                rate=row[rate_key],
+                                start=row["start_date"],
+                                end=row["end_date"],
+                                sheet=sheet,
+                                row=row.row,
+                            )
+                        )
         for ident, entry in objects.items():
             for rate_key in rate_keys:
                 label = SHEETS_BY_NAME[sheet].column(rate_key).name.lower()
@@ -339,18 +423,31 @@ class _Assembler:
 
     def read_roles(self) -> dict[str, Role]:
         found = self._dated_objects("Roles", "role", (), ("cost_rate", "billing_rate"), {})
-        return {k: Role(role=k, row=e["row"], cost_rates=e["cost_rate"],
-                        billing_rates=e["billing_rate"]) for k, e in found.items()}
+        return {
+            k: Role(
+                role=k, row=e["row"], cost_rates=e["cost_rate"], billing_rates=e["billing_rate"]
+            )
+            for k, e in found.items()
+        }
 
     def read_users(self, roles: dict[str, Role]) -> dict[str, User]:
         found = self._dated_objects(
-            "Users", "user", ("name", "primary_role", "location"),
-            ("cost_rate", "billing_rate"), {"primary_role": _Ids("role", roles)})
+            "Users",
+            "user",
+            ("name", "primary_role", "location"),
+            ("cost_rate", "billing_rate"),
+            {"primary_role": _Ids("role", roles)},
+        )
         return {
-            k: User(user=k, row=e["row"], name=e["name"],
-                    primary_role=e["primary_role"] if e["primary_role"] in roles else None,
-                    location=e["location"], cost_rates=e["cost_rate"],
-                    billing_rates=e["billing_rate"])
+            k: User(
+                user=k,
+                row=e["row"],
+                name=e["name"],
+                primary_role=e["primary_role"] if e["primary_role"] in roles else None,
+                location=e["location"],
+                cost_rates=e["cost_rate"],
+                billing_rates=e["billing_rate"],
+            )
             for k, e in found.items()
         }
 
@@ -362,27 +459,43 @@ class _Assembler:
             if ident is None:
                 continue
             if ident in seen:
-                self.report("ID_DUPLICATE", f"{what} {ident!r} is also in row {seen[ident]}",
-                            sheet, row.row, key)
+                self.report(
+                    "ID_DUPLICATE",
+                    f"{what} {ident!r} is also in row {seen[ident]}",
+                    sheet,
+                    row.row,
+                    key,
+                )
                 continue
             seen[ident] = row.row
             yield row
 
-    def _rate_groups(self, sheet: str, rows: Iterable[tuple[Row, Any]]
-                     ) -> dict[Any, tuple[RatePeriod, ...]]:
+    def _rate_groups(
+        self, sheet: str, rows: Iterable[tuple[Row, Any]]
+    ) -> dict[Any, tuple[RatePeriod, ...]]:
         """Billing-rate periods grouped by a key, checked for overlaps and gaps."""
         groups: dict[Any, list[RatePeriod]] = defaultdict(list)
         for row, group in rows:
             if self.check_period(row, sheet) and row["billing_rate"] is not None:
-                groups[group].append(RatePeriod(
-                    rate=row["billing_rate"], start=row["start_date"], end=row["end_date"],
-                    sheet=sheet, row=row.row))
-        return {group: self.check_periods(periods, f"{_label(group)} billing rate")
-                for group, periods in groups.items()}
+                groups[group].append(
+                    RatePeriod(
+                        rate=row["billing_rate"],
+                        start=row["start_date"],
+                        end=row["end_date"],
+                        sheet=sheet,
+                        row=row.row,
+                    )
+                )
+        return {
+            group: self.check_periods(periods, f"{_label(group)} billing rate")
+            for group, periods in groups.items()
+        }
 
     def read_companies(self, roles: dict[str, Role]) -> dict[str, Company]:
-        names = {row["company"]: (row["name"], row.row)
-                 for row in self._unique("Companies", "company", "company")}
+        names = {
+            row["company"]: (row["name"], row.row)
+            for row in self._unique("Companies", "company", "company")
+        }
         companies_ids, role_ids = _Ids("company", names), _Ids("role", roles)
 
         def keyed() -> Iterator[tuple[Row, Any]]:
@@ -396,8 +509,10 @@ class _Assembler:
         by_company: dict[str, dict[str, tuple[RatePeriod, ...]]] = defaultdict(dict)
         for (company, role), periods in groups.items():
             by_company[company][role] = periods
-        return {k: Company(company=k, name=name, row=row, role_rates=by_company.get(k, {}))
-                for k, (name, row) in names.items()}
+        return {
+            k: Company(company=k, name=name, row=row, role_rates=by_company.get(k, {}))
+            for k, (name, row) in names.items()
+        }
 
     def read_rate_cards(self, roles: dict[str, Role], settings: Settings) -> dict[str, RateCard]:
         role_ids = _Ids("role", roles)
@@ -413,56 +528,86 @@ class _Assembler:
                 if currency is not None:
                     currency = currency.upper()
                     if currency != settings.currency:
-                        self.report("CURRENCY_MISMATCH", f"rate card {card!r} is in {currency} "
-                                    f"but the workbook is in {settings.currency}",
-                                    "Rate cards", row.row, "currency")
+                        self.report(
+                            "CURRENCY_MISMATCH",
+                            f"rate card {card!r} is in {currency} "
+                            f"but the workbook is in {settings.currency}",
+                            "Rate cards",
+                            row.row,
+                            "currency",
+                        )
                     entry["currency"] = entry["currency"] or currency
                 role = self.check_ref(role_ids, row, "Rate cards", "role")
                 if role:
                     yield row, (card, role, row["location"])
 
         groups = self._rate_groups("Rate cards", keyed())
-        by_card: dict[str, dict[tuple[str, str | None], tuple[RatePeriod, ...]]] = defaultdict(
-            dict)
+        by_card: dict[str, dict[tuple[str, str | None], tuple[RatePeriod, ...]]] = defaultdict(dict)
         for (card, role, location), periods in groups.items():
             by_card[card][(role, location)] = periods
-        return {k: RateCard(rate_card=k, currency=e["currency"], row=e["row"],
-                            rates=by_card.get(k, {})) for k, e in cards.items()}
+        return {
+            k: RateCard(rate_card=k, currency=e["currency"], row=e["row"], rates=by_card.get(k, {}))
+            for k, e in cards.items()
+        }
 
-    def read_projects(self, companies: dict[str, Company], rate_cards: dict[str, RateCard],
-                      schedules: dict[str, Schedule], roles: dict[str, Role],
-                      users: dict[str, User]) -> dict[str, Project]:
-        refs = {"company": _Ids("company", companies), "rate_card": _Ids("rate card", rate_cards),
-                "schedule": _Ids("schedule", schedules)}
+    def read_projects(
+        self,
+        companies: dict[str, Company],
+        rate_cards: dict[str, RateCard],
+        schedules: dict[str, Schedule],
+        roles: dict[str, Role],
+        users: dict[str, User],
+    ) -> dict[str, Project]:
+        refs = {
+            "company": _Ids("company", companies),
+            "rate_card": _Ids("rate card", rate_cards),
+            "schedule": _Ids("schedule", schedules),
+        }
         fields: dict[str, dict[str, Any]] = {}
         for row in self._unique("Projects", "project", "project"):
             entry = {
-                "project": row["project"], "row": row.row, "name": row["name"],
+                "project": row["project"],
+                "row": row.row,
+                "name": row["name"],
                 "planned_start": row["planned_start"],
                 "planned_completion": row["planned_completion"],
                 "company_rates_override": bool(row["company_rates_override"]),
                 "fixed_cost": row["fixed_cost"] or Decimal(0),
                 "fixed_revenue": row["fixed_revenue"] or Decimal(0),
-                "report_to": tuple(a.strip() for a in re.split(r"[,;]", row["report_to"] or "")
-                                   if a.strip()),
+                "report_to": tuple(
+                    a.strip() for a in re.split(r"[,;]", row["report_to"] or "") if a.strip()
+                ),
             }
             for key, ids in refs.items():
                 entry[key] = self.check_ref(ids, row, "Projects", key)
             start, end = entry["planned_start"], entry["planned_completion"]
             if start and end and end < start:
-                self.report("PERIOD_REVERSED", f"Planned completion {end} is before Planned "
-                            f"start {start}", "Projects", row.row, "planned_completion")
+                self.report(
+                    "PERIOD_REVERSED",
+                    f"Planned completion {end} is before Planned start {start}",
+                    "Projects",
+                    row.row,
+                    "planned_completion",
+                )
             fields[row["project"]] = entry
         project_ids, role_ids, user_ids = (
-            _Ids("project", fields), _Ids("role", roles), _Ids("user", users))
+            _Ids("project", fields),
+            _Ids("role", roles),
+            _Ids("user", users),
+        )
 
         def keyed() -> Iterator[tuple[Row, Any]]:
             for row in self.rows("Project rates"):
                 project = self.check_ref(project_ids, row, "Project rates", "project")
                 if (row["role"] is None) == (row["user"] is None):
                     both = "both Role and User" if row["role"] else "neither Role nor User"
-                    self.report("PROJECT_RATE_TARGET", f"the row names {both}; fill exactly one",
-                                "Project rates", row.row, "role")
+                    self.report(
+                        "PROJECT_RATE_TARGET",
+                        f"the row names {both}; fill exactly one",
+                        "Project rates",
+                        row.row,
+                        "role",
+                    )
                     continue
                 role = self.check_ref(role_ids, row, "Project rates", "role")
                 user = self.check_ref(user_ids, row, "Project rates", "user")
@@ -482,27 +627,45 @@ class _Assembler:
             if project is None:
                 continue
             records[row["billing_record"]] = BillingRecord(
-                billing_record=row["billing_record"], project=project, row=row.row,
+                billing_record=row["billing_record"],
+                project=project,
+                row=row.row,
                 description=row["description"],
                 status=BillingStatus(row["status"] or BillingStatus.NOT_BILLED),
-                billing_date=row["billing_date"], invoice_id=row["invoice_id"],
+                billing_date=row["billing_date"],
+                invoice_id=row["invoice_id"],
                 po_number=row["po_number"],
-                additional_amount=row["additional_amount"] or Decimal(0))
+                additional_amount=row["additional_amount"] or Decimal(0),
+            )
         return records
 
-    def check_record(self, records: dict[str, BillingRecord], ids: _Ids, row: Row, sheet: str,
-                     project: str | None) -> str | None:
+    def check_record(
+        self,
+        records: dict[str, BillingRecord],
+        ids: _Ids,
+        row: Row,
+        sheet: str,
+        project: str | None,
+    ) -> str | None:
         record = self.check_ref(ids, row, sheet, "billing_record")
         if record is not None and project is not None and records[record].project != project:
-            self.report("BILLING_RECORD_OTHER_PROJECT",
-                        f"billing record {record!r} belongs to project "
-                        f"{records[record].project!r}, not {project!r}",
-                        sheet, row.row, "billing_record")
+            self.report(
+                "BILLING_RECORD_OTHER_PROJECT",
+                f"billing record {record!r} belongs to project "
+                f"{records[record].project!r}, not {project!r}",
+                sheet,
+                row.row,
+                "billing_record",
+            )
             return None
         return record
 
-    def read_tasks(self, projects: dict[str, Project], roles: dict[str, Role],
-                   records: dict[str, BillingRecord]) -> dict[tuple[str, str], Task]:
+    def read_tasks(
+        self,
+        projects: dict[str, Project],
+        roles: dict[str, Role],
+        records: dict[str, BillingRecord],
+    ) -> dict[tuple[str, str], Task]:
         project_ids, role_ids = _Ids("project", projects), _Ids("role", roles)
         record_ids = _Ids("billing record", records)
         tasks: dict[tuple[str, str], Task] = {}
@@ -514,29 +677,51 @@ class _Assembler:
                 continue
             key = (project, task_id)
             if key in seen:
-                self.report("ID_DUPLICATE", f"task {task_id!r} of project {project!r} is also "
-                            f"in row {seen[key]}", "Tasks", row.row, "task")
+                self.report(
+                    "ID_DUPLICATE",
+                    f"task {task_id!r} of project {project!r} is also in row {seen[key]}",
+                    "Tasks",
+                    row.row,
+                    "task",
+                )
                 continue
             seen[key] = row.row
             start, end = row["planned_start"], row["planned_completion"]
             if start and end and end < start:
-                self.report("TASK_DATES_REVERSED", f"Planned completion {end} is before Planned "
-                            f"start {start}", "Tasks", row.row, "planned_completion")
+                self.report(
+                    "TASK_DATES_REVERSED",
+                    f"Planned completion {end} is before Planned start {start}",
+                    "Tasks",
+                    row.row,
+                    "planned_completion",
+                )
             tasks[key] = Task(
-                project=project, task=task_id, row=row.row, name=row["name"],
-                planned_start=start, planned_completion=end,
+                project=project,
+                task=task_id,
+                row=row.row,
+                name=row["name"],
+                planned_start=start,
+                planned_completion=end,
                 planned_hours=row["planned_hours"],
                 cost_type=CostType(row["cost_type"] or CostType.USER_HOURLY),
                 revenue_type=RevenueType(row["revenue_type"] or RevenueType.USER_HOURLY),
-                hourly_cost=row["hourly_cost"], hourly_rate=row["hourly_rate"],
+                hourly_cost=row["hourly_cost"],
+                hourly_rate=row["hourly_rate"],
                 fixed_amount=row["fixed_amount"],
                 role=self.check_ref(role_ids, row, "Tasks", "role"),
                 status=TaskStatus(row["status"] or TaskStatus.NEW),
-                billing_record=self.check_record(records, record_ids, row, "Tasks", project))
+                billing_record=self.check_record(records, record_ids, row, "Tasks", project),
+            )
         return tasks
 
-    def check_task(self, tasks: dict[tuple[str, str], Task], task_ids: dict[str, _Ids],
-                   row: Row, sheet: str, project: str | None) -> str | None:
+    def check_task(
+        self,
+        tasks: dict[tuple[str, str], Task],
+        task_ids: dict[str, _Ids],
+        row: Row,
+        sheet: str,
+        project: str | None,
+    ) -> str | None:
         task = row["task"]
         if task is None or project is None:
             return None
@@ -546,49 +731,91 @@ class _Assembler:
         self.report("REFERENCE_UNKNOWN", ids.unknown(task), sheet, row.row, "task")
         return None
 
-    def read_assignments(self, projects: dict[str, Project], tasks: dict[tuple[str, str], Task],
-                         users: dict[str, User], roles: dict[str, Role]) -> list[Assignment]:
+    def read_assignments(
+        self,
+        projects: dict[str, Project],
+        tasks: dict[tuple[str, str], Task],
+        users: dict[str, User],
+        roles: dict[str, Role],
+    ) -> list[Assignment]:
         project_ids, user_ids, role_ids = (
-            _Ids("project", projects), _Ids("user", users), _Ids("role", roles))
+            _Ids("project", projects),
+            _Ids("user", users),
+            _Ids("role", roles),
+        )
         task_ids = _task_ids(tasks)
         found: list[Assignment] = []
         for row in self.rows("Assignments"):
             project = self.check_ref(project_ids, row, "Assignments", "project")
             task = self.check_task(tasks, task_ids, row, "Assignments", project)
             if row["user"] is None and row["role"] is None:
-                self.report("ASSIGNMENT_TARGET", "the assignment names neither a User nor a "
-                            "Role", "Assignments", row.row, "user")
+                self.report(
+                    "ASSIGNMENT_TARGET",
+                    "the assignment names neither a User nor a Role",
+                    "Assignments",
+                    row.row,
+                    "user",
+                )
                 continue
             user = self.check_ref(user_ids, row, "Assignments", "user")
             role = self.check_ref(role_ids, row, "Assignments", "role")
             if project and task and (user or role):
-                found.append(Assignment(project=project, task=task, user=user, role=role,
-                                        location=row["location"],
-                                        planned_hours=row["planned_hours"], row=row.row))
+                found.append(
+                    Assignment(
+                        project=project,
+                        task=task,
+                        user=user,
+                        role=role,
+                        location=row["location"],
+                        planned_hours=row["planned_hours"],
+                        row=row.row,
+                    )
+                )
         return found
 
-    def check_task_dates(self, projects: dict[str, Project], tasks: dict[tuple[str, str], Task],
-                         assignments: list[Assignment]) -> None:
+    def check_task_dates(
+        self,
+        projects: dict[str, Project],
+        tasks: dict[tuple[str, str], Task],
+        assignments: list[Assignment],
+    ) -> None:
         """Tasks whose planned hours must be spread over days need a start and a completion."""
         assigned = {(a.project, a.task) for a in assignments}
         for key, task in tasks.items():
-            spread = (task.cost_type in (CostType.USER_HOURLY, CostType.ROLE_HOURLY)
-                      or task.revenue_type.is_user_hourly or task.revenue_type.is_role_hourly)
+            spread = (
+                task.cost_type in (CostType.USER_HOURLY, CostType.ROLE_HOURLY)
+                or task.revenue_type.is_user_hourly
+                or task.revenue_type.is_role_hourly
+            )
             if not spread or key not in assigned:
                 continue
             project = projects[task.project]
             if (task.planned_start or project.planned_start) is None or (
-                    task.planned_completion or project.planned_completion) is None:
-                self.report("TASK_DATES_MISSING", f"task {task.task!r} has assignments whose "
-                            "hours are spread over its days, but neither it nor project "
-                            f"{project.project!r} has a planned start and completion",
-                            "Tasks", task.row, "planned_start")
+                task.planned_completion or project.planned_completion
+            ) is None:
+                self.report(
+                    "TASK_DATES_MISSING",
+                    f"task {task.task!r} has assignments whose "
+                    "hours are spread over its days, but neither it nor project "
+                    f"{project.project!r} has a planned start and completion",
+                    "Tasks",
+                    task.row,
+                    "planned_start",
+                )
 
-    def read_hours(self, projects: dict[str, Project], tasks: dict[tuple[str, str], Task],
-                   users: dict[str, User], roles: dict[str, Role],
-                   records: dict[str, BillingRecord]) -> list[HourLine]:
+    def read_hours(
+        self,
+        projects: dict[str, Project],
+        tasks: dict[tuple[str, str], Task],
+        users: dict[str, User],
+        roles: dict[str, Role],
+        records: dict[str, BillingRecord],
+    ) -> list[HourLine]:
         project_ids, user_ids, role_ids = (
-            _Ids("project", projects), _Ids("user", users), _Ids("role", roles))
+            _Ids("project", projects),
+            _Ids("user", users),
+            _Ids("role", roles),
+        )
         record_ids, task_ids = _Ids("billing record", records), _task_ids(tasks)
         seen: dict[str, int] = {}
         lines: list[HourLine] = []
@@ -596,8 +823,13 @@ class _Assembler:
             entry = row["entry"]
             if entry is not None:
                 if entry in seen:
-                    self.report("ID_DUPLICATE", f"entry {entry!r} is also in row {seen[entry]}",
-                                "Hours", row.row, "entry")
+                    self.report(
+                        "ID_DUPLICATE",
+                        f"entry {entry!r} is also in row {seen[entry]}",
+                        "Hours",
+                        row.row,
+                        "entry",
+                    )
                     continue
                 seen[entry] = row.row
             project = self.check_ref(project_ids, row, "Hours", "project")
@@ -610,12 +842,28 @@ class _Assembler:
             if row["task"] is not None and task is None:
                 continue
             billable = row["billable"]
-            lines.append(HourLine(entry, project, task, user, role, row["date"], row["hours"],
-                                  True if billable is None else billable, record, row.row))
+            lines.append(
+                HourLine(
+                    entry,
+                    project,
+                    task,
+                    user,
+                    role,
+                    row["date"],
+                    row["hours"],
+                    True if billable is None else billable,
+                    record,
+                    row.row,
+                )
+            )
         return lines
 
-    def read_expenses(self, projects: dict[str, Project], tasks: dict[tuple[str, str], Task],
-                      records: dict[str, BillingRecord]) -> list[Expense]:
+    def read_expenses(
+        self,
+        projects: dict[str, Project],
+        tasks: dict[tuple[str, str], Task],
+        records: dict[str, BillingRecord],
+    ) -> list[Expense]:
         project_ids, record_ids = _Ids("project", projects), _Ids("billing record", records)
         task_ids = _task_ids(tasks)
         found: list[Expense] = []
@@ -625,11 +873,24 @@ class _Assembler:
             record = self.check_record(records, record_ids, row, "Expenses", project)
             if project is None or (row["task"] is not None and task is None):
                 continue
-            found.append(Expense(
-                row["expense"], project, task, row["expense_type"], row["description"],
-                row["planned_date"], row["planned_amount"], row["date_paid"],
-                row["actual_amount"], bool(row["billable"]), bool(row["reimbursable"]),
-                bool(row["reimbursed"]), record, row.row))
+            found.append(
+                Expense(
+                    row["expense"],
+                    project,
+                    task,
+                    row["expense_type"],
+                    row["description"],
+                    row["planned_date"],
+                    row["planned_amount"],
+                    row["date_paid"],
+                    row["actual_amount"],
+                    bool(row["billable"]),
+                    bool(row["reimbursable"]),
+                    bool(row["reimbursed"]),
+                    record,
+                    row.row,
+                )
+            )
         return found
 
 

@@ -90,7 +90,7 @@ def _digits_with_separators(text: str) -> str:
         decimal_sep = "," if text.rfind(",") > text.rfind(".") else "."
         group_sep = "." if decimal_sep == "," else ","
         whole, _, fraction = text.rpartition(decimal_sep)
-        if whole.count(decimal_sep) or not _GROUPED.match(whole) and group_sep in whole:
+        if whole.count(decimal_sep) or (group_sep in whole and not _GROUPED.match(whole)):
             raise ValueError(text)
         return whole.replace(group_sep, "") + "." + fraction
     sep = "," if commas else "." if dots else None
@@ -102,7 +102,7 @@ def _digits_with_separators(text: str) -> str:
             raise ValueError(text)
         return text.replace(sep, "")
     whole, _, fraction = text.partition(sep)
-    if len(fraction) == 3 and 1 <= len(whole.lstrip("+-")) <= 3 and not spaced:
+    if len(fraction) == 3 and 1 <= len(whole) <= 3 and not whole.startswith("0") and not spaced:
         raise CellError(
             "VALUE_AMBIGUOUS_NUMBER",
             f"{text!r} could be {whole}{fraction} or {whole}.{fraction}; type it as a number",
@@ -143,7 +143,7 @@ def read_decimal(value: object) -> Decimal | None:
     elif isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
             raise CellError("VALUE_NOT_NUMBER", f"{value} is not a number")
-        number = Decimal(repr(value))
+        number = _as_excel_shows(value)
     elif isinstance(value, Decimal):
         number = value
     elif isinstance(value, str):
@@ -156,11 +156,23 @@ def read_decimal(value: object) -> Decimal | None:
         raise CellError("VALUE_NOT_NUMBER", f"{shown(value)} is not a number")
     if not number.is_finite():
         raise CellError("VALUE_NOT_NUMBER", f"{shown(value)} is not a finite number")
-    sign, digits, exponent = number.as_tuple()
+    _, digits, exponent = number.as_tuple()
     assert isinstance(exponent, int)
     if len(digits) + exponent > MAX_DIGITS_BEFORE_POINT or -exponent > MAX_DECIMALS:
         raise CellError("VALUE_TOO_PRECISE", f"{shown(value)} is out of range for money or hours")
     return number.normalize() if exponent < 0 else number
+
+
+def _as_excel_shows(value: float) -> Decimal:
+    """A float cell as Excel shows it: its shortest repr, to at most 15 significant digits.
+
+    Excel keeps 15 significant digits, so the binary noise of a formula's result
+    (0.1 + 0.2 = 0.30000000000000004) is not part of the number a person sees.
+    """
+    number = Decimal(repr(value))
+    if len(number.as_tuple().digits) > 15:
+        number = Decimal(f"{value:.15g}")
+    return number
 
 
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")

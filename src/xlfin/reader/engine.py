@@ -56,8 +56,7 @@ def identify(path: Path) -> None:
             )
         raise _refuse(
             "FILE_LEGACY_XLS",
-            "this is a legacy Excel 97–2003 (.xls) workbook; open it in Excel and save it as "
-            ".xlsx",
+            "this is a legacy Excel 97–2003 (.xls) workbook; open it in Excel and save it as .xlsx",
         )
     if not head.startswith(ZIP_MAGIC):
         kind = "a text file" if _looks_like_text(head) else "not a workbook"

@@ -112,8 +112,9 @@ class SheetReader:
             for column in required:
                 if column.key not in values and column.key not in bad:
                     bad.add(column.key)
-                    self.report("CELL_REQUIRED", f"{column.name} is required", row_number,
-                                column.key)
+                    self.report(
+                        "CELL_REQUIRED", f"{column.name} is required", row_number, column.key
+                    )
             yield Row(row_number, values, bad)
 
     def _map_header(self, header: dict[int, object]) -> dict[int, Column] | None:
@@ -122,32 +123,55 @@ class SheetReader:
         for index, text in sorted(header.items()):
             letter = get_column_letter(index)
             if not isinstance(text, str) or not text.strip():
-                self.problems.append(problem(
-                    "COLUMN_UNKNOWN", f"header {shown(text)} is not a column name; it is ignored",
-                    sheet=self.spec.name, row=1, column=letter))
+                self.problems.append(
+                    problem(
+                        "COLUMN_UNKNOWN",
+                        f"header {shown(text)} is not a column name; it is ignored",
+                        sheet=self.spec.name,
+                        row=1,
+                        column=letter,
+                    )
+                )
                 continue
             column = find_column(self.spec, text)
             if column is None:
                 known = ", ".join(c.name for c in self.spec.columns)
-                self.problems.append(problem(
-                    "COLUMN_UNKNOWN",
-                    f"column {shown(text.strip())} is not part of {self.spec.name}; it is "
-                    f"ignored (columns: {known})",
-                    sheet=self.spec.name, row=1, column=letter))
+                self.problems.append(
+                    problem(
+                        "COLUMN_UNKNOWN",
+                        f"column {shown(text.strip())} is not part of {self.spec.name}; it is "
+                        f"ignored (columns: {known})",
+                        sheet=self.spec.name,
+                        row=1,
+                        column=letter,
+                    )
+                )
                 continue
             if column.key in seen:
-                self.problems.append(problem(
-                    "COLUMN_DUPLICATE",
-                    f"column {column.name} is also in column {get_column_letter(seen[column.key])}",
-                    sheet=self.spec.name, row=1, column=letter, field=column.name))
+                self.problems.append(
+                    problem(
+                        "COLUMN_DUPLICATE",
+                        f"column {column.name} is also in column "
+                        f"{get_column_letter(seen[column.key])}",
+                        sheet=self.spec.name,
+                        row=1,
+                        column=letter,
+                        field=column.name,
+                    )
+                )
                 continue
             seen[column.key] = index
             columns[index] = column
             self.layout[column.key] = letter
         missing = [c for c in self.spec.columns if c.required and c.key not in seen]
         for column in missing:
-            self.problems.append(problem(
-                "COLUMN_MISSING",
-                f"column {column.name} is missing; add it to the headers in row 1",
-                sheet=self.spec.name, row=1, field=column.name))
+            self.problems.append(
+                problem(
+                    "COLUMN_MISSING",
+                    f"column {column.name} is missing; add it to the headers in row 1",
+                    sheet=self.spec.name,
+                    row=1,
+                    field=column.name,
+                )
+            )
         return None if missing else columns

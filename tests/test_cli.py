@@ -1,0 +1,159 @@
+"""The command line: output formats, exit codes, one clear line instead of a traceback."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import SAMPLES, write_text_workbook
+from xlfin.cli import main
+from xlfin.reader import read_workbook
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def test_validate_clean_sample():
+    result = run("validate", SAMPLES / "agency.xlsx")
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "no problems"
+
+
+def test_validate_lines_point_at_cells(tmp_path):
+    path = write_text_workbook(
+        tmp_path,
+        """
+        [Projects]
+        Project
+        P1
+        [Users]
+        User
+        u1
+        [Hours]
+        Entry | Project | User | Date       | Hours
+        H1    | P1      | u1   | 2024-06-03 | -7.5
+        [Notes]
+        x
+    """,
+    )
+    result = run("validate", path)
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        "book.xlsx:Hours!E2: VALUE_NEGATIVE Hours must be ≥ 0, not -7.5",
+        "book.xlsx:Notes: SHEET_UNKNOWN sheet 'Notes' is not part of the workbook contract; "
+        "it is ignored",
+        "1 error, 1 warning",
+    ]
+
+
+def test_validate_warnings_only_exit_zero(tmp_path):
+    path = write_text_workbook(tmp_path, "[Projects]\nProject | Colour\nP1 | red\n")
+    assert run("validate", path).exit_code == 0
+
+
+def test_validate_json(tmp_path):
+    result = run("validate", "--format", "json", SAMPLES / "broken.xlsx")
+    assert result.exit_code == 1
+    problems = json.loads(result.output)["problems"]
+    negative = next(p for p in problems if p["code"] == "VALUE_NEGATIVE")
+    assert negative == {
+        "code": "VALUE_NEGATIVE",
+        "severity": "error",
+        "sheet": "Hours",
+        "row": 3,
+        "column": "G",
+        "cell": "G3",
+        "field": "Hours",
+        "message": "Hours must be ≥ 0, not -7.5",
+    }
+    assert len(problems) == len(read_workbook(SAMPLES / "broken.xlsx")[1])
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (None, "does not exist"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "save it as .xlsx"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + "EncryptionInfo".encode("utf-16-le"), "password"),
+        (b"hello", "not an Excel workbook"),
+    ],
+)
+def test_unreadable_files_give_one_line(tmp_path, content, words):
+    path = tmp_path / "book.xlsx"
+    if content is not None:
+        path.write_bytes(content)
+    result = run("validate", path)
+    assert result.exit_code == 1
+    assert words in result.output
+    assert len(result.output.strip().splitlines()) == 2  # the problem, then the count
+    assert "Traceback" not in result.output
+
+
+def test_usage_error_exit_two():
+    assert run("validate").exit_code == 2
+    assert run("validate", "--format", "xml", "x.xlsx").exit_code == 2
+
+
+def test_template_validates_clean(tmp_path):
+    path = tmp_path / "new.xlsx"
+    assert run("template", path).exit_code == 0
+    wb, problems = read_workbook(path)
+    assert problems == []
+    assert wb.settings.currency == "USD"
+    assert run("template", path).exit_code == 2  # exists: refuses without --force
+    assert run("template", "--force", path).exit_code == 0
+
+
+def test_template_has_every_sheet_with_headers_and_lists(tmp_path):
+    import openpyxl
+
+    from xlfin.schema import SHEETS
+
+    path = tmp_path / "new.xlsx"
+    run("template", path)
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["Instructions", *(s.name for s in SHEETS)]
+    for spec in SHEETS:
+        sheet = book[spec.name]
+        assert [c.value for c in sheet[1]] == [c.name for c in spec.columns]
+        assert sheet.freeze_panes == "A2"
+    lists = {
+        str(dv.sqref).split(":")[0]: dv.formula1
+        for dv in book["Tasks"].data_validations.dataValidation
+    }
+    assert "Role Hourly with Cap" in lists["H2"]
+
+
+def test_unexpected_error_is_one_line(monkeypatch, tmp_path):
+    import xlfin.cli
+
+    def boom(path):
+        raise RuntimeError("kaboom")
+
+    monkeypatch.setattr(xlfin.cli, "read_workbook", boom)
+    result = run("validate", tmp_path / "x.xlsx")
+    assert result.exit_code == 1
+    assert "unexpected error: RuntimeError: kaboom" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_console_script_runs():
+    result = subprocess.run(
+        [sys.executable, "-m", "xlfin", "validate", str(SAMPLES / "agency.xlsx")],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_every_command_is_documented():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for name, command in main.commands.items():
+        assert f"xlfin {name}" in readme, f"README does not show `xlfin {name}`"
+        assert "Example:" in (command.help or ""), f"`xlfin {name} --help` has no example"
