@@ -91,8 +91,8 @@ def test_role_hourly_planned_with_two_dated_project_rates(results):
         P1      | T1   | PM
     """)
     assert task(r).planned_revenue == Decimal(8 * 2 * 100 + 8 * 3 * 120)
-    segments = task(r).plans[0].revenue
-    assert [(s.working_days, s.hours, s.source.rate) for s in segments] == [
+    plan = task(r).plans[0]
+    assert [(s.working_days, plan.segment_hours(s), s.source.rate) for s in plan.revenue] == [
         (2, 16, Decimal(100)),
         (3, 24, Decimal(120)),
     ]

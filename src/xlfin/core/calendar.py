@@ -17,6 +17,11 @@ class WorkCalendar:
         self.per_week = len(self.weekdays)
         # Only exceptions that fall on a working weekday remove a working day.
         self.exceptions = sorted(d for d in schedule.exceptions if d.weekday() in self.weekdays)
+        # partial[start weekday][n]: working days among n consecutive days from that weekday.
+        self.partial = [
+            [sum(1 for k in range(n) if (start + k) % 7 in self.weekdays) for n in range(7)]
+            for start in range(7)
+        ]
 
     def is_working_day(self, day: date) -> bool:
         if day.weekday() not in self.weekdays:
@@ -30,10 +35,10 @@ class WorkCalendar:
             return 0
         days = (last - first).days + 1
         weeks, rest = divmod(days, 7)
-        start = first.weekday()
-        partial = sum(1 for k in range(rest) if (start + k) % 7 in self.weekdays)
-        off = bisect_right(self.exceptions, last) - bisect_left(self.exceptions, first)
-        return weeks * self.per_week + partial - off
+        off = 0
+        if self.exceptions:
+            off = bisect_right(self.exceptions, last) - bisect_left(self.exceptions, first)
+        return weeks * self.per_week + self.partial[first.weekday()][rest] - off
 
     def days(self, first: date, last: date) -> Iterator[date]:
         """The working days themselves, for showing a task's daily distribution on demand."""

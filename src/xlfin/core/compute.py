@@ -6,14 +6,18 @@ lines take the frozen amounts given in `frozen` (the ledger supplies them).
 
 from __future__ import annotations
 
+import gc
+from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal, Inexact
 from fractions import Fraction
+from typing import NamedTuple
 
 from xlfin.core.calendar import WorkCalendar
-from xlfin.core.money import ZERO, round_money
+from xlfin.core.money import ZERO, Rounder, round_money
 from xlfin.core.rates import NO_RATE, RateBook, RateChain, RateLevel, RateSource, Segment
 from xlfin.core.results import (
     AssignmentPlan,
@@ -42,6 +46,9 @@ from xlfin.models import (
 from xlfin.problems import Problem, problem
 from xlfin.schema import SHEETS_BY_NAME
 
+# Sums of working days × rates are exact: no rounding at any precision we can meet.
+EXACT = Context(prec=200, traps=[Inexact])
+ZERO_MONEY = Decimal(0)
 NOT_BILLABLE = RateSource(RateLevel.NOT_BILLABLE, None)
 FIXED_ONLY = RateSource(RateLevel.FIXED, None)
 NO_COST = RateSource(RateLevel.NO_COST, Decimal(0))
@@ -49,14 +56,31 @@ NO_COST = RateSource(RateLevel.NO_COST, Decimal(0))
 
 def compute(workbook: Workbook, frozen: Mapping[str, FrozenLine] | None = None) -> Results:
     """Every project's results, and the problems found computing them."""
-    return _Computation(workbook, frozen or {}).run()
+    with _gc_paused():
+        return _Computation(workbook, frozen or {}).run()
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while results are built.
+
+    The results are a million small tuples that hold no cycles; without the pause,
+    CPython's collector walks them again and again as they grow, and doubles the time.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class _Computation:
     def __init__(self, workbook: Workbook, frozen: Mapping[str, FrozenLine]) -> None:
         self.wb = workbook
         self.frozen = frozen
-        self.decimals = workbook.settings.decimals
+        self.round = Rounder(workbook.settings.decimals)
         self.rates = RateBook(workbook)
         self.problems: list[Problem] = []
         self.calendars: dict[str | None, WorkCalendar] = {}
@@ -70,9 +94,6 @@ class _Computation:
                 key = (a.project, a.task, a.user)
                 if self.assigned_role.get(key) is None:
                     self.assigned_role[key] = a.role
-
-    def round(self, amount: Decimal | Fraction | int) -> Decimal:
-        return round_money(amount, self.decimals)
 
     def report(self, code: str, message: str, sheet: str, row: int | None, key: str) -> None:
         self.problems.append(
@@ -122,8 +143,11 @@ class _Computation:
                 for task in tasks_by_project.get(project.project, [])
             )
             own_lines = tuple(
-                self.project_line(project, line)
-                for line in lines_by_task.get((project.project, None), [])
+                self.actual_lines(
+                    project,
+                    None,
+                    sorted(lines_by_task.get((project.project, None), []), key=_date_entry),
+                )
             )
             own_expenses = tuple(expenses_by_task.get((project.project, None), []))
             records = tuple(
@@ -162,36 +186,37 @@ class _Computation:
     def spread(
         self,
         chain: RateChain | None,
-        hours: Fraction,
         first: date,
         last: date,
         days: int,
         cal: WorkCalendar,
         assignment: Assignment,
-    ) -> tuple[PlannedSegment, ...]:
-        """`hours` spread evenly over `days` working days, priced by `chain` per segment."""
+    ) -> tuple[tuple[PlannedSegment, ...], Decimal]:
+        """The runs of days with one rate over the task's span, and Σ working days × rate.
+
+        An assignment's planned amount is its hours × that sum / the span's working days:
+        the weighted sum of the model's example, computed from period boundaries and
+        working-day counts, never day by day.
+        """
         if chain is None:
-            return ()
+            return (), ZERO
         if days == 0:  # NO_WORKING_DAY: everything on the planned start
             segments: list[Segment] = [Segment(first, first, chain.at(first)[0])]
         else:
             segments = chain.segments(first, last)
         result = []
+        weighted = ZERO
         missing = False
         for seg in segments:
             seg_days = cal.count(seg.first, seg.last) if days else 1
             if seg_days == 0:
                 continue
-            seg_hours = hours * seg_days / (days or 1)
             rate = seg.source.rate
             if rate is None:
-                missing = missing or seg_hours > 0
-                rate = ZERO
-            result.append(
-                PlannedSegment(
-                    seg.first, seg.last, seg_days, seg_hours, seg.source, seg_hours * Fraction(rate)
-                )
-            )
+                missing = True
+            else:
+                weighted = EXACT.add(weighted, EXACT.multiply(rate, seg_days))
+            result.append(PlannedSegment(seg.first, seg.last, seg_days, seg.source))
         if missing:
             who = assignment.user or assignment.role
             self.report(
@@ -202,7 +227,7 @@ class _Computation:
                 assignment.row,
                 "user" if assignment.user else "role",
             )
-        return tuple(result)
+        return tuple(result), weighted
 
     def plan(
         self, project: Project, task: Task, first: date, last: date, days: int, cal: WorkCalendar
@@ -212,16 +237,18 @@ class _Computation:
         for assignment, hours in zip(assignments, self.shares(task, assignments), strict=True):
             cost_chain = self.planned_cost_chain(task, assignment)
             revenue_chain = self.planned_revenue_chain(project, task, assignment)
-            cost = self.spread(cost_chain, hours, first, last, days, cal, assignment)
-            revenue = self.spread(revenue_chain, hours, first, last, days, cal, assignment)
+            cost, cost_weight = self.spread(cost_chain, first, last, days, cal, assignment)
+            revenue, revenue_weight = self.spread(revenue_chain, first, last, days, cal, assignment)
+            per_day = hours / (days or 1)
             plans.append(
                 AssignmentPlan(
                     assignment,
                     hours,
+                    days,
                     cost,
                     revenue,
-                    sum((s.amount for s in cost), Fraction(0)),
-                    sum((s.amount for s in revenue), Fraction(0)),
+                    per_day * Fraction(cost_weight),
+                    per_day * Fraction(revenue_weight),
                 )
             )
         return tuple(plans)
@@ -277,8 +304,41 @@ class _Computation:
             return task.role, "task"
         return None, "none"
 
-    def resolve(self, chain: RateChain, line: HourLine, key: str, what: str) -> RateSource:
-        source, gap = chain.at(line.date)
+    def line_plan(self, project: Project, task: Task | None, line: HourLine) -> _LinePlan:
+        """How lines of this user (and role cell) on this task are costed and billed.
+
+        The same for every such line, so computed once per (user, role) and task.
+        """
+        role, role_from = self.line_role(line, task)
+        cost_kind = task.cost_type if task is not None else CostType.USER_HOURLY
+        cost: RateChain | RateSource
+        if cost_kind is CostType.NO_COST:
+            cost, cost_key = NO_COST, "user"
+        elif cost_kind is CostType.FIXED_HOURLY:
+            cost, cost_key = _task_rate(task, task.hourly_cost), "user"  # type: ignore[arg-type]
+        elif cost_kind is CostType.ROLE_HOURLY:
+            cost, cost_key = self.rates.cost_for_role(role), "role"
+        else:
+            cost, cost_key = self.rates.cost_for_user(line.user), "user"
+        kind = task.revenue_type if task is not None else RevenueType.USER_HOURLY
+        revenue: RateChain | RateSource
+        revenue_key = "user"
+        if kind is RevenueType.NOT_BILLABLE:
+            revenue = NOT_BILLABLE
+        elif kind is RevenueType.FIXED_REVENUE:
+            revenue = FIXED_ONLY
+        elif kind is RevenueType.FIXED_HOURLY:
+            revenue = _task_rate(task, task.hourly_rate)  # type: ignore[arg-type]
+        elif kind.is_role_hourly:
+            user = self.wb.users.get(line.user)
+            revenue = self.rates.billing_for_role(project, role, user.location if user else None)
+            revenue_key = "role"
+        else:
+            revenue = self.rates.billing_for_user(project, line.user)
+        return _LinePlan(role, role_from, cost, cost_key, revenue, revenue_key)
+
+    def rate_problem(self, source: RateSource, line: HourLine, key: str, what: str) -> None:
+        """NO_RATE or RATE_GAP_USED for an hour line's resolved rate."""
         if source.rate is None:
             self.report(
                 "NO_RATE",
@@ -287,7 +347,7 @@ class _Computation:
                 line.row,
                 key,
             )
-        elif gap:
+        else:
             self.report(
                 "RATE_GAP_USED",
                 f"{line.date} falls in a gap between rate periods; "
@@ -296,104 +356,71 @@ class _Computation:
                 line.row,
                 "date",
             )
-        return source
 
-    def line_cost(self, line: HourLine, task: Task | None, role: str | None) -> RateSource:
-        kind = task.cost_type if task is not None else CostType.USER_HOURLY
-        if kind is CostType.NO_COST:
-            return NO_COST
-        if kind is CostType.FIXED_HOURLY:
-            assert task is not None
-            return self.task_rate(task, task.hourly_cost, "hourly_cost", line)
-        if kind is CostType.ROLE_HOURLY:
-            return self.resolve(self.rates.cost_for_role(role), line, "role", "cost rate")
-        return self.resolve(self.rates.cost_for_user(line.user), line, "user", "cost rate")
-
-    def line_revenue(
-        self, project: Project, line: HourLine, task: Task | None, role: str | None
-    ) -> RateSource:
-        if not line.billable:
-            return NOT_BILLABLE
-        kind = task.revenue_type if task is not None else RevenueType.USER_HOURLY
-        if kind is RevenueType.NOT_BILLABLE:
-            return NOT_BILLABLE
-        if kind is RevenueType.FIXED_REVENUE:
-            return FIXED_ONLY
-        if kind is RevenueType.FIXED_HOURLY:
-            assert task is not None
-            return self.task_rate(task, task.hourly_rate, "hourly_rate", line)
-        user = self.wb.users.get(line.user)
-        location = user.location if user else None
-        if kind.is_role_hourly:
-            chain = self.rates.billing_for_role(project, role, location)
-            return self.resolve(chain, line, "role", "billing rate")
-        return self.resolve(
-            self.rates.billing_for_user(project, line.user), line, "user", "billing rate"
-        )
-
-    def task_rate(self, task: Task, rate: Decimal | None, key: str, line: HourLine) -> RateSource:
-        if rate is None:
-            name = SHEETS_BY_NAME["Tasks"].column(key).name
-            self.report(
-                "NO_RATE",
-                f"task {task.task!r} is Fixed Hourly but its {name} is blank;"
-                f" entry {line.entry!r} is counted at 0",
-                "Tasks",
-                task.row,
-                key,
+    def actual_lines(
+        self, project: Project, task: Task | None, lines: list[HourLine]
+    ) -> list[LineResult]:
+        """Every hour line's cost and revenue, each rounded (model 9); no cap yet."""
+        memo: dict[tuple[str, str | None], _LinePlan] = {}
+        quantum, frozen, start = self.round.quantum, self.frozen, project.planned_start
+        results = []
+        append = results.append
+        for line in lines:
+            plan = memo.get((line.user, line.role))
+            if plan is None:
+                plan = memo[(line.user, line.role)] = self.line_plan(project, task, line)
+            cost_source = plan.cost
+            if type(cost_source) is RateChain:
+                cost_source, gap = cost_source.pieces[bisect_right(cost_source.edges, line.date)]
+                if gap or cost_source.rate is None:
+                    self.rate_problem(cost_source, line, plan.cost_key, "cost rate")
+            hit = frozen.get(line.entry) if frozen else None
+            if hit is not None:
+                revenue_source, revenue = hit.source, hit.revenue
+            else:
+                revenue_source = plan.revenue if line.billable else NOT_BILLABLE
+                if type(revenue_source) is RateChain:
+                    chain = revenue_source
+                    revenue_source, gap = chain.pieces[bisect_right(chain.edges, line.date)]
+                    if gap or revenue_source.rate is None:
+                        self.rate_problem(revenue_source, line, plan.revenue_key, "billing rate")
+                rate = revenue_source.rate
+                revenue = (
+                    (line.hours * rate).quantize(quantum, ROUND_HALF_UP)
+                    if rate is not None
+                    else ZERO_MONEY
+                )
+            rate = cost_source.rate
+            cost = (
+                (line.hours * rate).quantize(quantum, ROUND_HALF_UP)
+                if rate is not None
+                else ZERO_MONEY
             )
-            return NO_RATE
-        return RateSource(RateLevel.TASK_HOURLY, rate, "Tasks", task.row)
-
-    def actual_line(self, project: Project, line: HourLine, task: Task | None) -> LineResult:
-        role, role_from = self.line_role(line, task)
-        cost_source = self.line_cost(line, task, role)
-        cost = self.round(line.hours * (cost_source.rate or ZERO))
-        frozen = self.frozen.get(line.entry)
-        if frozen is not None:
-            revenue_source, revenue = frozen.source, frozen.revenue
-        else:
-            revenue_source = self.line_revenue(project, line, task, role)
-            revenue = self.round(line.hours * (revenue_source.rate or ZERO))
-        start = project.planned_start
-        if start is not None and line.date < start:
-            self.report(
-                "HOURS_BEFORE_PROJECT_START",
-                f"entry {line.entry!r} on {line.date} is before project "
-                f"{project.project!r} starts ({start}); the first rate period applies",
-                "Hours",
-                line.row,
-                "date",
-            )
-        return LineResult(
-            line, role, role_from, cost_source, cost, revenue_source, revenue, revenue, frozen
-        )
-
-    def project_line(self, project: Project, line: HourLine) -> LineResult:
-        return self.actual_line(project, line, None)
+            if start is not None and line.date < start:
+                self.report(
+                    "HOURS_BEFORE_PROJECT_START",
+                    f"entry {line.entry!r} on {line.date} is before project "
+                    f"{project.project!r} starts ({start}); the first rate period applies",
+                    "Hours",
+                    line.row,
+                    "date",
+                )
+            append(
+                LineResult(
+                    line, plan.role, plan.role_from, cost_source, cost, revenue_source, revenue,
+                    revenue, hit,
+                )
+            )  # fmt: skip
+        return results
 
     def capped(self, results: list[LineResult], cap: Decimal) -> list[LineResult]:
         """Model 3: lines consume the cap in (date, entry) order; the crossing line is cut."""
         left = self.round(cap)
         out = []
-        for r in sorted(results, key=lambda r: (r.line.date, r.line.entry)):
+        for r in results:
             revenue = min(r.uncapped, left)
             left -= revenue
-            out.append(
-                r
-                if revenue == r.revenue
-                else LineResult(
-                    r.line,
-                    r.role,
-                    r.role_from,
-                    r.cost_source,
-                    r.cost,
-                    r.revenue_source,
-                    revenue,
-                    r.uncapped,
-                    r.frozen,
-                )
-            )
+            out.append(r if revenue == r.revenue else r._replace(revenue=revenue))
         return out
 
     # -- tasks -----------------------------------------------------------------------------
@@ -427,12 +454,12 @@ class _Computation:
                 ),
                 ZERO,
             )
-        results = [self.actual_line(project, line, task) for line in lines]
+        lines = sorted(lines, key=_date_entry)
+        results = self.actual_lines(project, task, lines)
         kind = task.revenue_type
         if kind.with_cap and task.fixed_amount is not None:
             results = self.capped(results, task.fixed_amount)
-        else:
-            results.sort(key=lambda r: (r.line.date, r.line.entry))
+        self.report_blank_task_rates(task, lines)
 
         labor = Fraction(0)
         if task.cost_type is CostType.FIXED_HOURLY:
@@ -477,6 +504,26 @@ class _Computation:
             actual_hourly_revenue=sum((r.revenue for r in results), ZERO),
             fixed_realized=realized,
         )
+
+    def report_blank_task_rates(self, task: Task, lines: list[HourLine]) -> None:
+        """NO_RATE once per Fixed Hourly task whose own rate is blank, when it is used."""
+        if not lines and not task.planned_hours:
+            return
+        blanks = {
+            "hourly_cost": task.cost_type is CostType.FIXED_HOURLY and task.hourly_cost is None,
+            "hourly_rate": task.revenue_type is RevenueType.FIXED_HOURLY
+            and task.hourly_rate is None,
+        }
+        for key in (k for k, blank in blanks.items() if blank):
+            name = SHEETS_BY_NAME["Tasks"].column(key).name
+            self.report(
+                "NO_RATE",
+                f"task {task.task!r} is Fixed Hourly but its {name} is blank; "
+                "its hours are counted at 0",
+                "Tasks",
+                task.row,
+                key,
+            )
 
     def expense_sum(self, expenses: Iterable[Expense], planned: bool) -> Decimal:
         """Sum of the expenses' planned (or actual) amounts, each rounded as shown."""
@@ -610,6 +657,26 @@ class _Computation:
             billed=billed,
             unbilled=not_billed + loose_lines + loose_expenses + loose_fixed,
         )
+
+
+class _LinePlan(NamedTuple):
+    role: str | None
+    role_from: str
+    cost: RateChain | RateSource
+    cost_key: str
+    revenue: RateChain | RateSource
+    revenue_key: str
+
+
+def _task_rate(task: Task, rate: Decimal | None) -> RateSource:
+    """A Fixed Hourly task's own rate (its blank is reported once per task)."""
+    if rate is None:
+        return NO_RATE
+    return RateSource(RateLevel.TASK_HOURLY, rate, "Tasks", task.row)
+
+
+def _date_entry(line: HourLine) -> tuple[date, str]:
+    return line.date, line.entry
 
 
 def _hours(value: Fraction) -> str:

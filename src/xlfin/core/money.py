@@ -31,6 +31,21 @@ def round_money(amount: Decimal | Fraction | int, decimals: int) -> Decimal:
     return Decimal(amount).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
 
 
+class Rounder:
+    """`round_money` at fixed decimals, with a fast path for Decimal amounts."""
+
+    __slots__ = ("decimals", "quantum")
+
+    def __init__(self, decimals: int) -> None:
+        self.decimals = decimals
+        self.quantum = Decimal(1).scaleb(-decimals)
+
+    def __call__(self, amount: Decimal | Fraction | int) -> Decimal:
+        if type(amount) is Decimal:
+            return amount.quantize(self.quantum, rounding=ROUND_HALF_UP)
+        return round_money(amount, self.decimals)
+
+
 def as_decimal(value: Fraction, places: int = 6) -> Decimal:
     """A fraction (such as an equal share of hours) shown with at most `places` decimals."""
     return round_money(value, places).normalize()

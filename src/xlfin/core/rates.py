@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from typing import NamedTuple
 
 from xlfin.models import Project, RatePeriod, Workbook
 
@@ -35,8 +36,7 @@ class RateLevel(StrEnum):
     NONE = "no rate"
 
 
-@dataclass(frozen=True, slots=True)
-class RateSource:
+class RateSource(NamedTuple):
     """A rate and where it came from: its level and the sheet row that holds it."""
 
     level: RateLevel
@@ -111,38 +111,46 @@ class Segment:
 
 
 class RateChain:
-    """Levels tried in order; the first with a rate on a date gives it."""
+    """Levels tried in order; the first with a rate on a date gives it.
 
-    __slots__ = ("_cache", "levels")
+    Every level's rate is constant between its own boundaries, so the chain's answer
+    is constant between the union of them: the chain is resolved once, into `pieces`
+    between `edges`, and a lookup is one bisection.
+    """
+
+    __slots__ = ("edges", "levels", "pieces")
 
     def __init__(self, levels: list[tuple[RateLevel, Timeline]]) -> None:
         self.levels = tuple((lvl, tl) for lvl, tl in levels if tl.periods)
-        self._cache: dict[date, tuple[RateSource, bool]] = {}
+        self.edges: list[date] = []
+        self.pieces = [self._resolve(date.min)]
+        for edge in sorted({b for _, tl in self.levels for b in tl.boundaries}):
+            piece = self._resolve(edge)
+            if piece != self.pieces[-1]:  # an edge hidden by a higher level changes nothing
+                self.edges.append(edge)
+                self.pieces.append(piece)
 
-    def at(self, day: date) -> tuple[RateSource, bool]:
-        """(rate source on `day`, whether a gap of a higher level was passed over)."""
-        hit = self._cache.get(day)
-        if hit is not None:
-            return hit
+    def _resolve(self, day: date) -> tuple[RateSource, bool]:
         gap = False
-        result = NO_RATE
         for level, timeline in self.levels:
             period = timeline.at(day)
             if period is not None:
-                result = RateSource(level, period.rate, period.sheet, period.row)
-                break
+                return RateSource(level, period.rate, period.sheet, period.row), gap
             gap = True  # a timeline with periods but none on this day: a gap
-        hit = (result, gap)
-        if len(self._cache) < 100_000:
-            self._cache[day] = hit
-        return hit
+        return NO_RATE, gap
+
+    def at(self, day: date) -> tuple[RateSource, bool]:
+        """(rate source on `day`, whether a gap of a higher level was passed over)."""
+        return self.pieces[bisect_right(self.edges, day)]
 
     def segments(self, first: date, last: date) -> list[Segment]:
         """The runs of days from `first` to `last` on which the resolved rate is constant."""
-        edges = sorted({b for _, tl in self.levels for b in tl.boundaries_within(first, last)})
+        lo, hi = bisect_right(self.edges, first), bisect_right(self.edges, last)
+        edges = self.edges[lo:hi]
         starts = [first, *edges]
         ends = [e - timedelta(days=1) for e in edges] + [last]
-        return [Segment(s, e, self.at(s)[0]) for s, e in zip(starts, ends, strict=True)]
+        sources = self.pieces[lo : hi + 1]
+        return [Segment(s, e, piece[0]) for s, e, piece in zip(starts, ends, sources, strict=True)]
 
 
 class RateBook:
@@ -190,60 +198,60 @@ class RateBook:
         )
         return levels
 
-    def _cached(self, key: tuple, build) -> RateChain:  # type: ignore[no-untyped-def]
+    def _chain(self, key: tuple, build, *args) -> RateChain:  # type: ignore[no-untyped-def]
         chain = self._chains.get(key)
         if chain is None:
-            chain = self._chains[key] = RateChain(build())
+            chain = self._chains[key] = RateChain(build(*args))
         return chain
 
     def billing_for_role(
         self, project: Project, role: str | None, location: str | None
     ) -> RateChain:
         """Billing rate of `role` on `project` for `location` (model 1.1 and 1.3)."""
-        return self._cached(
-            ("role-billing", project.project, role, location),
-            lambda: self._role_levels(project, role, location),
-        )
+        key = ("role-billing", project.project, role, location)
+        return self._chains.get(key) or self._chain(key, self._role_levels, project, role, location)
 
     def billing_for_user(
         self, project: Project, user: str, location: str | None = None
     ) -> RateChain:
         """Billing rate of `user` on `project`: the project's user override, the user's rate,
         else the user's primary role via 1.1 (at `location`, default the user's)."""
-
-        def build() -> list[tuple[RateLevel, Timeline]]:
-            row = self.workbook.users.get(user)
-            if row is None:
-                return []
-            where = location if location is not None else row.location
-            return [
-                (RateLevel.PROJECT, self._timeline(project.user_rates.get(user))),
-                (RateLevel.USER, self._timeline(row.billing_rates)),
-                *self._role_levels(project, row.primary_role, where),
-            ]
-
-        return self._cached(("user-billing", project.project, user, location), build)
+        key = ("user-billing", project.project, user, location)
+        return self._chains.get(key) or self._chain(key, self._user_levels, project, user, location)
 
     def cost_for_user(self, user: str) -> RateChain:
         """Cost rate of `user`: theirs, else their primary role's (model 1.4)."""
-
-        def build() -> list[tuple[RateLevel, Timeline]]:
-            row = self.workbook.users.get(user)
-            if row is None:
-                return []
-            levels = [(RateLevel.USER, self._timeline(row.cost_rates))]
-            role = self.workbook.roles.get(row.primary_role) if row.primary_role else None
-            if role is not None:
-                levels.append((RateLevel.SYSTEM, self._timeline(role.cost_rates)))
-            return levels
-
-        return self._cached(("user-cost", user), build)
+        key = ("user-cost", user)
+        return self._chains.get(key) or self._chain(key, self._user_cost_levels, user)
 
     def cost_for_role(self, role: str | None) -> RateChain:
         """Cost rate of `role` (Roles sheet); never overridden."""
+        key = ("role-cost", role)
+        return self._chains.get(key) or self._chain(key, self._role_cost_levels, role)
 
-        def build() -> list[tuple[RateLevel, Timeline]]:
-            row = self.workbook.roles.get(role) if role else None
-            return [(RateLevel.SYSTEM, self._timeline(row.cost_rates if row else None))]
+    def _user_levels(
+        self, project: Project, user: str, location: str | None
+    ) -> list[tuple[RateLevel, Timeline]]:
+        row = self.workbook.users.get(user)
+        if row is None:
+            return []
+        where = location if location is not None else row.location
+        return [
+            (RateLevel.PROJECT, self._timeline(project.user_rates.get(user))),
+            (RateLevel.USER, self._timeline(row.billing_rates)),
+            *self._role_levels(project, row.primary_role, where),
+        ]
 
-        return self._cached(("role-cost", role), build)
+    def _user_cost_levels(self, user: str) -> list[tuple[RateLevel, Timeline]]:
+        row = self.workbook.users.get(user)
+        if row is None:
+            return []
+        levels = [(RateLevel.USER, self._timeline(row.cost_rates))]
+        role = self.workbook.roles.get(row.primary_role) if row.primary_role else None
+        if role is not None:
+            levels.append((RateLevel.SYSTEM, self._timeline(role.cost_rates)))
+        return levels
+
+    def _role_cost_levels(self, role: str | None) -> list[tuple[RateLevel, Timeline]]:
+        row = self.workbook.roles.get(role) if role else None
+        return [(RateLevel.SYSTEM, self._timeline(row.cost_rates if row else None))]

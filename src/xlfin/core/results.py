@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
+from typing import NamedTuple
 
 from xlfin.core.rates import RateSource
 from xlfin.models import (
@@ -35,9 +36,11 @@ class FrozenLine:
     billing_date: date | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class LineResult:
-    """One hour line: the role it was costed and billed as, its rates and amounts."""
+class LineResult(NamedTuple):
+    """One hour line: the role it was costed and billed as, its rates and amounts.
+
+    A named tuple: a workbook may hold a million of them.
+    """
 
     line: HourLine
     role: str | None
@@ -54,26 +57,36 @@ class LineResult:
 
 @dataclass(frozen=True, slots=True)
 class PlannedSegment:
-    """Days of one assignment with one rate: hours planned on them and their amount."""
+    """Days of an assignment's span with one rate: `first` to `last`, inclusive."""
 
     first: date
     last: date
     working_days: int
-    hours: Fraction
     source: RateSource
-    amount: Fraction
 
 
 @dataclass(frozen=True, slots=True)
 class AssignmentPlan:
-    """An assignment's share of its task's planned hours, spread over working days."""
+    """An assignment's share of its task's planned hours, spread over `days` working days.
+
+    Segment hours and amounts are exact fractions, computed on demand (for the report);
+    the plan's totals are computed once from the segments' working days and rates.
+    """
 
     assignment: Assignment
     hours: Fraction
+    days: int
+    """Working days of the task's span (0: all hours on its planned start)."""
     cost: tuple[PlannedSegment, ...]
     revenue: tuple[PlannedSegment, ...]
     planned_cost: Fraction
     planned_revenue: Fraction
+
+    def segment_hours(self, segment: PlannedSegment) -> Fraction:
+        return self.hours * segment.working_days / self.days if self.days else self.hours
+
+    def segment_amount(self, segment: PlannedSegment) -> Fraction:
+        return self.segment_hours(segment) * Fraction(segment.source.rate or 0)
 
 
 @dataclass(frozen=True)
