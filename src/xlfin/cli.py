@@ -129,3 +129,92 @@ def template(path: Path, force: bool) -> None:
         raise click.UsageError(f"{path} exists; use --force to overwrite it")
     write_template(path)
     click.echo(f"wrote {path}")
+
+
+def print_warnings(book: str, problems: list[Problem]) -> None:
+    for p in sorted(problems, key=sort_key):
+        click.echo(p.line(book), err=True)
+
+
+@main.command()
+@click.argument("workbook", type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    "report",
+    type=click.Path(path_type=Path),
+    help="Report path (default: <workbook>-billing.xlsx beside the input).",
+)
+@click.option(
+    "--json",
+    "summary_path",
+    type=click.Path(path_type=Path),
+    help="Also write the JSON summary here (see docs/summary-json.md).",
+)
+def build(workbook: Path, report: Path | None, summary_path: Path | None) -> None:
+    """Build the billing-record workbook of WORKBOOK.
+
+    The input is only read. The report is written to a temporary file and renamed into
+    place. When the input has errors, they are printed as by `xlfin validate`, no
+    report is written and the exit code is 1; warnings are printed and listed in the
+    report's Problems sheet.
+
+    \b
+    Example:
+      xlfin build sample_workbooks/agency.xlsx -o agency-billing.xlsx --json agency.json
+    """
+    from xlfin.build import build as run_build
+    from xlfin.build import default_report_path
+
+    target = report or default_report_path(workbook)
+    if workbook.exists() and target.exists() and target.resolve() == workbook.resolve():
+        raise click.UsageError("the report would overwrite the input workbook; choose -o")
+    outcome = run_build(workbook, report, summary_path)
+    if not outcome.ok:
+        print_problems(workbook.name, outcome.problems, "text")
+        click.echo(
+            f"no report written: fix the errors in {workbook.name} and build again", err=True
+        )
+        sys.exit(1)
+    print_warnings(workbook.name, outcome.problems)
+    results = outcome.results
+    assert results is not None
+    tasks = sum(len(p.tasks) for p in results.projects)
+    click.echo(
+        f"wrote {outcome.report} ({len(results.projects)} projects, {tasks} tasks, "
+        f"{count_line(outcome.problems)})"
+    )
+    if outcome.summary:
+        click.echo(f"wrote {outcome.summary}")
+
+
+@main.command()
+@click.argument("workbook", type=click.Path(path_type=Path))
+@click.option("--project", required=True, help="Project id.")
+@click.option("--task", help="Task id (default: every task of the project).")
+@click.option("--entry", help="Hour line entry id.")
+def explain(workbook: Path, project: str, task: str | None, entry: str | None) -> None:
+    """Explain how the amounts of a task or an hour line were computed.
+
+    For each amount: the rate at each date and where it came from (level and sheet
+    row), the hours, the multiplication and the rounding.
+
+    \b
+    Example:
+      xlfin explain sample_workbooks/agency.xlsx --project P-300 --task T1
+      xlfin explain sample_workbooks/agency.xlsx --project P-100 --entry H-009
+    """
+    from xlfin.build import analyse
+    from xlfin.explain import NotFound
+    from xlfin.explain import explain as explain_text
+
+    _, results, problems = analyse(workbook)
+    if results is None:
+        print_problems(workbook.name, problems, "text")
+        sys.exit(1)
+    try:
+        lines = explain_text(results, project, task, entry)
+    except NotFound as exc:
+        click.echo(f"xlfin: {exc}", err=True)
+        sys.exit(1)
+    click.echo("\n".join(lines).rstrip())

@@ -1,0 +1,178 @@
+"""`xlfin explain`: how each amount of a task or an hour line was computed, in words.
+
+The text follows docs/calculations.md: the rate on each date and where it came from
+(level and sheet row), the hours, the multiplication, and the rounding.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+
+from xlfin.core.money import as_decimal, round_money
+from xlfin.core.rates import RateSource
+from xlfin.core.results import AssignmentPlan, LineResult, ProjectResult, Results, TaskResult
+from xlfin.models import CostType, RevenueType, TaskStatus
+
+
+class NotFound(LookupError):
+    """The project, task or entry asked for is not in the workbook."""
+
+
+def _money(amount: Decimal | Fraction, decimals: int) -> str:
+    return f"{round_money(amount, decimals):,.{decimals}f}"
+
+
+def _source(source: RateSource) -> str:
+    where = f", {source.sheet} row {source.row}" if source.sheet else ""
+    return f"{source.level.value}{where}"
+
+
+def _exact(amount: Fraction) -> str:
+    """An exact amount, with up to 6 decimals and an ellipsis when it goes on."""
+    shown = as_decimal(amount, 6)
+    return f"{shown:f}" + ("…" if Fraction(shown) != amount else "")
+
+
+def find_project(results: Results, project: str) -> ProjectResult:
+    for p in results.projects:
+        if p.project.project == project:
+            return p
+    known = ", ".join(p.project.project for p in results.projects) or "none"
+    raise NotFound(f"project {project!r} is not in the workbook (projects: {known})")
+
+
+def explain_line(r: LineResult, decimals: int) -> list[str]:
+    line = r.line
+    lines = [
+        f"Entry {line.entry} (Hours row {line.row}): {line.hours} h by {line.user} on "
+        f"{line.date}" + (f", task {line.task}" if line.task else ", on the project itself"),
+        f"  role: {r.role or 'none'} (from the {r.role_from})",
+    ]
+    for what, source, amount in (
+        ("cost", r.cost_source, r.cost),
+        ("revenue", r.revenue_source, r.revenue),
+    ):
+        if source.rate is None:
+            lines.append(f"  {what}: {_source(source)} -> {_money(amount, decimals)}")
+            continue
+        exact = line.hours * source.rate
+        lines.append(
+            f"  {what}: {line.hours} h × {source.rate}/h ({_source(source)}) = {exact}"
+            f" -> rounded to {decimals} decimals: {_money(exact, decimals)}"
+        )
+    if r.revenue != r.uncapped:
+        lines.append(
+            f"  cap: the task's cap leaves {_money(r.revenue, decimals)} of "
+            f"{_money(r.uncapped, decimals)} for this line (lines use the cap in "
+            "date order)"
+        )
+    if r.frozen is not None:
+        lines.append(
+            f"  frozen: billed on {r.frozen.billing_date}; the revenue is the amount "
+            "recorded then, whatever today's rates say"
+        )
+    return lines
+
+
+def _plan_lines(plan: AssignmentPlan, t: TaskResult, decimals: int) -> list[str]:
+    a = plan.assignment
+    who = " as ".join(x for x in (a.user, a.role) if x)
+    given = "given" if a.planned_hours is not None else "equal share"
+    out = [f"  Assignment (Assignments row {a.row}) {who}: {_exact(plan.hours)} h ({given})"]
+    for what, segments, total in (
+        ("revenue", plan.revenue, plan.planned_revenue),
+        ("cost", plan.cost, plan.planned_cost),
+    ):
+        for s in segments:
+            rate = "no rate" if s.source.rate is None else f"{s.source.rate}/h"
+            out.append(
+                f"    {what} {s.first} to {s.last}: {s.working_days} of {t.working_days}"
+                f" working days -> {_exact(plan.segment_hours(s))} h × {rate} "
+                f"({_source(s.source)}) = {_exact(plan.segment_amount(s))}"
+            )
+        if segments:
+            out.append(f"    {what} of this assignment: {_exact(total)}")
+    return out
+
+
+def explain_task(t: TaskResult, decimals: int) -> list[str]:
+    task = t.task
+    kind = task.revenue_type
+    out = [
+        f"Task {task.project}/{task.task}"
+        + (f" {task.name!r}" if task.name else "")
+        + f" (Tasks row {task.row})",
+        f"  cost type {task.cost_type.value}; revenue type {kind.value}; status "
+        f"{task.status.value}"
+        + (
+            f"; fixed amount {_money(task.fixed_amount, decimals)}"
+            if task.fixed_amount is not None
+            else ""
+        ),
+    ]
+    if t.first_day and t.last_day:
+        out.append(f"  span {t.first_day} to {t.last_day}: {t.working_days} working days")
+    out.append("Planned")
+    if task.cost_type is CostType.FIXED_HOURLY or kind is RevenueType.FIXED_HOURLY:
+        out.append(
+            f"  planned hours {t.planned_hours} × the task's hourly cost "
+            f"{task.hourly_cost} / hourly rate {task.hourly_rate}"
+        )
+    for plan in t.plans:
+        out += _plan_lines(plan, t, decimals)
+    if not t.plans and (kind.is_role_hourly or kind.is_user_hourly):
+        out.append("  no assignment: no planned hourly revenue")
+    out.append(
+        f"  planned labor cost {_money(t.planned_labor_cost, decimals)} + planned "
+        f"expenses {_money(t.planned_expenses, decimals)} = planned cost "
+        f"{_money(t.planned_cost, decimals)}"
+    )
+    if kind.with_cap:
+        out.append("  revenue is capped at the fixed amount")
+    if kind.plus_fixed:
+        out.append("  revenue adds the fixed amount")
+    out.append(f"  planned revenue (exact sum, rounded once) {_money(t.planned_revenue, decimals)}")
+    out.append("Actual")
+    for r in t.lines:
+        out += ["  " + x for x in explain_line(r, decimals)]
+    out.append(
+        f"  actual labor cost {_money(t.actual_labor_cost, decimals)} (sum of the "
+        f"lines) + actual expenses {_money(t.actual_expenses, decimals)} = actual cost "
+        f"{_money(t.actual_cost, decimals)}"
+    )
+    fixed = ""
+    if kind is RevenueType.FIXED_REVENUE or kind.plus_fixed:
+        state = "Complete" if task.status is TaskStatus.COMPLETE else "not Complete yet"
+        fixed = f" + fixed {_money(t.fixed_realized, decimals)} ({state})"
+    out.append(
+        f"  actual revenue {_money(t.actual_hourly_revenue, decimals)} (sum of the "
+        f"lines){fixed} = {_money(t.actual_revenue, decimals)}"
+    )
+    return out
+
+
+def explain(
+    results: Results, project: str, task: str | None = None, entry: str | None = None
+) -> list[str]:
+    """The explanation of a task, of an hour line, or (neither given) of a project's tasks."""
+    decimals = results.settings.decimals
+    p = find_project(results, project)
+    if entry is not None:
+        for r in [*(x for t in p.tasks for x in t.lines), *p.project_lines]:
+            if r.line.entry == entry:
+                return explain_line(r, decimals)
+        raise NotFound(f"entry {entry!r} is not an hour line of project {project!r}")
+    tasks = p.tasks
+    if task is not None:
+        tasks = tuple(t for t in p.tasks if t.task.task == task)
+        if not tasks:
+            known = ", ".join(t.task.task for t in p.tasks) or "none"
+            raise NotFound(f"task {task!r} is not in project {project!r} (tasks: {known})")
+    out: list[str] = []
+    for t in tasks:
+        out += [*explain_task(t, decimals), ""]
+    if task is None:
+        for r in p.project_lines:
+            out += explain_line(r, decimals)
+    return out

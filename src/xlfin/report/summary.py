@@ -1,0 +1,86 @@
+"""The JSON summary of a build: a stable contract, documented in docs/summary-json.md.
+
+Amounts are decimal strings with the currency's decimals; hours are decimal strings
+without trailing zeros. Nothing here is computed: it is the core's results, shown.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from xlfin.core.results import ProjectResult, RecordResult, Results, TaskResult
+from xlfin.problems import Problem, sort_key
+
+
+def money_text(amount: Decimal, decimals: int) -> str:
+    """`1234.5` with 2 decimals -> "1234.50"."""
+    return f"{amount:.{decimals}f}"
+
+
+def hours_text(hours: Decimal) -> str:
+    """`40.00` -> "40", `12.50` -> "12.5"; never an exponent."""
+    text = f"{hours.normalize():f}"
+    return text if text != "-0" else "0"
+
+
+def task_summary(t: TaskResult, decimals: int) -> dict[str, Any]:
+    m = lambda amount: money_text(amount, decimals)  # noqa: E731
+    return {
+        "task": t.task.task,
+        "name": t.task.name,
+        "cost_type": t.task.cost_type.value,
+        "revenue_type": t.task.revenue_type.value,
+        "status": t.task.status.value,
+        "planned_hours": hours_text(t.planned_hours),
+        "actual_hours": hours_text(t.actual_hours),
+        "planned_cost": m(t.planned_cost),
+        "actual_cost": m(t.actual_cost),
+        "planned_revenue": m(t.planned_revenue),
+        "actual_revenue": m(t.actual_revenue),
+    }
+
+
+def record_summary(r: RecordResult, decimals: int) -> dict[str, Any]:
+    m = lambda amount: money_text(amount, decimals)  # noqa: E731
+    return {
+        "billing_record": r.record.billing_record,
+        "status": r.record.status.value,
+        "billing_date": r.record.billing_date.isoformat() if r.record.billing_date else None,
+        "invoice_id": r.record.invoice_id,
+        "hours_amount": m(r.hours_amount),
+        "expenses_amount": m(r.expenses_amount),
+        "fixed_amount": m(r.fixed_amount),
+        "additional_amount": m(r.additional_amount),
+        "total": m(r.total),
+    }
+
+
+def project_summary(p: ProjectResult, decimals: int) -> dict[str, Any]:
+    m = lambda amount: money_text(amount, decimals)  # noqa: E731
+    return {
+        "project": p.project.project,
+        "name": p.project.name,
+        "company": p.project.company,
+        "planned_hours": hours_text(p.planned_hours),
+        "actual_hours": hours_text(p.actual_hours),
+        "planned_cost": m(p.planned_cost),
+        "actual_cost": m(p.actual_cost),
+        "planned_revenue": m(p.planned_revenue),
+        "actual_revenue": m(p.actual_revenue),
+        "billable_expenses": m(p.billable_expenses),
+        "billed": m(p.billed),
+        "unbilled": m(p.unbilled),
+        "tasks": [task_summary(t, decimals) for t in p.tasks],
+        "billing_records": [record_summary(r, decimals) for r in p.records],
+    }
+
+
+def summary(results: Results, problems: list[Problem]) -> dict[str, Any]:
+    """The whole JSON summary: currency, projects with tasks and records, problems."""
+    decimals = results.settings.decimals
+    return {
+        "currency": results.settings.currency,
+        "projects": [project_summary(p, decimals) for p in results.projects],
+        "problems": [p.model_dump(mode="json") for p in sorted(problems, key=sort_key)],
+    }

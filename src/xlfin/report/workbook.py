@@ -1,0 +1,718 @@
+"""The billing-record workbook, written with xlsxwriter.
+
+One method per sheet. Numbers are written as numbers and dates as dates, with the
+currency's format; every text that came from the input is written with
+`write_string`, so it is never read as a formula. Totals are SUM formulas whose
+cached value is the computed total, so viewers that do not recalculate show it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+
+from xlfin.core.money import round_money
+from xlfin.core.rates import RateSource
+from xlfin.core.results import LineResult, ProjectResult, Results
+from xlfin.models import BillingStatus, Workbook
+from xlfin.problems import Problem, sort_key
+
+MAX_ROWS = 1_048_576
+CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CHF": "CHF "}
+
+
+@dataclass(frozen=True)
+class Col:
+    header: str
+    kind: str = "text"  # text, money, hours, rate, date, percent, int
+    width: int = 14
+    total: bool = False
+
+
+def source_text(source: RateSource) -> str:
+    """`project override (Project rates row 3)` — the level and the row that gave a rate."""
+    if source.sheet:
+        return f"{source.level.value} ({source.sheet} row {source.row})"
+    return source.level.value
+
+
+class ReportWriter:
+    """Writes `results` to an xlsx file; `generated_at` is passed in, never read here."""
+
+    def __init__(
+        self,
+        path: Path,
+        workbook: Workbook,
+        results: Results,
+        problems: Sequence[Problem],
+        generated_at: datetime,
+    ) -> None:
+        self.path = path
+        self.input = workbook
+        self.results = results
+        self.problems = sorted(problems, key=sort_key)
+        self.generated_at = generated_at
+        self.decimals = results.settings.decimals
+        self.book = xlsxwriter.Workbook(
+            str(path),
+            {
+                "constant_memory": True,
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+                "strings_to_numbers": False,
+            },
+        )
+        self.formats = self._formats()
+
+    def _formats(self) -> dict[str, Any]:
+        add = self.book.add_format
+        currency = self.results.settings.currency
+        zeros = "0" * self.decimals
+        number = f"#,##0{'.' + zeros if zeros else ''}"
+        symbol = CURRENCY_SYMBOLS.get(currency)
+        money = f'"{symbol}"{number}' if symbol else f'{number} "{currency}"'
+        money = f"{money};-{money}"
+        return {
+            "header": add(
+                {
+                    "bold": True,
+                    "bg_color": "#DDEBF7",
+                    "border": 1,
+                    "text_wrap": True,
+                    "valign": "top",
+                }
+            ),
+            "title": add({"bold": True, "font_size": 14}),
+            "bold": add({"bold": True}),
+            "note": add({"italic": True, "font_color": "#595959"}),
+            "text": add({}),
+            "money": add({"num_format": money}),
+            "money_total": add({"num_format": money, "bold": True, "top": 1}),
+            "rate": add({"num_format": money}),
+            "hours": add({"num_format": "#,##0.00"}),
+            "hours_total": add({"num_format": "#,##0.00", "bold": True, "top": 1}),
+            "date": add({"num_format": "yyyy-mm-dd"}),
+            "percent": add({"num_format": "0.0%"}),
+            "percent_total": add({"num_format": "0.0%", "bold": True, "top": 1}),
+            "int": add({"num_format": "0"}),
+            "total_label": add({"bold": True, "top": 1}),
+        }
+
+    # -- cells ------------------------------------------------------------------------------
+
+    def cell(
+        self, ws: Any, row: int, col: int, value: object, kind: str = "text", fmt: str | None = None
+    ) -> None:
+        f = self.formats[fmt or kind]
+        if value is None:
+            ws.write_blank(row, col, None, f)
+        elif kind == "text":
+            ws.write_string(row, col, str(value), f)
+        elif kind == "date":
+            assert isinstance(value, date)
+            ws.write_datetime(row, col, datetime.combine(value, time()), f)
+        else:
+            if isinstance(value, Fraction):
+                value = round_money(value, 6 if kind == "hours" else self.decimals)
+            ws.write_number(row, col, value, f)
+
+    def new_sheet(
+        self, name: str, cols: Sequence[Col], title: str | None = None, headers: bool = True
+    ) -> tuple[Any, int]:
+        """A sheet with a header row (after an optional title); returns (sheet, header row)."""
+        ws = self.book.add_worksheet(name)
+        ws.set_landscape()
+        ws.fit_to_pages(1, 0)
+        ws.set_paper(9)  # A4; Excel falls back to Letter where A4 is not loaded
+        row = 0
+        if title:
+            ws.write_string(0, 0, title, self.formats["title"])
+            row = 2
+        for c, col in enumerate(cols):
+            ws.set_column(c, c, col.width)
+            if headers:
+                ws.write_string(row, c, col.header, self.formats["header"])
+        if headers:
+            ws.freeze_panes(row + 1, 0)
+            ws.repeat_rows(row)
+        ws.set_header(f'&L&"-,Bold"{name}&R{self.input.source}')
+        ws.set_footer("&LGenerated by xlfin&RPage &P of &N")
+        return ws, row
+
+    def table(
+        self,
+        name: str,
+        cols: Sequence[Col],
+        rows: Iterable[Sequence[object]],
+        title: str | None = None,
+        total_label: str = "Total",
+    ) -> tuple[Any, int]:
+        """A sheet holding one table with autofilter and a totals row; returns (sheet, rows)."""
+        ws, header = self.new_sheet(name, cols, title)
+        sums: dict[int, Decimal] = {c: Decimal(0) for c, col in enumerate(cols) if col.total}
+        r = header
+        for values in rows:
+            r += 1
+            if r >= MAX_ROWS - 1:
+                raise OverflowError(f"the {name} sheet would exceed Excel's {MAX_ROWS:,} rows")
+            for c, (col, value) in enumerate(zip(cols, values, strict=True)):
+                self.cell(ws, r, c, value, col.kind)
+                if c in sums and value is not None:
+                    sums[c] += value  # type: ignore[operator]
+        count = r - header
+        if sums:
+            self.totals_row(ws, r + 1, header + 1, r, cols, sums, total_label)
+        ws.autofilter(header, 0, max(r, header), len(cols) - 1)
+        return ws, count
+
+    def totals_row(
+        self,
+        ws: Any,
+        row: int,
+        first: int,
+        last: int,
+        cols: Sequence[Col],
+        sums: dict[int, Decimal],
+        label: str,
+    ) -> None:
+        ws.write_string(row, 0, label, self.formats["total_label"])
+        for c, total in sums.items():
+            column = xl_col_to_name(c)
+            formula = f"=SUM({column}{first + 1}:{column}{last + 1})" if last >= first else "=0"
+            fmt = self.formats[
+                f"{cols[c].kind}_total" if cols[c].kind in ("money", "hours") else "money_total"
+            ]
+            ws.write_formula(row, c, formula, fmt, total)
+
+    # -- the sheets -------------------------------------------------------------------------
+
+    def write(self) -> None:
+        try:
+            self.book.set_properties(
+                {
+                    "title": f"Billing records and project financials — {self.input.source}",
+                    "subject": self.input.source,
+                    "author": "xlfin",
+                    "comments": f"Built by xlfin from {self.input.source}",
+                    "created": self.generated_at,
+                }
+            )
+            self.summary_sheet()
+            self.tasks_sheet()
+            self.hours_sheet()
+            self.planned_sheet()
+            self.expenses_sheet()
+            self.records_sheet()
+            self.rates_sheet()
+            if self.problems:
+                self.problems_sheet()
+        finally:
+            self.book.close()
+
+    SUMMARY_COLS = (
+        Col("Project", width=12),
+        Col("Name", width=26),
+        Col("Company", width=12),
+        Col("Planned hours", "hours", 11, True),
+        Col("Actual hours", "hours", 11, True),
+        Col("Planned cost", "money", 14, True),
+        Col("Actual cost", "money", 14, True),
+        Col("Planned revenue", "money", 14, True),
+        Col("Actual revenue", "money", 14, True),
+        Col("Planned margin", "percent", 10),
+        Col("Actual margin", "percent", 10),
+        Col("Billable expenses", "money", 14, True),
+        Col("Billed", "money", 14, True),
+        Col("Not yet billed", "money", 14, True),
+    )
+
+    def summary_sheet(self) -> None:
+        projects = self.results.projects
+        rows = [
+            (
+                p.project.project,
+                p.project.name,
+                p.project.company,
+                p.planned_hours,
+                p.actual_hours,
+                p.planned_cost,
+                p.actual_cost,
+                p.planned_revenue,
+                p.actual_revenue,
+                p.planned_margin,
+                p.actual_margin,
+                p.billable_expenses,
+                p.billed,
+                p.unbilled,
+            )
+            for p in projects
+        ]
+        ws, count = self.table(
+            "Summary",
+            self.SUMMARY_COLS,
+            rows,
+            title=f"Project financials — {self.input.source} ({self.results.settings.currency})",
+        )
+        header = 2
+        total_row = header + count + 1
+        # Margins of the totals: formulas over the totals, with their values.
+        for col, (revenue_col, cost_col) in ((9, (7, 5)), (10, (8, 6))):
+            revenue = sum((r[revenue_col] for r in rows), Decimal(0))
+            cost = sum((r[cost_col] for r in rows), Decimal(0))
+            rev_cell = xl_rowcol_to_cell(total_row, revenue_col)
+            cost_cell = xl_rowcol_to_cell(total_row, cost_col)
+            ws.write_formula(
+                total_row,
+                col,
+                f'=IF({rev_cell}=0,"",({rev_cell}-{cost_cell})/{rev_cell})',
+                self.formats["percent_total"],
+                (revenue - cost) / revenue if revenue else "",
+            )
+        note_row = total_row + 2
+        ws.write_string(
+            note_row,
+            0,
+            "Margin = (revenue − cost) / revenue. Not yet billed = "
+            "Not Billed records + billable hours, expenses and fixed revenue in no "
+            "record. Generated " + self.generated_at.strftime("%Y-%m-%d %H:%M") + ".",
+            self.formats["note"],
+        )
+        if projects:
+            chart = self.book.add_chart({"type": "column"})
+            first, last = header + 1, header + count
+            for col, name in (
+                (7, "Planned revenue"),
+                (8, "Actual revenue"),
+                (5, "Planned cost"),
+                (6, "Actual cost"),
+            ):
+                chart.add_series(
+                    {
+                        "name": name,
+                        "categories": ["Summary", first, 0, last, 0],
+                        "values": ["Summary", first, col, last, col],
+                    }
+                )
+            chart.set_title({"name": "Planned vs actual, per project"})
+            chart.set_y_axis({"num_format": self.formats["money"].num_format})
+            chart.set_size({"width": 760, "height": 320})
+            ws.insert_chart(note_row + 2, 0, chart)
+
+    TASK_COLS = (
+        Col("Project", width=10),
+        Col("Task", width=8),
+        Col("Name", width=24),
+        Col("Cost type", width=13),
+        Col("Revenue type", width=20),
+        Col("Status", width=10),
+        Col("Planned hours", "hours", 10, True),
+        Col("Actual hours", "hours", 10, True),
+        Col("Planned cost", "money", 13, True),
+        Col("Actual cost", "money", 13, True),
+        Col("Cost variance", "money", 13, True),
+        Col("Planned revenue", "money", 13, True),
+        Col("Actual revenue", "money", 13, True),
+        Col("Revenue variance", "money", 13, True),
+    )
+
+    def tasks_sheet(self) -> None:
+        rows = (
+            (
+                t.task.project,
+                t.task.task,
+                t.task.name,
+                t.task.cost_type.value,
+                t.task.revenue_type.value,
+                t.task.status.value,
+                t.planned_hours,
+                t.actual_hours,
+                t.planned_cost,
+                t.actual_cost,
+                t.actual_cost - t.planned_cost,
+                t.planned_revenue,
+                t.actual_revenue,
+                t.actual_revenue - t.planned_revenue,
+            )
+            for p in self.results.projects
+            for t in p.tasks
+        )
+        self.table("Tasks", self.TASK_COLS, rows)
+
+    HOURS_COLS = (
+        Col("Entry", width=10),
+        Col("Project", width=10),
+        Col("Task", width=8),
+        Col("Date", "date", 11),
+        Col("User", width=10),
+        Col("Role used", width=14),
+        Col("Role from", width=12),
+        Col("Hours", "hours", 8, True),
+        Col("Billable", width=8),
+        Col("Cost rate", "rate", 11),
+        Col("Cost rate source", width=26),
+        Col("Billing rate", "rate", 11),
+        Col("Billing rate source", width=30),
+        Col("Cost", "money", 12, True),
+        Col("Revenue", "money", 12, True),
+        Col("Billing record", width=12),
+        Col("Frozen", width=8),
+    )
+
+    def hours_sheet(self) -> None:
+        def rows() -> Iterable[tuple]:
+            for p in self.results.projects:
+                for r in _project_lines(p):
+                    yield _hour_row(r)
+
+        self.table("Hours", self.HOURS_COLS, rows())
+
+    PLANNED_COLS = (
+        Col("Project", width=10),
+        Col("Task", width=8),
+        Col("Assignment row", "int", 10),
+        Col("User", width=10),
+        Col("Role", width=14),
+        Col("Amount", width=9),
+        Col("From", "date", 11),
+        Col("To", "date", 11),
+        Col("Working days", "int", 9),
+        Col("Hours", "hours", 9),
+        Col("Rate", "rate", 11),
+        Col("Rate source", width=30),
+        Col("Planned amount", "money", 13),
+    )
+
+    def planned_sheet(self) -> None:
+        def rows() -> Iterable[tuple]:
+            for p in self.results.projects:
+                for t in p.tasks:
+                    for plan in t.plans:
+                        a = plan.assignment
+                        for what, segments in (("Revenue", plan.revenue), ("Cost", plan.cost)):
+                            for s in segments:
+                                yield (
+                                    t.task.project,
+                                    t.task.task,
+                                    a.row,
+                                    a.user,
+                                    a.role,
+                                    what,
+                                    s.first,
+                                    s.last,
+                                    s.working_days,
+                                    plan.segment_hours(s),
+                                    s.source.rate,
+                                    source_text(s.source),
+                                    plan.segment_amount(s),
+                                )
+
+        self.table(
+            "Planned",
+            self.PLANNED_COLS,
+            rows(),
+            title="Planned hours spread over working days, per rate period "
+            "(a task's planned amount is the exact sum, rounded once)",
+        )
+
+    EXPENSE_COLS = (
+        Col("Expense", width=10),
+        Col("Project", width=10),
+        Col("Task", width=8),
+        Col("Expense type", width=12),
+        Col("Description", width=26),
+        Col("Planned date", "date", 11),
+        Col("Planned amount", "money", 13, True),
+        Col("Date paid", "date", 11),
+        Col("Actual amount", "money", 13, True),
+        Col("Billable", width=8),
+        Col("Reimbursable", width=10),
+        Col("Reimbursed", width=10),
+        Col("Billing record", width=12),
+    )
+
+    def expenses_sheet(self) -> None:
+        yes = lambda flag: "Yes" if flag else "No"  # noqa: E731
+        rows = (
+            (
+                e.expense,
+                e.project,
+                e.task,
+                e.expense_type,
+                e.description,
+                e.planned_date,
+                e.planned_amount,
+                e.date_paid,
+                e.actual_amount,
+                yes(e.billable),
+                yes(e.reimbursable),
+                yes(e.reimbursed),
+                e.billing_record,
+            )
+            for e in self.input.expenses
+        )
+        self.table("Expenses", self.EXPENSE_COLS, rows)
+
+    RECORD_LINE_COLS = (
+        Col("Entry", width=12),
+        Col("Date", "date", 11),
+        Col("User", width=12),
+        Col("Task", width=10),
+        Col("Role", width=14),
+        Col("Hours", "hours", 9),
+        Col("Billing rate", "rate", 12),
+        Col("Rate source", width=30),
+        Col("Amount", "money", 13),
+    )
+
+    def records_sheet(self) -> None:
+        ws, _ = self.new_sheet(
+            "Billing records", self.RECORD_LINE_COLS, title="Billing records (one block per record)"
+        )
+        f = self.formats
+        row = 1
+        for p in self.results.projects:
+            for rec in p.records:
+                record = rec.record
+                row += 1
+                ws.write_string(row, 0, f"Billing record {record.billing_record}", f["title"])
+                row += 1
+                fields = (
+                    ("Project", record.project),
+                    ("Status", record.status.value),
+                    ("Invoice ID", record.invoice_id),
+                    ("PO number", record.po_number),
+                    ("Description", record.description),
+                )
+                for label, value in fields:
+                    ws.write_string(row, 0, label, f["bold"])
+                    self.cell(ws, row, 1, value)
+                    row += 1
+                ws.write_string(row, 0, "Billing date", f["bold"])
+                self.cell(ws, row, 1, record.billing_date, "date")
+                if record.status is BillingStatus.BILLED:
+                    ws.write_string(row, 3, "Billed: these amounts are final", f["note"])
+                row += 2
+                subtotals = []
+                # Hour lines
+                for c, col in enumerate(self.RECORD_LINE_COLS):
+                    ws.write_string(row, c, col.header, f["header"])
+                first = row + 1
+                for r in sorted(rec.lines, key=lambda x: (x.line.date, x.line.entry)):
+                    row += 1
+                    line = r.line
+                    for c, (value, kind) in enumerate(
+                        (
+                            (line.entry, "text"),
+                            (line.date, "date"),
+                            (line.user, "text"),
+                            (line.task, "text"),
+                            (r.role, "text"),
+                            (line.hours, "hours"),
+                            (r.revenue_source.rate, "rate"),
+                            (source_text(r.revenue_source), "text"),
+                            (r.revenue, "money"),
+                        )
+                    ):
+                        self.cell(ws, row, c, value, kind)
+                row += 1
+                subtotals.append(self.subtotal(ws, row, "Hours", first, row - 1, rec.hours_amount))
+                # Expenses
+                row += 2
+                for c, header in enumerate(("Expense", "Date paid", "Type", "Task", "Description")):
+                    ws.write_string(row, c, header, f["header"])
+                ws.write_string(row, 8, "Amount", f["header"])
+                first = row + 1
+                for e in rec.expenses:
+                    row += 1
+                    for c, (value, kind) in enumerate(
+                        (
+                            (e.expense, "text"),
+                            (e.date_paid, "date"),
+                            (e.expense_type, "text"),
+                            (e.task, "text"),
+                            (e.description, "text"),
+                        )
+                    ):
+                        self.cell(ws, row, c, value, kind)
+                    self.cell(ws, row, 8, e.actual_amount if e.billable else None, "money")
+                row += 1
+                subtotals.append(
+                    self.subtotal(ws, row, "Billable expenses", first, row - 1, rec.expenses_amount)
+                )
+                # Fixed revenue
+                row += 2
+                for c, header in enumerate(("Fixed revenue task", "Name")):
+                    ws.write_string(row, c, header, f["header"])
+                ws.write_string(row, 8, "Amount", f["header"])
+                first = row + 1
+                for task in rec.fixed_tasks:
+                    row += 1
+                    self.cell(ws, row, 0, task.task)
+                    self.cell(ws, row, 1, task.name)
+                    self.cell(ws, row, 8, task.fixed_amount, "money")
+                row += 1
+                subtotals.append(
+                    self.subtotal(ws, row, "Fixed revenue", first, row - 1, rec.fixed_amount)
+                )
+                row += 2
+                ws.write_string(row, 0, "Additional amount", f["bold"])
+                self.cell(ws, row, 8, rec.additional_amount, "money")
+                subtotals.append(xl_rowcol_to_cell(row, 8))
+                row += 1
+                ws.write_string(row, 0, f"Total of {record.billing_record}", f["total_label"])
+                ws.write_formula(row, 8, "=" + "+".join(subtotals), f["money_total"], rec.total)
+                row += 2
+
+    def subtotal(self, ws: Any, row: int, label: str, first: int, last: int, value: Decimal) -> str:
+        ws.write_string(row, 0, f"{label} subtotal", self.formats["total_label"])
+        formula = f"=SUM(I{first + 1}:I{last + 1})" if last >= first else "=0"
+        ws.write_formula(row, 8, formula, self.formats["money_total"], value)
+        return xl_rowcol_to_cell(row, 8)
+
+    RATE_COLS = (
+        Col("Project", width=10),
+        Col("Role or user", width=16),
+        Col("Level", width=16),
+        Col("Location", width=12),
+        Col("Rate", "rate", 12),
+        Col("Start date", "date", 11),
+        Col("End date", "date", 11),
+        Col("Input", width=22),
+    )
+
+    def rates_sheet(self) -> None:
+        def rows() -> Iterable[tuple]:
+            wb = self.input
+            for p in self.results.projects:
+                project = p.project
+                company = wb.companies.get(project.company or "")
+                card = wb.rate_cards.get(project.rate_card or "")
+                for role in sorted(_roles_used(p)):
+                    levels: list[tuple[str, str | None, Any]] = []
+                    if company and project.company_rates_override:
+                        levels.append(
+                            ("company (override)", None, company.role_rates.get(role, ()))
+                        )
+                    levels.append(("project override", None, project.role_rates.get(role, ())))
+                    if card:
+                        for (card_role, location), periods in card.rates.items():
+                            if card_role == role:
+                                levels.append((f"rate card {card.rate_card}", location, periods))
+                    elif company and not project.company_rates_override:
+                        levels.append(("company", None, company.role_rates.get(role, ())))
+                    system = wb.roles.get(role)
+                    levels.append(("system", None, system.billing_rates if system else ()))
+                    for level, location, periods in levels:
+                        for period in periods:
+                            yield (
+                                project.project,
+                                role,
+                                level,
+                                location,
+                                period.rate,
+                                period.start,
+                                period.end,
+                                f"{period.sheet} row {period.row}",
+                            )
+                for user, periods in project.user_rates.items():
+                    for period in periods:
+                        yield (
+                            project.project,
+                            f"user {user}",
+                            "project override",
+                            None,
+                            period.rate,
+                            period.start,
+                            period.end,
+                            f"{period.sheet} row {period.row}",
+                        )
+
+        self.table(
+            "Rates",
+            self.RATE_COLS,
+            rows(),
+            title="Billing rates per project and role, in the order they are tried "
+            "(blank dates: open-ended)",
+        )
+
+    PROBLEM_COLS = (
+        Col("Severity", width=9),
+        Col("Code", width=26),
+        Col("Sheet", width=16),
+        Col("Cell", width=8),
+        Col("Field", width=16),
+        Col("Message", width=90),
+    )
+
+    def problems_sheet(self) -> None:
+        rows = (
+            (
+                p.severity.value,
+                p.code,
+                p.sheet,
+                p.cell or (str(p.row) if p.row else None),
+                p.field,
+                p.message,
+            )
+            for p in self.problems
+        )
+        self.table("Problems", self.PROBLEM_COLS, rows)
+
+
+def _project_lines(p: ProjectResult) -> Iterable[LineResult]:
+    for t in p.tasks:
+        yield from t.lines
+    yield from p.project_lines
+
+
+def _hour_row(r: LineResult) -> tuple:
+    line = r.line
+    return (
+        line.entry,
+        line.project,
+        line.task,
+        line.date,
+        line.user,
+        r.role,
+        r.role_from,
+        line.hours,
+        "Yes" if line.billable else "No",
+        r.cost_source.rate,
+        source_text(r.cost_source),
+        r.revenue_source.rate,
+        source_text(r.revenue_source),
+        r.cost,
+        r.revenue,
+        line.billing_record,
+        "Yes" if r.frozen else "",
+    )
+
+
+def _roles_used(p: ProjectResult) -> set[str]:
+    roles = set(p.project.role_rates)
+    for t in p.tasks:
+        if t.task.role:
+            roles.add(t.task.role)
+        roles |= {r.role for r in t.lines if r.role}
+        roles |= {plan.assignment.role for plan in t.plans if plan.assignment.role}
+    roles |= {r.role for r in p.project_lines if r.role}
+    return roles
+
+
+def write_report(
+    path: Path,
+    workbook: Workbook,
+    results: Results,
+    problems: Sequence[Problem],
+    generated_at: datetime,
+) -> None:
+    """Write the report workbook to `path` (the caller makes it atomic)."""
+    ReportWriter(path, workbook, results, problems, generated_at).write()
