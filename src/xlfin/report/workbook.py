@@ -380,7 +380,7 @@ class ReportWriter:
         Col("Assignment row", "int", 10),
         Col("User", width=10),
         Col("Role", width=14),
-        Col("Amount", width=9),
+        Col("Revenue or cost", width=10),
         Col("From", "date", 11),
         Col("To", "date", 11),
         Col("Working days", "int", 9),
