@@ -336,3 +336,52 @@ def test_frozen_lines_keep_their_amounts(results, book):
     t = compute(wb, frozen).projects[0].tasks[0]
     assert [x.revenue for x in t.lines] == [Decimal("180.00"), Decimal("100.00")]
     assert t.actual_revenue == Decimal("280.00")
+
+
+def test_daily_distribution_on_demand_adds_up(results):
+    from xlfin.core.calendar import WorkCalendar
+
+    r = results(
+        BASE
+        + """
+        [Project rates]
+        Project | Role | Billing rate | Start date | End date
+        P1      | Dev  | 90           |            | 2024-06-04
+        P1      | Dev  | 95           | 2024-06-06 |
+        [Tasks]
+        Project | Task | Planned hours | Revenue type | Cost type
+        P1      | T1   | 10            | Role Hourly  | No Cost
+        [Assignments]
+        Project | Task | Role
+        P1      | T1   | Dev
+    """
+    )
+    t = task(r)
+    plan = t.plans[0]
+    calendar = WorkCalendar(Schedule(schedule="Std", exceptions=frozenset({date(2024, 6, 5)})))
+    days = list(plan.daily(calendar))
+    # Mon 3, Tue 4 at 90; Wed 5 is a holiday; Thu 6, Fri 7 at 95: 2.5 h a day.
+    assert [(d.day.day, d.hours, d.source.rate) for d in days] == [
+        (3, 2.5, 90),
+        (4, 2.5, 90),
+        (6, 2.5, 95),
+        (7, 2.5, 95),
+    ]
+    assert sum(d.amount for d in days) == plan.planned_revenue
+    assert t.planned_revenue == Decimal(2 * 2.5 * 90 + 2 * 2.5 * 95)
+
+
+def test_one_rate_question(book):
+    from xlfin.core.rates import RateBook
+
+    wb, _ = book(BASE)
+    rates = RateBook(wb)
+    p = wb.projects["P1"]
+    day = date(2024, 6, 3)
+    assert rates.rate("billing", p, day, user="ann")[0].rate == 110
+    assert rates.rate("billing", p, day, user="ben")[0].rate == 150  # via primary role PM
+    assert rates.rate("billing", p, day, role="Dev")[0].rate == 100
+    assert rates.rate("cost", p, day, user="ben")[0].rate == 60
+    assert rates.rate("cost", p, day, role="Dev")[0].rate == 40
+    with pytest.raises(ValueError):
+        rates.rate("price", p, day, role="Dev")

@@ -198,6 +198,34 @@ class RateBook:
         )
         return levels
 
+    def rate(
+        self,
+        kind: str,
+        project: Project,
+        day: date,
+        *,
+        role: str | None = None,
+        user: str | None = None,
+        location: str | None = None,
+    ) -> tuple[RateSource, bool]:
+        """The one question: `kind` ("billing" or "cost") rate of `user` (else `role`) on
+        `project` on `day` at `location`; returns (rate source, whether a gap was passed).
+
+        Billing: a user's rate (1.2–1.3) when `user` is given, else the role's (1.1, 1.3).
+        Cost: the user's, else the role's (1.4); never overridden.
+        """
+        if kind == "billing":
+            chain = (
+                self.billing_for_user(project, user, location)
+                if user is not None
+                else self.billing_for_role(project, role, location)
+            )
+        elif kind == "cost":
+            chain = self.cost_for_user(user) if user is not None else self.cost_for_role(role)
+        else:
+            raise ValueError(f"kind must be 'billing' or 'cost', not {kind!r}")
+        return chain.at(day)
+
     def _chain(self, key: tuple, build, *args) -> RateChain:  # type: ignore[no-untyped-def]
         chain = self._chains.get(key)
         if chain is None:
