@@ -340,6 +340,7 @@ def test_frozen_lines_keep_their_amounts(results, book):
 
 def test_daily_distribution_on_demand_adds_up(results):
     from xlfin.core.calendar import WorkCalendar
+    from xlfin.models import Schedule
 
     r = results(
         BASE
