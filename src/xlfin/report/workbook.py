@@ -141,6 +141,7 @@ class ReportWriter:
             if headers:
                 ws.write_string(row, c, col.header, self.formats["header"])
         if headers:
+            ws.set_row(row, 30)  # room for headers that wrap onto two lines
             ws.freeze_panes(row + 1, 0)
             ws.repeat_rows(row)
         ws.set_header(f'&L&"-,Bold"{name}&R{self.input.source}')
@@ -461,7 +462,7 @@ class ReportWriter:
         self.table("Expenses", self.EXPENSE_COLS, rows)
 
     RECORD_LINE_COLS = (
-        Col("Entry", width=12),
+        Col("Entry", width=20),
         Col("Date", "date", 11),
         Col("User", width=12),
         Col("Task", width=10),
@@ -474,7 +475,10 @@ class ReportWriter:
 
     def records_sheet(self) -> None:
         ws, _ = self.new_sheet(
-            "Billing records", self.RECORD_LINE_COLS, title="Billing records (one block per record)"
+            "Billing records",
+            self.RECORD_LINE_COLS,
+            title="Billing records (one block per record)",
+            headers=False,
         )
         f = self.formats
         row = 1
@@ -549,7 +553,7 @@ class ReportWriter:
                 )
                 # Fixed revenue
                 row += 2
-                for c, header in enumerate(("Fixed revenue task", "Name")):
+                for c, header in enumerate(("Fixed revenue of task", "Name")):
                     ws.write_string(row, c, header, f["header"])
                 ws.write_string(row, 8, "Amount", f["header"])
                 first = row + 1
