@@ -108,6 +108,14 @@ def task(results: Results, task_id: str = "T1", project_id: str = "P1") -> TaskR
     return next(t for t in project(results, project_id).tasks if t.task.task == task_id)
 
 
+@pytest.fixture(autouse=True)
+def private_ledger(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own ledger, never one beside the sample workbooks."""
+    path = tmp_path / "test-ledger.sqlite"
+    monkeypatch.setenv("XLFIN_LEDGER", str(path))
+    return path
+
+
 @pytest.fixture
 def book(tmp_path: Path):
     """`book(text)` -> (Workbook, problems) read from an inline workbook."""

@@ -54,6 +54,7 @@ def agency(tmp_path_factory):
         folder / "agency-billing.xlsx",
         folder / "agency.json",
         generated_at=GENERATED_AT,
+        ledger_path=folder / "ledger.sqlite",
     )
     assert outcome.ok, [p.line("agency.xlsx") for p in outcome.problems]
     return outcome
@@ -280,7 +281,7 @@ def test_crash_leaves_no_half_written_report(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError):
         build(SAMPLES / "agency.xlsx", target)
     assert target.read_bytes() == b"previous report"
-    assert [p.name for p in tmp_path.iterdir()] == ["r.xlsx"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.xlsx", "test-ledger.sqlite"]
 
 
 def test_explain_task_and_entry():

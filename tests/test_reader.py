@@ -118,8 +118,18 @@ CASES = [
     ),
 ]
 
-# Codes found while computing, tested in test_core_rules.py and test_rates.py; and codes
-# about the file itself, tested below.
+# Codes found while computing, tested in test_core_rules.py and test_rates.py; codes of the
+# ledger, tested in test_ledger.py; and codes about the file itself, tested below.
+LEDGER_CODES = {
+    "BILLED_RECORD_DELETED",
+    "BILLED_RECORD_UNBILLED",
+    "BILLED_RECORD_CHANGED",
+    "BILLED_LINE_CHANGED",
+    "BILLED_LINE_REMOVED",
+    "BILLED_LINE_ADDED",
+    "LEDGER_DISABLED",
+    "LEDGER_UNREADABLE",
+}
 ELSEWHERE = {
     "NO_RATE",
     "RATE_GAP_USED",
@@ -136,7 +146,7 @@ ELSEWHERE = {
 
 
 def test_every_code_has_a_test():
-    tested = {code for code, _, _ in CASES} | ELSEWHERE
+    tested = {code for code, _, _ in CASES} | ELSEWHERE | LEDGER_CODES
     assert tested == {c.code for c in CATALOGUE}
 
 

@@ -1,12 +1,15 @@
 """The main job: workbook in, billing-record workbook (and JSON summary) out.
 
-read -> compute -> write, each stage a function; problems are collected along the
-way and no report is written when any of them is an error.
+read -> check against the ledger -> compute (billed lines frozen) -> freeze newly
+Billed records -> write. Problems are collected along the way, and no report is
+written (and nothing frozen) when any of them is an error.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -14,11 +17,16 @@ from pathlib import Path
 from xlfin.core.compute import compute
 from xlfin.core.results import Results
 from xlfin.files import atomic_write
-from xlfin.models import Workbook
-from xlfin.problems import Problem, has_errors
+from xlfin.ledger.records import conflicts, frozen_lines, to_freeze
+from xlfin.ledger.store import Ledger, LedgerError
+from xlfin.models import BillingStatus, Workbook
+from xlfin.problems import Problem, has_errors, problem
 from xlfin.reader import read_workbook
 from xlfin.report.summary import summary
 from xlfin.report.workbook import write_report
+
+LEDGER_NAME = "xlfin-ledger.sqlite"
+LEDGER_ENV = "XLFIN_LEDGER"
 
 
 @dataclass(frozen=True)
@@ -30,6 +38,8 @@ class Outcome:
     summary: Path | None = None
     workbook: Workbook | None = None
     results: Results | None = field(default=None, repr=False)
+    frozen: list[str] = field(default_factory=list)
+    """Billing records this build froze in the ledger."""
 
     @property
     def ok(self) -> bool:
@@ -41,13 +51,127 @@ def default_report_path(workbook: Path) -> Path:
     return workbook.with_name(f"{workbook.stem}-billing.xlsx")
 
 
-def analyse(path: Path) -> tuple[Workbook | None, Results | None, list[Problem]]:
-    """Read and compute; results are None when the input has errors."""
-    workbook, problems = read_workbook(path)
+def default_ledger_path(workbook: Path) -> Path:
+    """$XLFIN_LEDGER, else `xlfin-ledger.sqlite` beside the input workbook."""
+    chosen = os.environ.get(LEDGER_ENV)
+    return Path(chosen) if chosen else workbook.with_name(LEDGER_NAME)
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def unledgered(workbook: Workbook) -> list[Problem]:
+    """LEDGER_DISABLED on every Billed record of a build without a ledger."""
+    return [
+        problem(
+            "LEDGER_DISABLED",
+            f"billing record {r.billing_record!r} is Billed but this "
+            "build has no ledger: its amounts are today's, not frozen",
+            sheet="Billing records",
+            row=r.row,
+            column=workbook.column_of("Billing records", "status"),
+            field="Status",
+        )
+        for r in workbook.billing_records.values()
+        if r.status is BillingStatus.BILLED
+    ]
+
+
+def ledger_problem(exc: LedgerError) -> Problem:
+    return problem("LEDGER_UNREADABLE", str(exc))
+
+
+@dataclass
+class Analysis:
+    workbook: Workbook | None
+    results: Results | None
+    problems: list[Problem]
+    frozen: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.results is not None and not has_errors(self.problems)
+
+
+def analyse(
+    path: Path,
+    ledger_path: Path | None = None,
+    use_ledger: bool = True,
+    freeze: bool = True,
+    at: datetime | None = None,
+) -> Analysis:
+    """Read, check against the ledger, compute and (with `freeze`) freeze Billed records.
+
+    Without `freeze` the ledger is only read, and only if it exists.
+    """
+    workbook, read_problems = read_workbook(path)
+    ledger_path = ledger_path or default_ledger_path(path)
+    if has_errors(read_problems):
+        # What was billed explains errors best (a deleted record is also a broken reference).
+        if use_ledger and ledger_path.exists() and workbook.projects:
+            read_problems = read_problems + _conflicts_only(workbook, ledger_path)
+        return Analysis(None, None, read_problems)
+    if not use_ledger:
+        results = compute(workbook)
+        problems = read_problems + unledgered(workbook) + list(results.problems)
+        return Analysis(workbook, results, problems)
+    if not freeze and not ledger_path.exists():
+        results = compute(workbook)
+        return Analysis(workbook, results, read_problems + list(results.problems))
+    try:
+        with Ledger.open(ledger_path) as ledger:
+            return _with_ledger(
+                path,
+                workbook,
+                read_problems,
+                ledger,
+                freeze,
+                at or datetime.now().replace(microsecond=0),
+            )
+    except LedgerError as exc:
+        return Analysis(workbook, None, [*read_problems, ledger_problem(exc)])
+
+
+def _conflicts_only(workbook: Workbook, ledger_path: Path) -> list[Problem]:
+    try:
+        with Ledger.open(ledger_path) as ledger:
+            return conflicts(workbook, ledger.current())
+    except LedgerError as exc:
+        return [ledger_problem(exc)]
+
+
+def _with_ledger(
+    path: Path,
+    workbook: Workbook,
+    read_problems: list[Problem],
+    ledger: Ledger,
+    freeze: bool,
+    at: datetime,
+) -> Analysis:
+    frozen = ledger.current()
+    problems = read_problems + conflicts(workbook, frozen)
     if has_errors(problems):
-        return None, None, problems
-    results = compute(workbook)
-    return workbook, results, problems + list(results.problems)
+        return Analysis(workbook, None, problems)
+    results = compute(workbook, frozen_lines(frozen.values()))
+    problems += results.problems
+    if has_errors(problems) or not freeze:
+        return Analysis(workbook, results, problems)
+    new = to_freeze(results, frozen, path.name, sha256(path), at)
+    if not new:
+        return Analysis(workbook, results, problems)
+    newly = ledger.freeze(new)
+    # Another build may have frozen some of them first: use what the ledger now holds.
+    frozen = ledger.current()
+    problems = read_problems + conflicts(workbook, frozen)
+    if has_errors(problems):
+        return Analysis(workbook, None, problems, newly)
+    results = compute(workbook, frozen_lines(frozen.values()))
+    return Analysis(workbook, results, problems + list(results.problems), newly)
 
 
 def build(
@@ -55,15 +179,18 @@ def build(
     report: Path | None = None,
     summary_path: Path | None = None,
     generated_at: datetime | None = None,
+    ledger_path: Path | None = None,
+    use_ledger: bool = True,
 ) -> Outcome:
     """Build the report of the workbook at `path`; the input is only read."""
-    workbook, results, problems = analyse(path)
-    if workbook is None or results is None or has_errors(problems):
-        return Outcome(problems)
-    report = report or default_report_path(path)
     when = generated_at or datetime.now().replace(microsecond=0)
+    analysis = analyse(path, ledger_path, use_ledger, freeze=True, at=when)
+    workbook, results, problems = analysis.workbook, analysis.results, analysis.problems
+    if not analysis.ok or workbook is None or results is None:
+        return Outcome(problems, frozen=analysis.frozen)
+    report = report or default_report_path(path)
     atomic_write(report, lambda tmp: write_report(tmp, workbook, results, problems, when))
     if summary_path is not None:
         text = json.dumps(summary(results, problems), indent=2, ensure_ascii=False) + "\n"
         atomic_write(summary_path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
-    return Outcome(problems, report, summary_path, workbook, results)
+    return Outcome(problems, report, summary_path, workbook, results, analysis.frozen)

@@ -7,6 +7,7 @@ the user unless `--debug` is given.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from collections.abc import Iterable
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import click
 
+from xlfin.ledger.store import LedgerError
 from xlfin.problems import Problem, Severity, has_errors, sort_key
 from xlfin.reader import read_workbook
 
@@ -31,6 +33,9 @@ class Group(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
+        except LedgerError as exc:
+            click.echo(f"xlfin: {exc}", err=True)
+            sys.exit(1)
         except KeyboardInterrupt:
             click.echo("xlfin: interrupted", err=True)
             sys.exit(130)
@@ -136,6 +141,23 @@ def print_warnings(book: str, problems: list[Problem]) -> None:
         click.echo(p.line(book), err=True)
 
 
+def ledger_options(function):  # type: ignore[no-untyped-def]
+    """--ledger PATH (or $XLFIN_LEDGER) and --no-ledger, shared by build and explain."""
+    function = click.option(
+        "--no-ledger",
+        is_flag=True,
+        help="Build without a ledger: Billed records are not frozen (a warning each).",
+    )(function)
+    return click.option(
+        "--ledger",
+        "ledger_path",
+        type=click.Path(path_type=Path, dir_okay=False),
+        envvar="XLFIN_LEDGER",
+        show_envvar=True,
+        help="The ledger of billed records (default: xlfin-ledger.sqlite beside WORKBOOK).",
+    )(function)
+
+
 @main.command()
 @click.argument("workbook", type=click.Path(path_type=Path))
 @click.option(
@@ -151,13 +173,21 @@ def print_warnings(book: str, problems: list[Problem]) -> None:
     type=click.Path(path_type=Path),
     help="Also write the JSON summary here (see docs/summary-json.md).",
 )
-def build(workbook: Path, report: Path | None, summary_path: Path | None) -> None:
+@ledger_options
+def build(
+    workbook: Path,
+    report: Path | None,
+    summary_path: Path | None,
+    ledger_path: Path | None,
+    no_ledger: bool,
+) -> None:
     """Build the billing-record workbook of WORKBOOK.
 
     The input is only read. The report is written to a temporary file and renamed into
     place. When the input has errors, they are printed as by `xlfin validate`, no
     report is written and the exit code is 1; warnings are printed and listed in the
-    report's Problems sheet.
+    report's Problems sheet. Billing records marked Billed are frozen in the ledger the
+    first time they are seen, and keep those amounts in every later build.
 
     \b
     Example:
@@ -169,7 +199,9 @@ def build(workbook: Path, report: Path | None, summary_path: Path | None) -> Non
     target = report or default_report_path(workbook)
     if workbook.exists() and target.exists() and target.resolve() == workbook.resolve():
         raise click.UsageError("the report would overwrite the input workbook; choose -o")
-    outcome = run_build(workbook, report, summary_path)
+    outcome = run_build(
+        workbook, report, summary_path, ledger_path=ledger_path, use_ledger=not no_ledger
+    )
     if not outcome.ok:
         print_problems(workbook.name, outcome.problems, "text")
         click.echo(
@@ -184,6 +216,8 @@ def build(workbook: Path, report: Path | None, summary_path: Path | None) -> Non
         f"wrote {outcome.report} ({len(results.projects)} projects, {tasks} tasks, "
         f"{count_line(outcome.problems)})"
     )
+    if outcome.frozen:
+        click.echo(f"froze billed records in the ledger: {', '.join(outcome.frozen)}")
     if outcome.summary:
         click.echo(f"wrote {outcome.summary}")
 
@@ -193,11 +227,20 @@ def build(workbook: Path, report: Path | None, summary_path: Path | None) -> Non
 @click.option("--project", required=True, help="Project id.")
 @click.option("--task", help="Task id (default: every task of the project).")
 @click.option("--entry", help="Hour line entry id.")
-def explain(workbook: Path, project: str, task: str | None, entry: str | None) -> None:
+@ledger_options
+def explain(
+    workbook: Path,
+    project: str,
+    task: str | None,
+    entry: str | None,
+    ledger_path: Path | None,
+    no_ledger: bool,
+) -> None:
     """Explain how the amounts of a task or an hour line were computed.
 
     For each amount: the rate at each date and where it came from (level and sheet
-    row), the hours, the multiplication and the rounding.
+    row), the hours, the multiplication and the rounding. Billed lines show their
+    frozen amounts (the ledger is read, never written).
 
     \b
     Example:
@@ -208,13 +251,192 @@ def explain(workbook: Path, project: str, task: str | None, entry: str | None) -
     from xlfin.explain import NotFound
     from xlfin.explain import explain as explain_text
 
-    _, results, problems = analyse(workbook)
-    if results is None:
-        print_problems(workbook.name, problems, "text")
+    analysis = analyse(workbook, ledger_path, use_ledger=not no_ledger, freeze=False)
+    if analysis.results is None or has_errors(analysis.problems):
+        print_problems(workbook.name, analysis.problems, "text")
         sys.exit(1)
     try:
-        lines = explain_text(results, project, task, entry)
+        lines = explain_text(analysis.results, project, task, entry)
     except NotFound as exc:
         click.echo(f"xlfin: {exc}", err=True)
         sys.exit(1)
     click.echo("\n".join(lines).rstrip())
+
+
+@main.group()
+def ledger() -> None:
+    """The ledger of billed records: list, show, reopen.
+
+    \b
+    Example:
+      xlfin ledger list --ledger sample_workbooks/xlfin-ledger.sqlite
+    """
+
+
+def ledger_path_option(function):  # type: ignore[no-untyped-def]
+    return click.option(
+        "--ledger",
+        "ledger_path",
+        type=click.Path(path_type=Path, dir_okay=False),
+        envvar="XLFIN_LEDGER",
+        show_envvar=True,
+        default=LEDGER_DEFAULT,
+        show_default=True,
+        help="The ledger file.",
+    )(function)
+
+
+LEDGER_DEFAULT = "xlfin-ledger.sqlite"
+
+
+def open_ledger(path: Path):  # type: ignore[no-untyped-def]
+    from xlfin.ledger.store import Ledger
+
+    if not path.exists():
+        raise click.UsageError(
+            f"there is no ledger at {path}; builds create it beside the workbook (or give --ledger)"
+        )
+    return Ledger.open(path)
+
+
+def record_json(rec) -> dict:  # type: ignore[no-untyped-def]
+    data = dataclasses.asdict(rec)
+    return json.loads(json.dumps(data, default=str))
+
+
+@ledger.command("list")
+@ledger_path_option
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+)
+def ledger_list(ledger_path: Path, output_format: str) -> None:
+    """List the billing records frozen in the ledger.
+
+    \b
+    Example:
+      xlfin ledger list --ledger sample_workbooks/xlfin-ledger.sqlite --format json
+    """
+    with open_ledger(ledger_path) as book:
+        records = list(book.current().values())
+    if output_format == "json":
+        click.echo(
+            json.dumps(
+                {
+                    "records": [
+                        {
+                            "billing_record": r.billing_record,
+                            "project": r.project,
+                            "version": r.version,
+                            "billing_date": r.billing_date.isoformat() if r.billing_date else None,
+                            "invoice_id": r.invoice_id,
+                            "total": str(r.total),
+                            "lines": len(r.lines),
+                            "frozen_at": r.frozen_at.isoformat(),
+                            "source_name": r.source_name,
+                        }
+                        for r in records
+                    ]
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
+        return
+    for r in records:
+        click.echo(
+            f"{r.billing_record}\t{r.project}\tbilled {r.billing_date or '-'}\t"
+            f"total {r.total}\t{len(r.lines)} hour lines\tfrozen {r.frozen_at} from "
+            f"{r.source_name} (v{r.version})"
+        )
+    click.echo(f"{len(records)} frozen record{'s' * (len(records) != 1)}")
+
+
+@ledger.command("show")
+@click.argument("record")
+@ledger_path_option
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+)
+def ledger_show(record: str, ledger_path: Path, output_format: str) -> None:
+    """Show everything frozen for RECORD, and its history.
+
+    \b
+    Example:
+      xlfin ledger show B-100-1 --ledger sample_workbooks/xlfin-ledger.sqlite
+    """
+    with open_ledger(ledger_path) as book:
+        versions = book.history(record)
+        events = book.events(record)
+    if not versions:
+        click.echo(f"xlfin: billing record {record!r} is not in the ledger", err=True)
+        sys.exit(1)
+    if output_format == "json":
+        click.echo(
+            json.dumps(
+                {
+                    "versions": [record_json(v) for v in versions],
+                    "events": [
+                        dict(zip(("version", "event", "reason", "at"), e, strict=True))
+                        for e in events
+                    ],
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
+        return
+    for v in versions:
+        state = f"reopened {v.reopened_at}: {v.reopen_reason}" if v.reopened_at else "current"
+        click.echo(
+            f"{v.billing_record} v{v.version} ({state}) — project {v.project}, billed "
+            f"{v.billing_date or '-'}, invoice {v.invoice_id or '-'}, frozen "
+            f"{v.frozen_at} from {v.source_name} (sha256 {v.source_sha256[:12]}…)"
+        )
+        for x in v.lines:
+            click.echo(
+                f"  {x.entry}\t{x.date}\t{x.user}\t{x.task or '-'}\t{x.hours} h × "
+                f"{x.rate}\t= {x.amount}\t({x.rate_source})"
+            )
+        for e in v.expenses:
+            click.echo(f"  expense {e.expense}\t{e.description or ''}\t{e.amount}")
+        for task, amount in v.fixed:
+            click.echo(f"  fixed revenue of task {task}\t{amount}")
+        click.echo(
+            f"  hours {v.hours_amount} + expenses {v.expenses_amount} + fixed "
+            f"{v.fixed_amount} + additional {v.additional_amount} = total {v.total}"
+        )
+
+
+@ledger.command("reopen")
+@click.argument("record")
+@click.option("--reason", required=True, help="Why the billed record is reopened (kept).")
+@ledger_path_option
+def ledger_reopen(record: str, reason: str, ledger_path: Path) -> None:
+    """Reopen a billed RECORD: the next build freezes it again from the workbook.
+
+    The old frozen version stays in the ledger's history with the reason.
+
+    \b
+    Example:
+      xlfin ledger reopen B-100-1 --reason "credit note CN-7 replaces invoice 611"
+    """
+    from datetime import datetime
+
+    with open_ledger(ledger_path) as book:
+        try:
+            version = book.reopen(record, reason, datetime.now().replace(microsecond=0))
+        except KeyError:
+            click.echo(f"xlfin: billing record {record!r} is not frozen in {ledger_path}", err=True)
+            sys.exit(1)
+    click.echo(
+        f"reopened {record} (v{version.version} kept in the history); the next build "
+        "freezes it again"
+    )

@@ -313,6 +313,68 @@ CATALOGUE: tuple[Code, ...] = (
         "The planned completion is before the planned start.",
         "Fix the dates.",
     ),
+    # Billed records and the ledger
+    Code(
+        "BILLED_RECORD_DELETED",
+        E,
+        "Billed record deleted",
+        "A billing record frozen as Billed in the ledger is no longer in the workbook.",
+        "Put the record back, or reopen it with `xlfin ledger reopen RECORD --reason …`.",
+    ),
+    Code(
+        "BILLED_RECORD_UNBILLED",
+        E,
+        "Billed record set back to Not Billed",
+        "A record frozen as Billed in the ledger is now Not Billed in the workbook.",
+        "Set its Status back to Billed, or reopen it with `xlfin ledger reopen`.",
+    ),
+    Code(
+        "BILLED_RECORD_CHANGED",
+        E,
+        "Billed record changed",
+        "A field, an expense, a fixed-revenue task or the additional amount of a Billed "
+        "record differs from what was billed.",
+        "Restore what was billed, or reopen the record with `xlfin ledger reopen`.",
+    ),
+    Code(
+        "BILLED_LINE_CHANGED",
+        E,
+        "Billed hour line changed",
+        "The hours, date, user or task of an hour line in a Billed record differ from what "
+        "was billed.",
+        "Restore the billed values, or reopen the record with `xlfin ledger "
+        "reopen`; log corrections as new lines in a new record.",
+    ),
+    Code(
+        "BILLED_LINE_REMOVED",
+        E,
+        "Billed hour line removed",
+        "An hour line that was billed in a record is gone, or has left the record.",
+        "Restore the line, or reopen the record with `xlfin ledger reopen`.",
+    ),
+    Code(
+        "BILLED_LINE_ADDED",
+        E,
+        "Line added to a Billed record",
+        "An hour line or expense was put in a record after it was billed.",
+        "Put the line in a new (Not Billed) record, or reopen the record.",
+    ),
+    Code(
+        "LEDGER_DISABLED",
+        W,
+        "Built without a ledger",
+        "The build ran with --no-ledger, so this Billed record's amounts are recomputed at "
+        "today's rates and are not frozen.",
+        "Build with a ledger (the default).",
+    ),
+    Code(
+        "LEDGER_UNREADABLE",
+        E,
+        "Ledger cannot be used",
+        "The ledger file is not an xlfin ledger (another database, a damaged file, or a "
+        "newer version); nothing was written to it.",
+        "Point --ledger at the right file, or restore the ledger from a backup.",
+    ),
     # Found while computing
     Code(
         "NO_RATE",

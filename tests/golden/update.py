@@ -18,7 +18,11 @@ from xlfin.build import build  # noqa: E402
 if __name__ == "__main__":
     folder = Path(tempfile.mkdtemp())
     outcome = build(
-        SAMPLES / "agency.xlsx", folder / "r.xlsx", folder / "s.json", generated_at=GENERATED_AT
+        SAMPLES / "agency.xlsx",
+        folder / "r.xlsx",
+        folder / "s.json",
+        generated_at=GENERATED_AT,
+        ledger_path=folder / "ledger.sqlite",
     )
     (HERE / "agency-report.txt").write_text(
         "\n".join(report_lines(outcome.report)) + "\n", encoding="utf-8"

@@ -374,22 +374,22 @@ class _Computation:
                 cost_source, gap = cost_source.pieces[bisect_right(cost_source.edges, line.date)]
                 if gap or cost_source.rate is None:
                     self.rate_problem(cost_source, line, plan.cost_key, "cost rate")
+            revenue_source = plan.revenue if line.billable else NOT_BILLABLE
+            if type(revenue_source) is RateChain:
+                chain = revenue_source
+                revenue_source, gap = chain.pieces[bisect_right(chain.edges, line.date)]
+                if gap or revenue_source.rate is None:
+                    self.rate_problem(revenue_source, line, plan.revenue_key, "billing rate")
+            rate = revenue_source.rate
+            revenue = (
+                (line.hours * rate).quantize(quantum, ROUND_HALF_UP)
+                if rate is not None
+                else ZERO_MONEY
+            )
+            today = None
             hit = frozen.get(line.entry) if frozen else None
-            if hit is not None:
-                revenue_source, revenue = hit.source, hit.revenue
-            else:
-                revenue_source = plan.revenue if line.billable else NOT_BILLABLE
-                if type(revenue_source) is RateChain:
-                    chain = revenue_source
-                    revenue_source, gap = chain.pieces[bisect_right(chain.edges, line.date)]
-                    if gap or revenue_source.rate is None:
-                        self.rate_problem(revenue_source, line, plan.revenue_key, "billing rate")
-                rate = revenue_source.rate
-                revenue = (
-                    (line.hours * rate).quantize(quantum, ROUND_HALF_UP)
-                    if rate is not None
-                    else ZERO_MONEY
-                )
+            if hit is not None:  # billed: the amount of the day it was billed, not today's
+                today, revenue_source, revenue = revenue, hit.source, hit.revenue
             rate = cost_source.rate
             cost = (
                 (line.hours * rate).quantize(quantum, ROUND_HALF_UP)
@@ -408,7 +408,7 @@ class _Computation:
             append(
                 LineResult(
                     line, plan.role, plan.role_from, cost_source, cost, revenue_source, revenue,
-                    revenue, hit,
+                    revenue, hit, today,
                 )
             )  # fmt: skip
         return results

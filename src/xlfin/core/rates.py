@@ -55,6 +55,13 @@ class RateSource(NamedTuple):
 NO_RATE = RateSource(RateLevel.NONE, None)
 
 
+def source_text(source: RateSource) -> str:
+    """`project override (Project rates row 3)`: the level and the row that gave a rate."""
+    if source.sheet:
+        return f"{source.level.value} ({source.sheet} row {source.row})"
+    return source.level.value
+
+
 class Timeline:
     """One object's rate periods, sorted and not overlapping (the reader checked).
 

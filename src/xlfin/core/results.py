@@ -36,6 +36,8 @@ class FrozenLine:
     revenue: Decimal
     source: RateSource
     billing_date: date | None = None
+    original: str = ""
+    """Where the rate came from when it was billed, in words."""
 
 
 class LineResult(NamedTuple):
@@ -55,6 +57,8 @@ class LineResult(NamedTuple):
     """After any cap; 0 when not billable."""
     uncapped: Decimal
     frozen: FrozenLine | None = None
+    today: Decimal | None = None
+    """For a frozen line: its revenue at today's rates (before any cap), for comparison."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +154,12 @@ class RecordResult:
     expenses_amount: Decimal
     fixed_amount: Decimal
     additional_amount: Decimal
+
+    @property
+    def today_total(self) -> Decimal:
+        """The total if its frozen hour lines were billed at today's rates."""
+        today = sum((r.revenue if r.today is None else r.today for r in self.lines), Decimal(0))
+        return self.total - self.hours_amount + today
 
     @property
     def total(self) -> Decimal:

@@ -20,7 +20,7 @@ import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from xlfin.core.money import round_money
-from xlfin.core.rates import RateSource
+from xlfin.core.rates import source_text
 from xlfin.core.results import LineResult, ProjectResult, Results
 from xlfin.models import BillingStatus, Workbook
 from xlfin.problems import Problem, sort_key
@@ -37,11 +37,12 @@ class Col:
     total: bool = False
 
 
-def source_text(source: RateSource) -> str:
-    """`project override (Project rates row 3)` — the level and the row that gave a rate."""
-    if source.sheet:
-        return f"{source.level.value} ({source.sheet} row {source.row})"
-    return source.level.value
+def revenue_source_text(r: LineResult) -> str:
+    """Where a line's billing rate came from; for a billed line, as it was when billed."""
+    if r.frozen is not None:
+        when = f" {r.frozen.billing_date}" if r.frozen.billing_date else ""
+        return f"frozen{when}: {r.frozen.original}"
+    return source_text(r.revenue_source)
 
 
 class ReportWriter:
@@ -521,7 +522,7 @@ class ReportWriter:
                             (r.role, "text"),
                             (line.hours, "hours"),
                             (r.revenue_source.rate, "rate"),
-                            (source_text(r.revenue_source), "text"),
+                            (revenue_source_text(r), "text"),
                             (r.revenue, "money"),
                         )
                     ):
@@ -573,6 +574,17 @@ class ReportWriter:
                 row += 1
                 ws.write_string(row, 0, f"Total of {record.billing_record}", f["total_label"])
                 ws.write_formula(row, 8, "=" + "+".join(subtotals), f["money_total"], rec.total)
+                if any(r.frozen for r in rec.lines):
+                    row += 1
+                    ws.write_string(row, 0, "At today's rates (not billed)", f["note"])
+                    self.cell(ws, row, 8, rec.today_total, "money")
+                    ws.write_string(
+                        row,
+                        9,
+                        "what the record would total if it were billed "
+                        "today; the billed total above does not change",
+                        f["note"],
+                    )
                 row += 2
 
     def subtotal(self, ws: Any, row: int, label: str, first: int, last: int, value: Decimal) -> str:
@@ -692,11 +704,11 @@ def _hour_row(r: LineResult) -> tuple:
         r.cost_source.rate,
         source_text(r.cost_source),
         r.revenue_source.rate,
-        source_text(r.revenue_source),
+        revenue_source_text(r),
         r.cost,
         r.revenue,
         line.billing_record,
-        "Yes" if r.frozen else "",
+        f"billed {r.frozen.billing_date or ''}".strip() if r.frozen else "",
     )
 
 

@@ -1,0 +1,276 @@
+"""Between the ledger and a build: what to freeze, what is frozen, and what conflicts.
+
+Pure functions over the workbook, the results and the frozen records; the store does
+the I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal
+
+from xlfin.core.rates import RateLevel, RateSource, source_text
+from xlfin.core.results import FrozenLine, RecordResult, Results
+from xlfin.ledger.store import FrozenExpense, FrozenHours, FrozenRecord
+from xlfin.models import BillingStatus, HourLine, RevenueType, Workbook
+from xlfin.problems import Problem, problem
+from xlfin.schema import SHEETS_BY_NAME
+
+
+def frozen_lines(records: Iterable[FrozenRecord]) -> dict[str, FrozenLine]:
+    """The frozen revenue of every hour line of the given records, by entry id."""
+    return {
+        x.entry: FrozenLine(
+            x.entry, x.amount, RateSource(RateLevel.FROZEN, x.rate), rec.billing_date, x.rate_source
+        )
+        for rec in records
+        for x in rec.lines
+    }
+
+
+def to_freeze(
+    results: Results,
+    frozen: dict[str, FrozenRecord],
+    source_name: str,
+    source_sha256: str,
+    at: datetime,
+) -> list[FrozenRecord]:
+    """Every Billed record of the results that the ledger does not hold yet."""
+    return [
+        freeze_record(r, source_name, source_sha256, at)
+        for p in results.projects
+        for r in p.records
+        if r.record.status is BillingStatus.BILLED and r.record.billing_record not in frozen
+    ]
+
+
+def freeze_record(
+    r: RecordResult, source_name: str, source_sha256: str, at: datetime
+) -> FrozenRecord:
+    record = r.record
+    return FrozenRecord(
+        billing_record=record.billing_record,
+        project=record.project,
+        status=record.status.value,
+        billing_date=record.billing_date,
+        description=record.description,
+        invoice_id=record.invoice_id,
+        po_number=record.po_number,
+        hours_amount=r.hours_amount,
+        expenses_amount=r.expenses_amount,
+        fixed_amount=r.fixed_amount,
+        additional_amount=r.additional_amount,
+        total=r.total,
+        lines=tuple(
+            FrozenHours(
+                x.line.entry,
+                x.line.task,
+                x.line.user,
+                x.role,
+                x.line.date,
+                x.line.hours,
+                x.revenue_source.rate,
+                source_text(x.revenue_source),
+                x.revenue,
+            )
+            for x in sorted(r.lines, key=lambda x: (x.line.date, x.line.entry))
+        ),
+        expenses=tuple(
+            FrozenExpense(e.expense, e.task, e.description, e.actual_amount)
+            for e in r.expenses
+            if e.billable and e.actual_amount is not None
+        ),
+        fixed=tuple(
+            (t.task, t.fixed_amount or Decimal(0))
+            for t in r.fixed_tasks
+            if t.revenue_type is RevenueType.FIXED_REVENUE
+        ),
+        source_name=source_name,
+        source_sha256=source_sha256,
+        frozen_at=at,
+    )
+
+
+class _Conflicts:
+    def __init__(self, workbook: Workbook) -> None:
+        self.wb = workbook
+        self.problems: list[Problem] = []
+
+    def add(
+        self, code: str, message: str, sheet: str, row: int | None = None, key: str | None = None
+    ) -> None:
+        column = self.wb.column_of(sheet, key) if key and row else None
+        field = SHEETS_BY_NAME[sheet].column(key).name if key else None
+        self.problems.append(
+            problem(code, message, sheet=sheet, row=row, column=column, field=field)
+        )
+
+
+def conflicts(workbook: Workbook, frozen: dict[str, FrozenRecord]) -> list[Problem]:
+    """Errors for every way the workbook now differs from what was billed."""
+    if not frozen:
+        return []
+    c = _Conflicts(workbook)
+    entries = {x.entry for rec in frozen.values() for x in rec.lines}
+    lines: dict[str, HourLine] = {}
+    for line in workbook.hours:
+        if line.entry in entries or line.billing_record in frozen:
+            lines[line.entry] = line
+    for rid, rec in frozen.items():
+        when = f"billed on {rec.billing_date}" if rec.billing_date else "billed"
+        record = workbook.billing_records.get(rid)
+        if record is None:
+            c.add(
+                "BILLED_RECORD_DELETED",
+                f"billing record {rid!r} ({when}, total {rec.total}) is no longer in the workbook",
+                "Billing records",
+            )
+            continue
+        if record.status is not BillingStatus.BILLED:
+            c.add(
+                "BILLED_RECORD_UNBILLED",
+                f"billing record {rid!r} was {when} and is now {record.status.value}",
+                "Billing records",
+                record.row,
+                "status",
+            )
+        for key, then, now in (
+            ("project", rec.project, record.project),
+            ("billing_date", rec.billing_date, record.billing_date),
+            ("invoice_id", rec.invoice_id, record.invoice_id),
+            ("po_number", rec.po_number, record.po_number),
+            ("additional_amount", rec.additional_amount, record.additional_amount),
+        ):
+            if then != now:
+                c.add(
+                    "BILLED_RECORD_CHANGED",
+                    f"{_name('Billing records', key)} of billed "
+                    f"record {rid!r} was {then} when {when}, now {now}",
+                    "Billing records",
+                    record.row,
+                    key,
+                )
+        _line_conflicts(c, rid, rec, when, lines)
+        _expense_conflicts(c, workbook, rid, rec, when)
+        fixed_now = {
+            (t.task, t.fixed_amount or Decimal(0)): t
+            for t in workbook.tasks.values()
+            if t.billing_record == rid and t.revenue_type is RevenueType.FIXED_REVENUE
+        }
+        if set(fixed_now) != set(rec.fixed):
+            rows = [t.row for t in fixed_now.values()] or [None]
+            c.add(
+                "BILLED_RECORD_CHANGED",
+                f"the fixed-revenue tasks of billed record {rid!r}"
+                f" were {_pairs(rec.fixed)} when {when}, now {_pairs(fixed_now)}",
+                "Tasks",
+                rows[0],
+                "billing_record",
+            )
+    return c.problems
+
+
+def _line_conflicts(
+    c: _Conflicts, rid: str, rec: FrozenRecord, when: str, lines: dict[str, HourLine]
+) -> None:
+    billed = {x.entry for x in rec.lines}
+    for x in rec.lines:
+        line = lines.get(x.entry)
+        if line is None:
+            c.add(
+                "BILLED_LINE_REMOVED",
+                f"entry {x.entry!r} ({x.hours} h on {x.date}) was "
+                f"{when} in record {rid!r} and is no longer in the workbook",
+                "Hours",
+            )
+            continue
+        if line.billing_record != rid:
+            c.add(
+                "BILLED_LINE_REMOVED",
+                f"entry {x.entry!r} was {when} in record {rid!r} "
+                f"and is now in {line.billing_record or 'no record'}",
+                "Hours",
+                line.row,
+                "billing_record",
+            )
+        for key, then, now in (
+            ("hours", x.hours, line.hours),
+            ("date", x.date, line.date),
+            ("user", x.user, line.user),
+            ("task", x.task, line.task),
+        ):
+            if then != now:
+                c.add(
+                    "BILLED_LINE_CHANGED",
+                    f"{_name('Hours', key)} of entry {x.entry!r} was "
+                    f"{then} when {when} in record {rid!r}, now {now}",
+                    "Hours",
+                    line.row,
+                    key,
+                )
+    for entry, line in lines.items():
+        if line.billing_record == rid and entry not in billed:
+            c.add(
+                "BILLED_LINE_ADDED",
+                f"entry {entry!r} was put in record {rid!r} after it was {when}; use a new record",
+                "Hours",
+                line.row,
+                "billing_record",
+            )
+
+
+def _expense_conflicts(
+    c: _Conflicts, workbook: Workbook, rid: str, rec: FrozenRecord, when: str
+) -> None:
+    billed = {x.expense: x for x in rec.expenses}
+    now = {
+        e.expense: e
+        for e in workbook.expenses
+        if e.expense in billed or (e.billing_record == rid and e.billable)
+    }
+    for expense, x in billed.items():
+        e = now.get(expense)
+        if e is None:
+            c.add(
+                "BILLED_RECORD_CHANGED",
+                f"expense {expense!r} ({x.amount}) was {when} in "
+                f"record {rid!r} and is no longer in the workbook",
+                "Expenses",
+            )
+        elif e.billing_record != rid or not e.billable:
+            c.add(
+                "BILLED_RECORD_CHANGED",
+                f"expense {expense!r} was {when} in record {rid!r} and has left it",
+                "Expenses",
+                e.row,
+                "billing_record",
+            )
+        elif e.actual_amount != x.amount:
+            c.add(
+                "BILLED_RECORD_CHANGED",
+                f"the actual amount of expense {expense!r} was "
+                f"{x.amount} when {when}, now {e.actual_amount}",
+                "Expenses",
+                e.row,
+                "actual_amount",
+            )
+    for expense, e in now.items():
+        if expense not in billed:
+            c.add(
+                "BILLED_LINE_ADDED",
+                f"expense {expense!r} was put in record {rid!r} after "
+                f"it was {when}; use a new record",
+                "Expenses",
+                e.row,
+                "billing_record",
+            )
+
+
+def _name(sheet: str, key: str) -> str:
+    return SHEETS_BY_NAME[sheet].column(key).name
+
+
+def _pairs(pairs: Iterable[tuple[str, Decimal]]) -> str:
+    shown = ", ".join(f"{task} ({amount})" for task, amount in sorted(pairs))
+    return shown or "none"
