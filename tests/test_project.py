@@ -72,3 +72,17 @@ def test_ci_runs_the_readme_test_command():
         line.strip() for line in readme.splitlines() if "pytest" in line and "pip install" in line
     )
     assert command in ci
+
+
+def test_every_package_is_installed():
+    """pyproject lists packages explicitly (for templates/); none may be forgotten."""
+    import tomllib
+
+    listed = set(
+        tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    )
+    found = {
+        ".".join(p.relative_to(ROOT / "src").parts[:-1])
+        for p in (ROOT / "src" / "xlfin").rglob("*.py")
+    }
+    assert found | {"xlfin.templates"} == listed

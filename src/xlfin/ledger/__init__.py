@@ -1,0 +1,1 @@
+"""The ledger: what was billed, remembered in SQLite."""
