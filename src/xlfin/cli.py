@@ -65,6 +65,16 @@ def main(ctx: click.Context, debug: bool) -> None:
     ctx.obj = Context(debug)
 
 
+format_option = click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text: one line per item; json: a JSON document.",
+)
+
+
 def count_line(problems: Iterable[Problem]) -> str:
     problems = list(problems)
     errors = sum(p.severity is Severity.ERROR for p in problems)
@@ -92,14 +102,7 @@ def print_problems(book: str, problems: list[Problem], output_format: str) -> No
 
 @main.command()
 @click.argument("workbook", type=click.Path(path_type=Path))
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help='text: one line per problem; json: {"problems": [...]}.',
-)
+@format_option
 def validate(workbook: Path, output_format: str) -> None:
     """Check WORKBOOK against the workbook contract and print every problem.
 
@@ -306,13 +309,7 @@ def record_json(rec) -> dict:  # type: ignore[no-untyped-def]
 
 @ledger.command("list")
 @ledger_path_option
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-)
+@format_option
 def ledger_list(ledger_path: Path, output_format: str) -> None:
     """List the billing records frozen in the ledger.
 
@@ -358,13 +355,7 @@ def ledger_list(ledger_path: Path, output_format: str) -> None:
 @ledger.command("show")
 @click.argument("record")
 @ledger_path_option
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-)
+@format_option
 def ledger_show(record: str, ledger_path: Path, output_format: str) -> None:
     """Show everything frozen for RECORD, and its history.
 
