@@ -133,7 +133,7 @@ def test_template_has_every_sheet_with_headers_and_lists(tmp_path):
 def test_unexpected_error_is_one_line(monkeypatch, tmp_path):
     import xlfin.cli
 
-    def boom(path):
+    def boom(path, limits=None):
         raise RuntimeError("kaboom")
 
     monkeypatch.setattr(xlfin.cli, "read_workbook", boom)

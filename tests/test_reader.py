@@ -120,6 +120,13 @@ CASES = [
 
 # Codes found while computing, tested in test_core_rules.py and test_rates.py; codes of the
 # ledger, tested in test_ledger.py; and codes about the file itself, tested below.
+HOSTILE_CODES = {
+    "FILE_UNSAFE",
+    "SHEET_HIDDEN",
+    "ROWS_HIDDEN",
+    "HEADER_NOT_IN_ROW_1",
+    "VALUE_TOO_LONG",
+}  # tested in test_hostile.py
 LEDGER_CODES = {
     "BILLED_RECORD_DELETED",
     "BILLED_RECORD_UNBILLED",
@@ -146,7 +153,7 @@ ELSEWHERE = {
 
 
 def test_every_code_has_a_test():
-    tested = {code for code, _, _ in CASES} | ELSEWHERE | LEDGER_CODES
+    tested = {code for code, _, _ in CASES} | ELSEWHERE | LEDGER_CODES | HOSTILE_CODES
     assert tested == {c.code for c in CATALOGUE}
 
 
@@ -346,7 +353,8 @@ class TestFiles:
         ("content", "code", "words"),
         [
             (b"", "FILE_NOT_WORKBOOK", "empty"),
-            (b"Project,Name\nP1,x\n", "FILE_NOT_WORKBOOK", "text file"),
+            (b"Project,Name\nP1,x\n", "FILE_NOT_WORKBOOK", "CSV"),
+            (b"just some notes\n", "FILE_NOT_WORKBOOK", "text file"),
             (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "FILE_LEGACY_XLS", ".xls"),
             (
                 b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + "EncryptionInfo".encode("utf-16-le"),

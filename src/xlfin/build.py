@@ -22,6 +22,7 @@ from xlfin.ledger.store import Ledger, LedgerError
 from xlfin.models import BillingStatus, Workbook
 from xlfin.problems import Problem, has_errors, problem
 from xlfin.reader import read_workbook
+from xlfin.reader.engine import DEFAULT_LIMITS, Limits
 from xlfin.report.summary import summary
 from xlfin.report.workbook import write_report
 
@@ -104,12 +105,13 @@ def analyse(
     use_ledger: bool = True,
     freeze: bool = True,
     at: datetime | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Analysis:
     """Read, check against the ledger, compute and (with `freeze`) freeze Billed records.
 
     Without `freeze` the ledger is only read, and only if it exists.
     """
-    workbook, read_problems = read_workbook(path)
+    workbook, read_problems = read_workbook(path, limits)
     ledger_path = ledger_path or default_ledger_path(path)
     if has_errors(read_problems):
         # What was billed explains errors best (a deleted record is also a broken reference).
@@ -181,10 +183,11 @@ def build(
     generated_at: datetime | None = None,
     ledger_path: Path | None = None,
     use_ledger: bool = True,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Outcome:
     """Build the report of the workbook at `path`; the input is only read."""
     when = generated_at or datetime.now().replace(microsecond=0)
-    analysis = analyse(path, ledger_path, use_ledger, freeze=True, at=when)
+    analysis = analyse(path, ledger_path, use_ledger, freeze=True, at=when, limits=limits)
     workbook, results, problems = analysis.workbook, analysis.results, analysis.problems
     if not analysis.ok or workbook is None or results is None:
         return Outcome(problems, frozen=analysis.frozen)

@@ -18,6 +18,7 @@ import click
 from xlfin.ledger.store import LedgerError
 from xlfin.problems import Problem, Severity, has_errors, sort_key
 from xlfin.reader import read_workbook
+from xlfin.reader.engine import Limits
 
 
 class Context:
@@ -75,6 +76,24 @@ format_option = click.option(
 )
 
 
+def _limits(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> Limits:
+    try:
+        return Limits.parse(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+limit_option = click.option(
+    "--limit",
+    "limits",
+    multiple=True,
+    callback=_limits,
+    metavar="NAME=VALUE",
+    help="Raise a safety limit for a file you trust, e.g. --limit file_size=2GB "
+    "(see docs/security.md).",
+)
+
+
 def count_line(problems: Iterable[Problem]) -> str:
     problems = list(problems)
     errors = sum(p.severity is Severity.ERROR for p in problems)
@@ -103,7 +122,8 @@ def print_problems(book: str, problems: list[Problem], output_format: str) -> No
 @main.command()
 @click.argument("workbook", type=click.Path(path_type=Path))
 @format_option
-def validate(workbook: Path, output_format: str) -> None:
+@limit_option
+def validate(workbook: Path, output_format: str, limits: Limits) -> None:
     """Check WORKBOOK against the workbook contract and print every problem.
 
     Each problem is printed as `book.xlsx:Sheet!CELL: CODE message`. Exits 0 when
@@ -113,7 +133,7 @@ def validate(workbook: Path, output_format: str) -> None:
     Example:
       xlfin validate sample_workbooks/agency.xlsx
     """
-    _, problems = read_workbook(workbook)
+    _, problems = read_workbook(workbook, limits)
     print_problems(workbook.name, problems, output_format)
     sys.exit(1 if has_errors(problems) else 0)
 
@@ -177,12 +197,14 @@ def ledger_options(function):  # type: ignore[no-untyped-def]
     help="Also write the JSON summary here (see docs/summary-json.md).",
 )
 @ledger_options
+@limit_option
 def build(
     workbook: Path,
     report: Path | None,
     summary_path: Path | None,
     ledger_path: Path | None,
     no_ledger: bool,
+    limits: Limits,
 ) -> None:
     """Build the billing-record workbook of WORKBOOK.
 
@@ -203,7 +225,12 @@ def build(
     if workbook.exists() and target.exists() and target.resolve() == workbook.resolve():
         raise click.UsageError("the report would overwrite the input workbook; choose -o")
     outcome = run_build(
-        workbook, report, summary_path, ledger_path=ledger_path, use_ledger=not no_ledger
+        workbook,
+        report,
+        summary_path,
+        ledger_path=ledger_path,
+        use_ledger=not no_ledger,
+        limits=limits,
     )
     if not outcome.ok:
         print_problems(workbook.name, outcome.problems, "text")
@@ -231,6 +258,7 @@ def build(
 @click.option("--task", help="Task id (default: every task of the project).")
 @click.option("--entry", help="Hour line entry id.")
 @ledger_options
+@limit_option
 def explain(
     workbook: Path,
     project: str,
@@ -238,6 +266,7 @@ def explain(
     entry: str | None,
     ledger_path: Path | None,
     no_ledger: bool,
+    limits: Limits,
 ) -> None:
     """Explain how the amounts of a task or an hour line were computed.
 
@@ -254,7 +283,7 @@ def explain(
     from xlfin.explain import NotFound
     from xlfin.explain import explain as explain_text
 
-    analysis = analyse(workbook, ledger_path, use_ledger=not no_ledger, freeze=False)
+    analysis = analyse(workbook, ledger_path, use_ledger=not no_ledger, freeze=False, limits=limits)
     if analysis.results is None or has_errors(analysis.problems):
         print_problems(workbook.name, analysis.problems, "text")
         sys.exit(1)

@@ -113,6 +113,45 @@ CATALOGUE: tuple[Code, ...] = (
     ),
     # Cells
     Code(
+        "FILE_UNSAFE",
+        E,
+        "Workbook refused for safety",
+        "The file looks like an attack or is over a limit: an XML entity bomb or external "
+        "entity, a zip bomb, a part named outside the workbook, too many sheets, parts or "
+        "styles, or too large.",
+        "If you trust the file, raise the limit named in the message "
+        "with --limit NAME=VALUE (see docs/security.md); otherwise do not open it.",
+    ),
+    Code(
+        "SHEET_HIDDEN",
+        W,
+        "Hidden sheet",
+        "A hidden sheet was read like the others.",
+        "Unhide it in Excel to check what it holds.",
+    ),
+    Code(
+        "ROWS_HIDDEN",
+        W,
+        "Hidden rows",
+        "Hidden rows were read like the others.",
+        "Unhide them in Excel to check what they hold.",
+    ),
+    Code(
+        "HEADER_NOT_IN_ROW_1",
+        W,
+        "Headers below row 1",
+        "The sheet's headers were found below row 1 (a title sits above them); the rows above "
+        "are ignored.",
+        "Move the headers to row 1, or leave it.",
+    ),
+    Code(
+        "VALUE_TOO_LONG",
+        E,
+        "Text too long",
+        "A cell holds more characters than Excel allows in a cell (32,767).",
+        "Shorten the text.",
+    ),
+    Code(
         "CELL_REQUIRED",
         E,
         "Required cell blank",

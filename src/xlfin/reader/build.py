@@ -38,7 +38,7 @@ from xlfin.models import (
     Workbook,
 )
 from xlfin.problems import Problem, problem
-from xlfin.reader.engine import UnreadableWorkbook, open_workbook
+from xlfin.reader.engine import DEFAULT_LIMITS, Limits, UnreadableWorkbook, open_workbook
 from xlfin.reader.sheets import Row, SheetReader
 from xlfin.schema import IGNORED_SHEETS, SHEETS_BY_NAME, WEEKDAYS, find_sheet, normalize
 
@@ -61,15 +61,18 @@ READ_ORDER = (
 )
 
 
-def read_workbook(path: str | Path) -> tuple[Workbook, list[Problem]]:
+def read_workbook(
+    path: str | Path, limits: Limits = DEFAULT_LIMITS
+) -> tuple[Workbook, list[Problem]]:
     """The workbook's models and every problem found reading it.
 
-    A file that cannot be read at all gives an empty Workbook and one problem.
+    A file that cannot be read at all, or not to its end, gives an empty Workbook and
+    one problem: nothing is ever built from half a workbook.
     """
     path = Path(path)
     try:
-        with open_workbook(path) as book:
-            return _Assembler(path.name, book).run()
+        with open_workbook(path, limits) as book:
+            return _Assembler(path.name, book, limits).run()
     except UnreadableWorkbook as exc:
         return Workbook(source=path.name), [exc.problem]
 
@@ -102,9 +105,10 @@ class _Ids:
 
 
 class _Assembler:
-    def __init__(self, source: str, book: Any) -> None:
+    def __init__(self, source: str, book: Any, limits: Limits) -> None:
         self.source = source
         self.book = book
+        self.limits = limits
         self.problems: list[Problem] = []
         self.layout: dict[str, dict[str, str]] = {}
         self.worksheets: dict[str, Any] = {}
@@ -135,7 +139,15 @@ class _Assembler:
                     )
                 )
             else:
-                self.worksheets[spec.name] = self.book[title]
+                worksheet = self.worksheets[spec.name] = self.book[title]
+                if worksheet.sheet_state != "visible":
+                    self.problems.append(
+                        problem(
+                            "SHEET_HIDDEN",
+                            f"sheet {title!r} is hidden; it was read like the others",
+                            sheet=spec.name,
+                        )
+                    )
         if "Projects" not in self.worksheets:
             self.problems.append(
                 problem(
@@ -149,7 +161,7 @@ class _Assembler:
         worksheet = self.worksheets.get(name)
         if worksheet is None:
             return iter(())
-        reader = SheetReader(SHEETS_BY_NAME[name], worksheet.title, self.problems)
+        reader = SheetReader(SHEETS_BY_NAME[name], worksheet.title, self.problems, self.limits)
         self.layout[name] = reader.layout
         return reader.rows(worksheet)
 

@@ -39,6 +39,10 @@ class ErrorValue(str):
     """An Excel error value such as #REF!, as read from a cell of type `e`."""
 
 
+class OutOfRangeDate(str):
+    """A number formatted as a date that falls outside the dates Excel can show."""
+
+
 def shown(value: object) -> str:
     """How a raw cell value is quoted back in a message."""
     if isinstance(value, str):
@@ -176,16 +180,32 @@ def _as_excel_shows(value: float) -> Decimal:
 
 
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+FIRST_DATE, LAST_DATE = date(1900, 1, 1), date(9999, 12, 31)
+
+
+def _in_range(day: date, raw: object) -> date:
+    if day < FIRST_DATE:
+        raise CellError(
+            "VALUE_NOT_DATE",
+            f"{shown(raw)} is before 1900, outside the dates Excel holds; check the year",
+        )
+    return day
 
 
 def read_date(value: object) -> date | None:
     """A real Excel date or ISO text `2024-06-30`; None for blank."""
     if value is None:
         return None
+    if isinstance(value, OutOfRangeDate):
+        raise CellError(
+            "VALUE_NOT_DATE",
+            f"the date serial {value} is outside the dates Excel "
+            "can show (1900 to 9999); type a real date",
+        )
     if isinstance(value, datetime):
-        return value.date()
+        return _in_range(value.date(), value)
     if isinstance(value, date):
-        return value
+        return _in_range(value, value)
     if isinstance(value, str):
         text = value.strip()
         if not text:
@@ -193,7 +213,7 @@ def read_date(value: object) -> date | None:
         match = _ISO_DATE.match(text[:10]) if len(text) in (10, 19) else None
         if match and (len(text) == 10 or text[10] in "T "):
             try:
-                return date(int(match[1]), int(match[2]), int(match[3]))
+                return _in_range(date(int(match[1]), int(match[2]), int(match[3])), value)
             except ValueError:
                 raise CellError("VALUE_NOT_DATE", f"{shown(value)} is not a real date") from None
         raise CellError(

@@ -9,20 +9,65 @@ never computed is told apart from a blank cell, and an error value (#REF!) from 
 
 from __future__ import annotations
 
+import io
+import re
+import warnings
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-from openpyxl import load_workbook
+from defusedxml import DefusedXmlException
+from openpyxl.reader.excel import ExcelReader
 from openpyxl.worksheet._reader import FORMULA_TAG, VALUE_TAG, WorkSheetParser
 
 from xlfin.problems import Problem, problem
-from xlfin.reader.cells import NOT_COMPUTED, ErrorValue
+from xlfin.reader.cells import NOT_COMPUTED, ErrorValue, OutOfRangeDate
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
+MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What xlfin refuses to read. Raise them (`--limit NAME=VALUE`) for a file you trust."""
+
+    file_size: int = 512 * MB
+    """Bytes of the .xlsx file itself."""
+    part_size: int = 2048 * MB
+    """Uncompressed bytes of any one part (a sheet's XML, the shared strings)."""
+    total_size: int = 4096 * MB
+    """Uncompressed bytes of all parts together."""
+    parts: int = 10_000
+    sheets: int = 500
+    styles: int = 65_000
+    rows: int = 1_048_576
+    """Rows per sheet (Excel's own limit)."""
+    string_length: int = 32_767
+    """Characters in one cell (Excel's own limit)."""
+
+    @classmethod
+    def parse(cls, settings: list[str] | tuple[str, ...]) -> Limits:
+        """`["file_size=1GB", "rows=2000000"]` -> Limits; raises ValueError on a bad one."""
+        values: dict[str, int] = {}
+        names = {f.name for f in fields(cls)}
+        for setting in settings:
+            name, _, text = setting.partition("=")
+            name = name.strip().replace("-", "_")
+            if name not in names:
+                raise ValueError(f"unknown limit {name!r}; limits: {', '.join(sorted(names))}")
+            match = re.fullmatch(r"\s*(\d+)\s*([KMG]B?)?\s*", text.upper())
+            if not match:
+                raise ValueError(f"{setting!r}: give a whole number, optionally with KB, MB, GB")
+            unit = {"K": 1024, "M": MB, "G": 1024 * MB}.get((match[2] or " ")[0], 1)
+            values[name] = int(match[1]) * unit
+        return replace(cls(), **values)
+
+
+DEFAULT_LIMITS = Limits()
 
 
 class UnreadableWorkbook(Exception):
@@ -37,12 +82,22 @@ def _refuse(code: str, message: str) -> UnreadableWorkbook:
     return UnreadableWorkbook(problem(code, message))
 
 
-def identify(path: Path) -> None:
-    """Raise UnreadableWorkbook unless `path` looks like an .xlsx/.xlsm package."""
+def _unsafe(message: str) -> UnreadableWorkbook:
+    return _refuse("FILE_UNSAFE", message)
+
+
+def identify(path: Path, limits: Limits = DEFAULT_LIMITS) -> None:
+    """Raise UnreadableWorkbook unless `path` looks like a safe .xlsx/.xlsm package."""
     if not path.exists():
         raise _refuse("FILE_NOT_FOUND", f"{path} does not exist")
     if path.is_dir():
         raise _refuse("FILE_NOT_WORKBOOK", f"{path} is a folder, not a workbook")
+    size = path.stat().st_size
+    if size > limits.file_size:
+        raise _unsafe(
+            f"the file is {size // MB} MB, over the limit of {limits.file_size // MB} "
+            "MB; if you trust it, raise the limit with --limit file_size=…"
+        )
     with path.open("rb") as stream:
         head = stream.read(4096)
     if not head:
@@ -59,25 +114,52 @@ def identify(path: Path) -> None:
             "this is a legacy Excel 97–2003 (.xls) workbook; open it in Excel and save it as .xlsx",
         )
     if not head.startswith(ZIP_MAGIC):
-        kind = "a text file" if _looks_like_text(head) else "not a workbook"
         raise _refuse(
             "FILE_NOT_WORKBOOK",
-            f"this is {kind}, not an Excel workbook; open it in Excel and save it as .xlsx",
+            f"this is {_what_text_is(head)}, not an Excel workbook; open it in Excel and save "
+            "it as .xlsx",
         )
     try:
         with zipfile.ZipFile(path) as archive:
-            names = set(archive.namelist())
-    except zipfile.BadZipFile:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
         raise _refuse(
             "FILE_NOT_WORKBOOK",
             "the file is a damaged or truncated zip, not a readable workbook; save it again "
             "from Excel",
         ) from None
+    _check_parts(infos, limits)
+    names = {info.filename for info in infos}
     if "xl/workbook.xml" not in names:
         kind = "an OpenDocument spreadsheet (.ods)" if "content.xml" in names else "a zip file"
         raise _refuse(
             "FILE_NOT_WORKBOOK",
             f"this is {kind}, not an Excel workbook; open it in Excel and save it as .xlsx",
+        )
+
+
+def _check_parts(infos: list[zipfile.ZipInfo], limits: Limits) -> None:
+    """Refuse path-traversal names and declared sizes over the limits (zip bombs)."""
+    if len(infos) > limits.parts:
+        raise _unsafe(f"the file holds {len(infos)} parts, over the limit of {limits.parts}")
+    total = 0
+    for info in infos:
+        name = info.filename
+        if name.startswith(("/", "\\")) or ".." in re.split(r"[/\\]", name) or ":" in name:
+            raise _unsafe(
+                f"the file holds a part named {name[:80]!r}, which points outside the "
+                "workbook (a path-traversal attack); it is refused"
+            )
+        if info.file_size > limits.part_size:
+            raise _unsafe(
+                f"the part {name[:80]!r} would expand to {info.file_size // MB} MB, "
+                f"over the limit of {limits.part_size // MB} MB (a zip bomb?)"
+            )
+        total += info.file_size
+    if total > limits.total_size:
+        raise _unsafe(
+            f"the workbook would expand to {total // MB} MB, over the limit of "
+            f"{limits.total_size // MB} MB (a zip bomb?)"
         )
 
 
@@ -87,36 +169,126 @@ def _ole_has_encryption(path: Path) -> bool:
         return marker in stream.read(1 << 20)
 
 
-def _looks_like_text(head: bytes) -> bool:
+def _what_text_is(head: bytes) -> str:
     try:
-        head.decode("utf-8")
+        text = head.decode("utf-8")
     except UnicodeDecodeError:
-        return False
-    return True
+        return "not a workbook"
+    first = text.splitlines()[0] if text.splitlines() else ""
+    if first.count(",") or first.count(";") or first.count("\t"):
+        return "a CSV (comma-separated text) file"
+    if text.lstrip().lower().startswith(("<html", "<!doctype html")):
+        return "a web page (HTML)"
+    return "a text file"
+
+
+class _BoundedStream(io.RawIOBase):
+    """A part's stream that refuses to expand past its declared size or the part limit."""
+
+    def __init__(self, stream: IO[bytes], name: str, allowed: int) -> None:
+        self.stream = stream
+        self.name_in_zip = name
+        self.allowed = allowed
+        self.seen = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+        data = self.stream.read(len(buffer))
+        self.seen += len(data)
+        if self.seen > self.allowed:
+            raise _unsafe(
+                f"the part {self.name_in_zip!r} expands past its declared size or the "
+                "part limit (a zip bomb?); it is refused"
+            )
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self.stream.close()
+        super().close()
+
+
+class _SafeZipFile(zipfile.ZipFile):
+    """A ZipFile whose parts are read through _BoundedStream."""
+
+    limits: Limits = DEFAULT_LIMITS
+
+    def open(self, name, mode="r", pwd=None, *, force_zip64=False):  # type: ignore[override]
+        stream = super().open(name, mode, pwd, force_zip64=force_zip64)
+        if mode != "r":
+            return stream
+        info = name if isinstance(name, zipfile.ZipInfo) else self.getinfo(name)
+        allowed = min(info.file_size, self.limits.part_size)
+        return io.BufferedReader(_BoundedStream(stream, info.filename, allowed), 1 << 16)
+
+
+def _is_entity_attack(exc: BaseException | None) -> bool:
+    while exc is not None:
+        if isinstance(exc, DefusedXmlException):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 @contextmanager
-def open_workbook(path: Path) -> Iterator[Any]:
-    """The openpyxl workbook, read-only and values-only; closed on exit."""
-    identify(path)
+def open_workbook(path: Path, limits: Limits = DEFAULT_LIMITS) -> Iterator[Any]:
+    """The openpyxl workbook, read-only and values-only, its parts size-checked; closed on
+    exit."""
+    identify(path, limits)
     try:
-        book = load_workbook(path, read_only=True, data_only=True, keep_links=False)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            reader = ExcelReader(path, read_only=True, data_only=True, keep_links=False)
+            reader.archive.close()
+            reader.archive = _SafeZipFile(path)
+            reader.archive.limits = limits
+            reader.valid_files = reader.archive.namelist()
+            reader.read()
+        book = reader.wb
     except UnreadableWorkbook:
         raise
     except Exception as exc:  # openpyxl raises many kinds on damaged packages
+        if _is_entity_attack(exc):
+            raise _unsafe(
+                "the workbook's XML declares entities (an entity-expansion or "
+                "external-entity attack); it is refused and nothing was expanded "
+                "or fetched"
+            ) from exc
         raise _refuse(
             "FILE_UNREADABLE",
-            f"the workbook cannot be read ({type(exc).__name__}: {exc}); open it in Excel and "
-            "save it again",
+            f"the workbook cannot be read ({type(exc).__name__}: {str(exc)[:200]}); open it in "
+            "Excel and save it again",
         ) from exc
     try:
+        if len(book.sheetnames) > limits.sheets:
+            raise _unsafe(
+                f"the workbook has {len(book.sheetnames)} sheets, over the limit of {limits.sheets}"
+            )
+        if len(book._cell_styles) > limits.styles:
+            raise _unsafe(
+                f"the workbook has {len(book._cell_styles)} cell styles, over the "
+                f"limit of {limits.styles}"
+            )
         yield book
     finally:
         book.close()
 
 
 class _Parser(WorkSheetParser):
-    """openpyxl's parser, telling uncomputed formulas and error values apart."""
+    """openpyxl's parser, telling uncomputed formulas, error values and impossible dates
+    apart from blank cells and text, and noting hidden rows."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.hidden_rows: list[int] = []
+
+    def parse_row(self, row):  # type: ignore[no-untyped-def]
+        if row.get("hidden") in ("1", "true"):
+            number = row.get("r")
+            self.hidden_rows.append(int(number) if number else self.row_counter + 1)
+        return super().parse_row(row)
 
     def parse_cell(self, element):  # type: ignore[no-untyped-def]
         cell = super().parse_cell(element)
@@ -125,22 +297,51 @@ class _Parser(WorkSheetParser):
             if element.find(FORMULA_TAG) is not None and not element.findtext(VALUE_TAG):
                 cell["value"] = NOT_COMPUTED
         elif cell["data_type"] == "e":
-            cell["value"] = ErrorValue(value)
+            if element.get("t", "n") == "n":  # a number formatted as a date Excel cannot show
+                cell["value"] = OutOfRangeDate(element.findtext(VALUE_TAG))
+            else:
+                cell["value"] = ErrorValue(value)
         return cell
 
 
-def iter_rows(worksheet: Any) -> Iterator[tuple[int, dict[int, object]]]:
-    """(row number, {column number: value}) for every row that has a cell, in order."""
+def iter_rows(
+    worksheet: Any, limits: Limits = DEFAULT_LIMITS, hidden: list[int] | None = None
+) -> Iterator[tuple[int, dict[int, object]]]:
+    """(row number, {column number: value}) for every row that has a cell, in order.
+
+    Hidden rows are appended to `hidden`. A sheet that cannot be read to its end raises
+    UnreadableWorkbook, so that nothing is built from half of it.
+    """
     book = worksheet.parent
-    with worksheet._get_source() as source:
-        parser = _Parser(
-            source,
-            worksheet._shared_strings,
-            data_only=True,
-            epoch=book.epoch,
-            date_formats=book._date_formats,
-            timedelta_formats=book._timedelta_formats,
-        )
-        for row_number, cells in parser.parse():
-            values = {c["column"]: c["value"] for c in cells if c["value"] is not None}
-            yield row_number, values
+    try:
+        with worksheet._get_source() as source, warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            parser = _Parser(
+                source,
+                worksheet._shared_strings,
+                data_only=True,
+                epoch=book.epoch,
+                date_formats=book._date_formats,
+                timedelta_formats=book._timedelta_formats,
+            )
+            for row_number, cells in parser.parse():
+                if row_number > limits.rows:
+                    raise _unsafe(f"sheet {worksheet.title!r} has more than {limits.rows:,} rows")
+                values = {c["column"]: c["value"] for c in cells if c["value"] is not None}
+                yield row_number, values
+            if hidden is not None:
+                hidden.extend(parser.hidden_rows)
+    except UnreadableWorkbook:
+        raise
+    except Exception as exc:
+        if _is_entity_attack(exc):
+            raise _unsafe(
+                f"sheet {worksheet.title!r} declares XML entities (an attack); the "
+                "workbook is refused"
+            ) from exc
+        raise _refuse(
+            "FILE_UNREADABLE",
+            f"sheet {worksheet.title!r} cannot be read to its end "
+            f"({type(exc).__name__}: {str(exc)[:200]}); nothing was built from it; "
+            "open the file in Excel and save it again",
+        ) from exc

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 
 from openpyxl.utils import get_column_letter
@@ -21,8 +22,13 @@ from xlfin.reader.cells import (
     read_text,
     shown,
 )
-from xlfin.reader.engine import iter_rows
+from xlfin.reader.engine import DEFAULT_LIMITS, Limits, iter_rows
 from xlfin.schema import Column, Kind, Sheet, find_column
+
+HEADER_SEARCH_ROWS = 20
+"""How far down a header row is looked for when row 1 holds none (a title above a table)."""
+MAX_UNKNOWN_COLUMNS = 20
+"""Unknown columns reported one by one; the rest are counted in one more problem."""
 
 
 @dataclass(slots=True)
@@ -70,6 +76,7 @@ class SheetReader:
     spec: Sheet
     title: str
     problems: list[Problem]
+    limits: Limits = DEFAULT_LIMITS
     layout: dict[str, str] = field(default_factory=dict)
     """Field key -> column letter."""
 
@@ -82,15 +89,16 @@ class SheetReader:
 
     def rows(self, worksheet: Any) -> Iterator[Row]:
         """Typed rows; nothing when the headers lack a required column."""
-        stream = iter_rows(worksheet)
-        first = next(stream, None)
-        header: dict[int, object] = first[1] if first and first[0] == 1 else {}
-        columns = self._map_header(header)
+        hidden: list[int] = []
+        stream = iter_rows(worksheet, self.limits, hidden)
+        header_row, header, ahead = self._find_header(stream)
+        columns = self._map_header(header, header_row)
         if columns is None:
             return
         readers: list[tuple[int, Column]] = sorted(columns.items())
         required = [c for _, c in readers if c.required]
-        for row_number, raw in stream:
+        longest = self.limits.string_length
+        for row_number, raw in chain(ahead, stream):
             if not raw:
                 continue
             values: dict[str, Any] = {}
@@ -100,6 +108,12 @@ class SheetReader:
                 if cell is None:
                     continue
                 try:
+                    if type(cell) is str and len(cell) > longest:
+                        raise CellError(
+                            "VALUE_TOO_LONG",
+                            f"the cell holds {len(cell):,} "
+                            f"characters, more than Excel's {longest:,}",
+                        )
                     value = _read_cell(column, cell)
                 except CellError as err:
                     bad.add(column.key)
@@ -116,61 +130,110 @@ class SheetReader:
                         "CELL_REQUIRED", f"{column.name} is required", row_number, column.key
                     )
             yield Row(row_number, values, bad)
+        if hidden:
+            shown_rows = ", ".join(str(r) for r in hidden[:10]) + (
+                ", …" if len(hidden) > 10 else ""
+            )
+            self.problems.append(
+                problem(
+                    "ROWS_HIDDEN",
+                    f"{len(hidden)} hidden row{'s' * (len(hidden) != 1)} "
+                    f"({shown_rows}) were read like the others; unhide them to check them",
+                    sheet=self.spec.name,
+                    row=hidden[0],
+                )
+            )
 
-    def _map_header(self, header: dict[int, object]) -> dict[int, Column] | None:
+    def _find_header(
+        self, stream: Iterator[tuple[int, dict[int, object]]]
+    ) -> tuple[int, dict[int, object], list[tuple[int, dict[int, object]]]]:
+        """The header row: row 1, or the first of the top rows that names this sheet's
+        required columns (a title may sit above a table). Returns (row, cells, rows read
+        after it)."""
+        ahead: list[tuple[int, dict[int, object]]] = []
+        for row_number, raw in stream:
+            ahead.append((row_number, raw))
+            if row_number > HEADER_SEARCH_ROWS:
+                break
+        for i, (row_number, raw) in enumerate(ahead):
+            if row_number > HEADER_SEARCH_ROWS:
+                break
+            names = {c.key for c in map(self._column_of, raw.values()) if c is not None}
+            needed = {c.key for c in self.spec.columns if c.required}
+            if row_number == 1 and names:
+                return 1, raw, ahead[i + 1 :]
+            if names and needed <= names:
+                if row_number != 1:
+                    self.problems.append(
+                        problem(
+                            "HEADER_NOT_IN_ROW_1",
+                            f"the headers of {self.spec.name} were found in "
+                            f"row {row_number}, not row 1; the rows above them are ignored",
+                            sheet=self.spec.name,
+                            row=row_number,
+                        )
+                    )
+                return row_number, raw, ahead[i + 1 :]
+        return 1, {}, []
+
+    def _column_of(self, text: object) -> Column | None:
+        return find_column(self.spec, text) if isinstance(text, str) else None
+
+    def _map_header(self, header: dict[int, object], row: int) -> dict[int, Column] | None:
+        """Column number -> contract column; None when a required column is missing."""
         columns: dict[int, Column] = {}
         seen: dict[str, int] = {}
+        unknown: list[str] = []
+
+        def report(code: str, message: str, letter: str, field: str | None = None) -> None:
+            self.problems.append(
+                problem(code, message, sheet=self.spec.name, row=row, column=letter, field=field)
+            )
+
         for index, text in sorted(header.items()):
             letter = get_column_letter(index)
-            if not isinstance(text, str) or not text.strip():
-                self.problems.append(
-                    problem(
-                        "COLUMN_UNKNOWN",
-                        f"header {shown(text)} is not a column name; it is ignored",
-                        sheet=self.spec.name,
-                        row=1,
-                        column=letter,
-                    )
-                )
-                continue
-            column = find_column(self.spec, text)
+            column = self._column_of(text)
             if column is None:
-                known = ", ".join(c.name for c in self.spec.columns)
-                self.problems.append(
-                    problem(
+                unknown.append(letter)
+                if len(unknown) <= MAX_UNKNOWN_COLUMNS:
+                    known = ", ".join(c.name for c in self.spec.columns)
+                    report(
                         "COLUMN_UNKNOWN",
-                        f"column {shown(text.strip())} is not part of {self.spec.name}; it is "
-                        f"ignored (columns: {known})",
-                        sheet=self.spec.name,
-                        row=1,
-                        column=letter,
+                        f"column {shown(text)} is not part of "
+                        f"{self.spec.name}; it is ignored (columns: {known})",
+                        letter,
                     )
+            elif column.key in seen:
+                report(
+                    "COLUMN_DUPLICATE",
+                    f"column {column.name} is also in column {get_column_letter(seen[column.key])}",
+                    letter,
+                    column.name,
                 )
-                continue
-            if column.key in seen:
-                self.problems.append(
-                    problem(
-                        "COLUMN_DUPLICATE",
-                        f"column {column.name} is also in column "
-                        f"{get_column_letter(seen[column.key])}",
-                        sheet=self.spec.name,
-                        row=1,
-                        column=letter,
-                        field=column.name,
-                    )
-                )
-                continue
-            seen[column.key] = index
-            columns[index] = column
-            self.layout[column.key] = letter
+            else:
+                seen[column.key] = index
+                columns[index] = column
+                self.layout[column.key] = letter
+        if len(unknown) > MAX_UNKNOWN_COLUMNS:
+            report(
+                "COLUMN_UNKNOWN",
+                f"{len(unknown) - MAX_UNKNOWN_COLUMNS:,} more unknown "
+                f"columns ({unknown[MAX_UNKNOWN_COLUMNS]} to {unknown[-1]}) are ignored",
+                unknown[MAX_UNKNOWN_COLUMNS],
+            )
         missing = [c for c in self.spec.columns if c.required and c.key not in seen]
+        where = (
+            f"in its headers (row {row})"
+            if header
+            else f"in row 1 (no header row was found in rows 1 to {HEADER_SEARCH_ROWS})"
+        )
         for column in missing:
             self.problems.append(
                 problem(
                     "COLUMN_MISSING",
-                    f"column {column.name} is missing; add it to the headers in row 1",
+                    f"column {column.name} is missing {where}; the headers belong in row 1",
                     sheet=self.spec.name,
-                    row=1,
+                    row=row,
                     field=column.name,
                 )
             )
