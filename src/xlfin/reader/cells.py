@@ -39,6 +39,10 @@ class ErrorValue(str):
     """An Excel error value such as #REF!, as read from a cell of type `e`."""
 
 
+class NotANumber(str):
+    """The text of a number cell that is not a number (NaN, INF, garbage)."""
+
+
 class OutOfRangeDate(str):
     """A number formatted as a date that falls outside the dates Excel can show."""
 
@@ -140,6 +144,10 @@ def read_decimal(value: object) -> Decimal | None:
     """A money, hours or rate cell as an exact Decimal; None for blank."""
     if value is None:
         return None
+    if isinstance(value, NotANumber):
+        raise CellError(
+            "VALUE_NOT_NUMBER", f"the number cell holds {value[:20]!r}, which is not a number"
+        )
     if isinstance(value, bool):
         raise CellError("VALUE_NOT_NUMBER", f"{shown(value)} is a yes/no value, not a number")
     if isinstance(value, int):

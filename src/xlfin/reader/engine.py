@@ -21,10 +21,11 @@ from typing import IO, Any
 
 from defusedxml import DefusedXmlException
 from openpyxl.reader.excel import ExcelReader
+from openpyxl.utils.cell import coordinate_to_tuple
 from openpyxl.worksheet._reader import FORMULA_TAG, VALUE_TAG, WorkSheetParser
 
 from xlfin.problems import Problem, problem
-from xlfin.reader.cells import NOT_COMPUTED, ErrorValue, OutOfRangeDate
+from xlfin.reader.cells import NOT_COMPUTED, ErrorValue, NotANumber, OutOfRangeDate
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -94,10 +95,7 @@ def identify(path: Path, limits: Limits = DEFAULT_LIMITS) -> None:
         raise _refuse("FILE_NOT_WORKBOOK", f"{path} is a folder, not a workbook")
     size = path.stat().st_size
     if size > limits.file_size:
-        raise _unsafe(
-            f"the file is {size // MB} MB, over the limit of {limits.file_size // MB} "
-            "MB; if you trust it, raise the limit with --limit file_size=…"
-        )
+        raise _unsafe(_over(f"the file is {size // MB} MB", "file_size", limits.file_size))
     with path.open("rb") as stream:
         head = stream.read(4096)
     if not head:
@@ -141,7 +139,7 @@ def identify(path: Path, limits: Limits = DEFAULT_LIMITS) -> None:
 def _check_parts(infos: list[zipfile.ZipInfo], limits: Limits) -> None:
     """Refuse path-traversal names and declared sizes over the limits (zip bombs)."""
     if len(infos) > limits.parts:
-        raise _unsafe(f"the file holds {len(infos)} parts, over the limit of {limits.parts}")
+        raise _unsafe(_over(f"the file holds {len(infos)} parts", "parts", limits.parts))
     total = 0
     for info in infos:
         name = info.filename
@@ -152,15 +150,30 @@ def _check_parts(infos: list[zipfile.ZipInfo], limits: Limits) -> None:
             )
         if info.file_size > limits.part_size:
             raise _unsafe(
-                f"the part {name[:80]!r} would expand to {info.file_size // MB} MB, "
-                f"over the limit of {limits.part_size // MB} MB (a zip bomb?)"
+                _over(
+                    f"the part {name[:80]!r} would expand to {info.file_size // MB} MB (a zip "
+                    "bomb?)",
+                    "part_size",
+                    limits.part_size,
+                )
             )
         total += info.file_size
     if total > limits.total_size:
         raise _unsafe(
-            f"the workbook would expand to {total // MB} MB, over the limit of "
-            f"{limits.total_size // MB} MB (a zip bomb?)"
+            _over(
+                f"the workbook would expand to {total // MB} MB (a zip bomb?)",
+                "total_size",
+                limits.total_size,
+            )
         )
+
+
+def _over(what: str, name: str, limit: int) -> str:
+    """`… over the limit of 500; if you trust the file, raise it with --limit sheets=…`."""
+    shown = f"{limit // MB} MB" if name.endswith("_size") and limit >= MB else f"{limit:,}"
+    return (
+        f"{what}, over the limit of {shown}; if you trust the file, raise it with --limit {name}=…"
+    )
 
 
 def _ole_has_encryption(path: Path) -> bool:
@@ -264,12 +277,15 @@ def open_workbook(path: Path, limits: Limits = DEFAULT_LIMITS) -> Iterator[Any]:
     try:
         if len(book.sheetnames) > limits.sheets:
             raise _unsafe(
-                f"the workbook has {len(book.sheetnames)} sheets, over the limit of {limits.sheets}"
+                _over(f"the workbook has {len(book.sheetnames)} sheets", "sheets", limits.sheets)
             )
         if len(book._cell_styles) > limits.styles:
             raise _unsafe(
-                f"the workbook has {len(book._cell_styles)} cell styles, over the "
-                f"limit of {limits.styles}"
+                _over(
+                    f"the workbook has {len(book._cell_styles)} cell styles",
+                    "styles",
+                    limits.styles,
+                )
             )
         yield book
     finally:
@@ -291,7 +307,24 @@ class _Parser(WorkSheetParser):
         return super().parse_row(row)
 
     def parse_cell(self, element):  # type: ignore[no-untyped-def]
-        cell = super().parse_cell(element)
+        try:
+            cell = super().parse_cell(element)
+        except ValueError:  # a number cell openpyxl cannot cast: NaN, INF, garbage
+            coordinate = element.get("r")
+            if coordinate:
+                row, column = coordinate_to_tuple(coordinate)
+                self.col_counter = column
+            else:
+                self.col_counter += 1
+                row, column = self.row_counter, self.col_counter
+            text = element.findtext(VALUE_TAG) or ""
+            return {
+                "row": row,
+                "column": column,
+                "value": NotANumber(text),
+                "data_type": "n",
+                "style_id": 0,
+            }
         value = cell["value"]
         if value is None:
             if element.find(FORMULA_TAG) is not None and not element.findtext(VALUE_TAG):
@@ -326,7 +359,9 @@ def iter_rows(
             )
             for row_number, cells in parser.parse():
                 if row_number > limits.rows:
-                    raise _unsafe(f"sheet {worksheet.title!r} has more than {limits.rows:,} rows")
+                    raise _unsafe(
+                        _over(f"sheet {worksheet.title!r} has more rows", "rows", limits.rows)
+                    )
                 values = {c["column"]: c["value"] for c in cells if c["value"] is not None}
                 yield row_number, values
             if hidden is not None:

@@ -26,6 +26,8 @@ from xlfin.models import BillingStatus, Workbook
 from xlfin.problems import Problem, sort_key
 
 MAX_ROWS = 1_048_576
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""Text that a spreadsheet could take for a formula: written with a quote prefix."""
 CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CHF": "CHF "}
 
 
@@ -95,6 +97,7 @@ class ReportWriter:
             "bold": add({"bold": True}),
             "note": add({"italic": True, "font_color": "#595959"}),
             "text": add({}),
+            "text_quoted": add({"quote_prefix": True}),
             "money": add({"num_format": money}),
             "money_total": add({"num_format": money, "bold": True, "top": 1}),
             "rate": add({"num_format": money}),
@@ -116,7 +119,10 @@ class ReportWriter:
         if value is None:
             ws.write_blank(row, col, None, f)
         elif kind == "text":
-            ws.write_string(row, col, str(value), f)
+            text = str(value)
+            if text.startswith(FORMULA_STARTS) and not fmt:
+                f = self.formats["text_quoted"]  # stays text even when the cell is edited
+            ws.write_string(row, col, text, f)
         elif kind == "date":
             assert isinstance(value, date)
             ws.write_datetime(row, col, datetime.combine(value, time()), f)
