@@ -11,6 +11,7 @@ import dataclasses
 import json
 import sys
 from collections.abc import Iterable
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -181,6 +182,49 @@ def ledger_options(function):  # type: ignore[no-untyped-def]
     )(function)
 
 
+def delivery_options(function):  # type: ignore[no-untyped-def]
+    """--email-to, --email, --split-by, --eml-dir: where reports go besides their file."""
+    for option in reversed(
+        (
+            click.option(
+                "--email-to",
+                "email_to",
+                multiple=True,
+                metavar="ADDRESS",
+                help="Send each report to ADDRESS (repeatable).",
+            ),
+            click.option(
+                "--email",
+                "report_to",
+                is_flag=True,
+                help="Send each project's recipients (column Report to) a report of "
+                "only their projects.",
+            ),
+            click.option(
+                "--split-by",
+                type=click.Choice(["project"]),
+                help="Also write one report per project.",
+            ),
+            click.option(
+                "--eml-dir",
+                type=click.Path(path_type=Path, file_okay=False),
+                help="Write the messages as .eml files here instead of sending them.",
+            ),
+        )
+    ):
+        function = option(function)
+    return function
+
+
+def smtp_settings(folders: list[Path]):  # type: ignore[no-untyped-def]
+    from xlfin.mail import MailError, load_settings
+
+    try:
+        return load_settings(folders)
+    except MailError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
 @main.command()
 @click.argument("workbook", type=click.Path(path_type=Path))
 @click.option(
@@ -191,22 +235,42 @@ def ledger_options(function):  # type: ignore[no-untyped-def]
     help="Report path (default: <workbook>-billing.xlsx beside the input).",
 )
 @click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="For a FOLDER: where reports go (default: the folder itself).",
+)
+@click.option(
     "--json",
     "summary_path",
     type=click.Path(path_type=Path),
     help="Also write the JSON summary here (see docs/summary-json.md).",
 )
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 64),
+    default=2,
+    show_default=True,
+    help="For a FOLDER: workbooks built at once, each in its own process.",
+)
+@delivery_options
 @ledger_options
 @limit_option
 def build(
     workbook: Path,
     report: Path | None,
+    out_dir: Path | None,
     summary_path: Path | None,
+    jobs: int,
+    email_to: tuple[str, ...],
+    report_to: bool,
+    split_by: str | None,
+    eml_dir: Path | None,
     ledger_path: Path | None,
     no_ledger: bool,
     limits: Limits,
 ) -> None:
-    """Build the billing-record workbook of WORKBOOK.
+    """Build the billing-record workbook of WORKBOOK (or of every workbook in a FOLDER).
 
     The input is only read. The report is written to a temporary file and renamed into
     place. When the input has errors, they are printed as by `xlfin validate`, no
@@ -214,23 +278,61 @@ def build(
     report's Problems sheet. Billing records marked Billed are frozen in the ledger the
     first time they are seen, and keep those amounts in every later build.
 
+    Given a FOLDER, every .xlsx/.xlsm in it is built, two at a time; a workbook that
+    fails gets <name>-problems.txt beside where its report would be, and the exit code
+    is 1 if any failed. With --email-to / --email, reports are sent over SMTP
+    (xlfin.toml or XLFIN_SMTP_*; see docs/inbox-and-email.md); a message that cannot be
+    sent waits in an outbox folder for `xlfin send-outbox`.
+
     \b
     Example:
       xlfin build sample_workbooks/agency.xlsx -o agency-billing.xlsx --json agency.json
+      xlfin build inbox/ --out reports/ --email
     """
+    from xlfin.batch import Delivery, Job
+
+    folder = workbook if workbook.is_dir() else workbook.parent
+    delivery = Delivery(
+        email_to=email_to,
+        report_to=report_to,
+        split_by_project=split_by == "project",
+        eml_dir=eml_dir,
+        smtp=smtp_settings([folder, Path.cwd()])
+        if (email_to or report_to) and not eml_dir
+        else None,
+    )
+    if workbook.is_dir():
+        if report or summary_path:
+            raise click.UsageError("-o and --json take one workbook; for a folder use --out")
+        out = out_dir or workbook
+        out.mkdir(parents=True, exist_ok=True)
+        job = Job(workbook, out, ledger_path, not no_ledger, limits, delivery)
+        sys.exit(build_many(workbook, job, jobs))
+    build_one(
+        workbook,
+        report,
+        summary_path,
+        Job(workbook, workbook.parent, ledger_path, not no_ledger, limits, delivery),
+    )
+
+
+def build_one(workbook: Path, report: Path | None, summary_path: Path | None, job) -> None:  # type: ignore[no-untyped-def]
+    from xlfin.batch import after_build
     from xlfin.build import build as run_build
     from xlfin.build import default_report_path
 
     target = report or default_report_path(workbook)
     if workbook.exists() and target.exists() and target.resolve() == workbook.resolve():
         raise click.UsageError("the report would overwrite the input workbook; choose -o")
+    when = datetime.now().replace(microsecond=0)
     outcome = run_build(
         workbook,
         report,
         summary_path,
-        ledger_path=ledger_path,
-        use_ledger=not no_ledger,
-        limits=limits,
+        generated_at=when,
+        ledger_path=job.ledger,
+        use_ledger=job.use_ledger,
+        limits=job.limits,
     )
     if not outcome.ok:
         print_problems(workbook.name, outcome.problems, "text")
@@ -240,7 +342,7 @@ def build(
         sys.exit(1)
     print_warnings(workbook.name, outcome.problems)
     results = outcome.results
-    assert results is not None
+    assert results is not None and outcome.report is not None
     tasks = sum(len(p.tasks) for p in results.projects)
     click.echo(
         f"wrote {outcome.report} ({len(results.projects)} projects, {tasks} tasks, "
@@ -250,6 +352,140 @@ def build(
         click.echo(f"froze billed records in the ledger: {', '.join(outcome.frozen)}")
     if outcome.summary:
         click.echo(f"wrote {outcome.summary}")
+    files, log = after_build(job, outcome, outcome.report, when)
+    for path in files[1:]:
+        click.echo(f"wrote {path}")
+    for line in log:
+        click.echo(line)
+
+
+def build_many(folder: Path, template, workers: int) -> int:  # type: ignore[no-untyped-def]
+    """Build a folder; one line per workbook; the exit code."""
+    import dataclasses
+
+    from xlfin.batch import run_all, workbooks_in
+
+    paths = workbooks_in(folder)
+    if not paths:
+        click.echo(f"no workbook (.xlsx, .xlsm) in {folder}")
+        return 0
+    jobs = [dataclasses.replace(template, workbook=path) for path in paths]
+    failed = 0
+    lines: list[str] = []
+    stream = run_all(jobs, workers)
+    if sys.stderr.isatty():
+        with click.progressbar(
+            stream,
+            length=len(jobs),
+            label="building",
+            file=sys.stderr,
+            item_show_func=lambda d: d.workbook.name if d else "",
+        ) as bar:
+            for done in bar:
+                failed += not done.ok
+                lines += [done.line(), *done.log]
+        for line in lines:
+            click.echo(line)
+    else:
+        for done in stream:
+            failed += not done.ok
+            for line in (done.line(), *done.log):
+                click.echo(line)
+    click.echo(f"{len(jobs) - failed} built, {failed} failed")
+    return 1 if failed else 0
+
+
+@main.command()
+@click.argument("inbox", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Where reports go (default: INBOX/reports).",
+)
+@click.option(
+    "--settle",
+    type=click.FloatRange(0, 3600),
+    default=2.0,
+    show_default=True,
+    help="Seconds a file must stay unchanged before it is taken.",
+)
+@click.option(
+    "--poll", is_flag=True, help="Poll the folder instead of waiting for events (network shares)."
+)
+@delivery_options
+@ledger_options
+@limit_option
+def watch(
+    inbox: Path,
+    out_dir: Path | None,
+    settle: float,
+    poll: bool,
+    email_to: tuple[str, ...],
+    report_to: bool,
+    split_by: str | None,
+    eml_dir: Path | None,
+    ledger_path: Path | None,
+    no_ledger: bool,
+    limits: Limits,
+) -> None:
+    """Keep building each workbook dropped into INBOX.
+
+    A file is taken once it has stopped changing for --settle seconds; Excel lock files
+    (~$…), hidden and temporary files are ignored. Each input is moved to
+    INBOX/processed/ (or INBOX/failed/ with its problems report); the same content is
+    never built twice; files that arrived while the watcher was down are taken at
+    start. SIGTERM or Ctrl-C stop it after the file in hand.
+
+    \b
+    Example:
+      xlfin watch /srv/finance/inbox --out /srv/finance/reports --email
+    """
+    from xlfin.batch import Delivery, Job
+    from xlfin.watch import Inbox
+
+    delivery = Delivery(
+        email_to=email_to,
+        report_to=report_to,
+        split_by_project=split_by == "project",
+        eml_dir=eml_dir,
+        outbox=inbox / "outbox",
+        smtp=smtp_settings([inbox, Path.cwd()])
+        if (email_to or report_to) and not eml_dir
+        else None,
+    )
+    out = out_dir or inbox / "reports"
+    job = Job(inbox, out, ledger_path, not no_ledger, limits, delivery)
+
+    def log(line: str) -> None:
+        click.echo(f"{datetime.now():%Y-%m-%d %H:%M:%S} {line}")
+
+    watcher = Inbox(inbox, job, settle=settle, poll=poll, log=log)
+    watcher.stop_on_signals()
+    watcher.run()
+
+
+@main.command("send-outbox")
+@click.argument("outbox", type=click.Path(path_type=Path, file_okay=False, exists=True))
+def send_outbox_command(outbox: Path) -> None:
+    """Try again to send the messages waiting in OUTBOX (.eml files).
+
+    Sent messages are removed; the others stay, with the reason printed.
+
+    \b
+    Example:
+      xlfin send-outbox inbox/outbox
+    """
+    from xlfin.mail import send_outbox
+
+    settings = smtp_settings([outbox.parent, outbox, Path.cwd()])
+    if settings is None:
+        raise click.UsageError("no SMTP server is set: xlfin.toml [smtp] or XLFIN_SMTP_HOST")
+    sent, failed = send_outbox(outbox, settings)
+    for line in sent + failed:
+        click.echo(line)
+    click.echo(f"{len(sent)} sent, {len(failed)} still waiting")
+    sys.exit(1 if failed else 0)
 
 
 @main.command()
@@ -448,8 +684,6 @@ def ledger_reopen(record: str, reason: str, ledger_path: Path) -> None:
     Example:
       xlfin ledger reopen B-100-1 --reason "credit note CN-7 replaces invoice 611"
     """
-    from datetime import datetime
-
     with open_ledger(ledger_path) as book:
         try:
             version = book.reopen(record, reason, datetime.now().replace(microsecond=0))

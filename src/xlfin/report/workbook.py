@@ -447,6 +447,7 @@ class ReportWriter:
     )
 
     def expenses_sheet(self) -> None:
+        shown = {p.project.project for p in self.results.projects}
         yes = lambda flag: "Yes" if flag else "No"  # noqa: E731
         rows = (
             (
@@ -465,6 +466,7 @@ class ReportWriter:
                 e.billing_record,
             )
             for e in self.input.expenses
+            if e.project in shown
         )
         self.table("Expenses", self.EXPENSE_COLS, rows)
 

@@ -1,0 +1,239 @@
+"""Many workbooks: folder builds in parallel, split reports, and delivery by email.
+
+`process(job)` builds one workbook and delivers its reports; it runs in a worker
+process, so everything it takes and returns is plain, picklable data. A failed
+workbook gets `<stem>-problems.txt` beside where its report would have been.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import tempfile
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from xlfin.build import Outcome, build
+from xlfin.core.results import Results
+from xlfin.files import atomic_write
+from xlfin.mail import ProjectLine, SmtpSettings, compose, deliver
+from xlfin.problems import Severity, sort_key
+from xlfin.reader.engine import DEFAULT_LIMITS, Limits
+from xlfin.report.summary import money_text
+from xlfin.report.workbook import write_report
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+REPORT_SUFFIX = "-billing.xlsx"
+
+
+def is_input_workbook(path: Path) -> bool:
+    """A workbook to build: not a report, not an Excel lock file, not hidden or temporary."""
+    name = path.name
+    return (
+        path.suffix.lower() in WORKBOOK_SUFFIXES
+        and not name.startswith(("~$", ".", "~"))
+        and not name.lower().endswith(REPORT_SUFFIX)
+        and path.is_file()
+    )
+
+
+def workbooks_in(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if is_input_workbook(p))
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """Where reports go besides the report file."""
+
+    email_to: tuple[str, ...] = ()
+    report_to: bool = False
+    """Send each recipient of a project's `Report to` a report of only their projects."""
+    split_by_project: bool = False
+    eml_dir: Path | None = None
+    smtp: SmtpSettings | None = None
+    outbox: Path | None = None
+
+
+@dataclass(frozen=True)
+class Job:
+    workbook: Path
+    out: Path
+    ledger: Path | None = None
+    use_ledger: bool = True
+    limits: Limits = DEFAULT_LIMITS
+    delivery: Delivery = field(default_factory=Delivery)
+    report_name: str | None = None
+    """The report's file name (default `<stem>-billing.xlsx`)."""
+
+
+@dataclass(frozen=True)
+class Done:
+    """What happened to one workbook, for the log and the exit code."""
+
+    workbook: Path
+    ok: bool
+    report: Path | None = None
+    problems_report: Path | None = None
+    errors: int = 0
+    warnings: int = 0
+    files: tuple[Path, ...] = ()
+    log: tuple[str, ...] = ()
+
+    def line(self) -> str:
+        if self.ok:
+            return (
+                f"{self.workbook.name}: report written to {self.report} "
+                f"({self.warnings} warning{'s' * (self.warnings != 1)})"
+            )
+        return (
+            f"{self.workbook.name}: failed with {self.errors} error"
+            f"{'s' * (self.errors != 1)}; see {self.problems_report}"
+        )
+
+
+def process(job: Job) -> Done:
+    """Build one workbook, write its split reports, deliver its messages."""
+    try:
+        return _process(job)
+    except Exception as exc:  # one bad workbook must never stop the others
+        path = _problems_path(job)
+        text = f"{job.workbook.name}: unexpected error: {type(exc).__name__}: {exc}\n"
+        atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+        return Done(job.workbook, False, problems_report=path, errors=1)
+
+
+def _problems_path(job: Job) -> Path:
+    return job.out / f"{job.workbook.stem}-problems.txt"
+
+
+def _process(job: Job) -> Done:
+    report = job.out / (job.report_name or f"{job.workbook.stem}{REPORT_SUFFIX}")
+    when = datetime.now().replace(microsecond=0)
+    outcome = build(
+        job.workbook,
+        report,
+        generated_at=when,
+        ledger_path=job.ledger,
+        use_ledger=job.use_ledger,
+        limits=job.limits,
+    )
+    errors = sum(p.severity is Severity.ERROR for p in outcome.problems)
+    warnings = len(outcome.problems) - errors
+    if not outcome.ok:
+        path = _problems_path(job)
+        lines = [p.line(job.workbook.name) for p in sorted(outcome.problems, key=sort_key)]
+        text = "\n".join([*lines, f"{errors} errors, {warnings} warnings", ""])
+        atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+        return Done(job.workbook, False, problems_report=path, errors=errors, warnings=warnings)
+    files, log = after_build(job, outcome, report, when)
+    return Done(job.workbook, True, report, errors=0, warnings=warnings, files=files, log=log)
+
+
+def after_build(
+    job: Job, outcome: Outcome, report: Path, when: datetime
+) -> tuple[tuple[Path, ...], tuple[str, ...]]:
+    """Split reports and messages of a successful build: (files written, log lines)."""
+    files = [report]
+    log: list[str] = []
+    d = job.delivery
+    if d.split_by_project:
+        for project in _projects(outcome.results):
+            path = report.parent / f"{job.workbook.stem}-{_safe(project)}{REPORT_SUFFIX}"
+            _write_subset(outcome, {project}, path, when)
+            files.append(path)
+    if d.email_to:
+        log.append(_send(job, outcome, report, d.email_to, "all"))
+    if d.report_to:
+        recipients = _recipients(outcome)
+        if not recipients:
+            log.append(f"{job.workbook.name}: no project has a Report to address; nothing sent")
+        for recipient, projects in recipients.items():
+            with tempfile.TemporaryDirectory() as folder:
+                path = Path(folder) / f"{job.workbook.stem}-{_safe(recipient)}{REPORT_SUFFIX}"
+                _write_subset(outcome, projects, path, when)
+                log.append(_send(job, outcome, path, (recipient,), recipient, projects))
+    return tuple(files), tuple(log)
+
+
+def _projects(results: Results | None) -> list[str]:
+    return [p.project.project for p in results.projects] if results else []
+
+
+def _recipients(outcome: Outcome) -> dict[str, set[str]]:
+    """Report-to address -> the projects it receives."""
+    found: dict[str, set[str]] = {}
+    for p in outcome.results.projects if outcome.results else ():
+        for address in p.project.report_to:
+            found.setdefault(address, set()).add(p.project.project)
+    return found
+
+
+def _safe(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._@-]+", "_", text)[:60]
+
+
+def _subset(results: Results, projects: set[str]) -> Results:
+    return dataclasses.replace(
+        results, projects=tuple(p for p in results.projects if p.project.project in projects)
+    )
+
+
+def _write_subset(outcome: Outcome, projects: set[str], path: Path, when: datetime) -> None:
+    assert outcome.workbook is not None and outcome.results is not None
+    results = _subset(outcome.results, projects)
+    # Problems are not tied to projects: they stay in the full report, so that a
+    # recipient never reads about another customer's rows.
+    atomic_write(path, lambda tmp: write_report(tmp, outcome.workbook, results, [], when))
+
+
+def _send(
+    job: Job,
+    outcome: Outcome,
+    report: Path,
+    recipients: tuple[str, ...],
+    tag: str,
+    projects: set[str] | None = None,
+) -> str:
+    d = job.delivery
+    assert outcome.results is not None
+    results = outcome.results if projects is None else _subset(outcome.results, projects)
+    decimals = results.settings.decimals
+    lines = [
+        ProjectLine(
+            p.project.project,
+            p.project.name or "",
+            money_text(p.actual_revenue, decimals),
+            money_text(p.actual_cost, decimals),
+            money_text(p.billed, decimals),
+            money_text(p.unbilled, decimals),
+        )
+        for p in results.projects
+    ]
+    sender = d.smtp.sender if d.smtp else "xlfin@localhost"
+    problems = len(outcome.problems) if projects is None else 0
+    message = compose(
+        sender, recipients, job.workbook.name, report, lines, problems, results.settings.currency
+    )
+    outbox = d.outbox or job.out / "outbox"
+    stem = f"{job.workbook.stem}-{_safe(tag)}"
+    return deliver(message, stem, d.smtp, d.eml_dir, outbox)
+
+
+def run_all(jobs: list[Job], workers: int = 2) -> Iterator[Done]:
+    """Process the jobs, `workers` at a time in separate processes; yields as each ends."""
+    if workers <= 1 or len(jobs) <= 1:
+        for job in jobs:
+            yield process(job)
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(process, job) for job in jobs]
+        for future in as_completed(futures):
+            yield future.result()
+
+
+def build_folder(folder: Path, make_job: Callable[[Path], Job], workers: int = 2) -> Iterator[Done]:
+    """Build every input workbook of `folder`."""
+    return run_all([make_job(path) for path in workbooks_in(folder)], workers)

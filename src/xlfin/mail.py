@@ -1,0 +1,256 @@
+"""Sending reports by email: settings, the message, SMTP with retries, and the outbox.
+
+A message that cannot be sent is never lost: after a few attempts it is written to the
+outbox folder as an .eml file, and `xlfin send-outbox` tries again later. The SMTP
+password is kept out of every repr, log line and error message.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import smtplib
+import ssl
+import time
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+
+XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+SECURITIES = ("none", "starttls", "ssl")
+DEFAULT_PORTS = {"none": 25, "starttls": 587, "ssl": 465}
+CONFIG_NAME = "xlfin.toml"
+
+
+class MailError(Exception):
+    """Settings that cannot be used, or a message that could not be sent."""
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    sender: str
+    port: int = 587
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    security: str = "starttls"
+    timeout: float = 30.0
+    attempts: int = 3
+    retry_wait: float = 2.0
+    cafile: str | None = None
+    """A CA bundle to trust (for a server with a private certificate)."""
+
+    def describe(self) -> str:
+        """For logs: never the password."""
+        who = f"{self.user}@" if self.user else ""
+        return f"{who}{self.host}:{self.port} ({self.security})"
+
+
+def load_settings(
+    folders: Sequence[Path], env: Mapping[str, str] | None = None
+) -> SmtpSettings | None:
+    """SMTP settings from `xlfin.toml` ([smtp] table) in the first folder that has one,
+    then XLFIN_SMTP_* environment variables over them; None when no host is set."""
+    env = os.environ if env is None else env
+    values: dict[str, object] = {}
+    for folder in folders:
+        config = folder / CONFIG_NAME
+        if config.is_file():
+            try:
+                values.update(tomllib.loads(config.read_text(encoding="utf-8")).get("smtp", {}))
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+                raise MailError(f"{config} is not valid TOML: {exc}") from None
+            break
+    for key in ("host", "port", "user", "password", "from", "security", "cafile"):
+        if env.get(f"XLFIN_SMTP_{key.upper()}"):
+            values[key] = env[f"XLFIN_SMTP_{key.upper()}"]
+    if not values.get("host"):
+        return None
+    security = str(values.get("security", "starttls")).lower()
+    if security not in SECURITIES:
+        raise MailError(f"SMTP security must be one of {', '.join(SECURITIES)}, not {security!r}")
+    try:
+        port = int(values.get("port") or DEFAULT_PORTS[security])  # type: ignore[call-overload]
+    except ValueError:
+        raise MailError(f"SMTP port must be a number, not {values.get('port')!r}") from None
+    sender = values.get("from") or values.get("user")
+    if not sender:
+        raise MailError("set the sender address: `from` in xlfin.toml or XLFIN_SMTP_FROM")
+    return SmtpSettings(
+        host=str(values["host"]),
+        port=port,
+        sender=str(sender),
+        user=str(values["user"]) if values.get("user") else None,
+        password=str(values["password"]) if values.get("password") else None,
+        security=security,
+        cafile=str(values["cafile"]) if values.get("cafile") else None,
+        attempts=int(values.get("attempts", 3)),  # type: ignore[call-overload]
+        retry_wait=float(values.get("retry_wait", 2.0)),  # type: ignore[arg-type]
+    )
+
+
+@dataclass(frozen=True)
+class ProjectLine:
+    """One row of the summary table in a message body (amounts already formatted)."""
+
+    project: str
+    name: str
+    actual_revenue: str
+    actual_cost: str
+    billed: str
+    unbilled: str
+
+
+def compose(
+    sender: str,
+    recipients: Sequence[str],
+    workbook_name: str,
+    report: Path,
+    projects: Sequence[ProjectLine],
+    problems: int,
+    currency: str,
+) -> EmailMessage:
+    """A short message with a plain-text and an HTML body, the report attached."""
+    message = EmailMessage(policy=policy.SMTP)
+    message["From"] = sender
+    message["To"] = ", ".join(recipients)
+    message["Subject"] = f"Billing report: {workbook_name}"
+    message["Date"] = formatdate(localtime=True)
+    message["Message-ID"] = make_msgid(domain="xlfin.local")
+    header = ("Project", "Name", "Actual revenue", "Actual cost", "Billed", "Not yet billed")
+    rows = [
+        (p.project, p.name, p.actual_revenue, p.actual_cost, p.billed, p.unbilled) for p in projects
+    ]
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    table = "\n".join(
+        "  ".join(str(v).ljust(w) for v, w in zip(r, widths, strict=True)) for r in [header, *rows]
+    )
+    note = "no problems" if problems == 0 else f"{problems} warning{'s' * (problems != 1)}"
+    text = (
+        f"The billing report of {workbook_name} is attached ({report.name}).\n\n"
+        f"Totals per project ({currency}):\n\n{table}\n\nProblems: {note} (listed in the "
+        "report's Problems sheet).\n\n-- \nxlfin\n"
+    )
+    cells = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in r) + "</tr>" for r in rows
+    )
+    heads = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = (
+        f"<p>The billing report of <b>{html.escape(workbook_name)}</b> is attached "
+        f"({html.escape(report.name)}).</p><p>Totals per project ({html.escape(currency)})"
+        f':</p><table border="1" cellpadding="4" cellspacing="0"><tr>{heads}</tr>'
+        f"{cells}</table><p>Problems: {html.escape(note)} (listed in the report's Problems "
+        "sheet).</p>"
+    )
+    message.set_content(text)
+    message.add_alternative(f"<html><body>{body}</body></html>", subtype="html")
+    message.add_attachment(
+        report.read_bytes(), maintype=XLSX_TYPE[0], subtype=XLSX_TYPE[1], filename=report.name
+    )
+    return message
+
+
+def _connect(settings: SmtpSettings) -> smtplib.SMTP:
+    context = ssl.create_default_context(cafile=settings.cafile)
+    if settings.security == "ssl":
+        server: smtplib.SMTP = smtplib.SMTP_SSL(
+            settings.host, settings.port, timeout=settings.timeout, context=context
+        )
+    else:
+        server = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
+        if settings.security == "starttls":
+            server.starttls(context=context)
+    if settings.user and settings.password:
+        server.login(settings.user, settings.password)
+    return server
+
+
+def _reason(exc: BaseException) -> str:
+    """What went wrong, in one line, without anything a secret could hide in."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        refused = ", ".join(f"{a} ({c})" for a, (c, _) in exc.recipients.items())
+        return f"recipients refused: {refused}"
+    if isinstance(exc, smtplib.SMTPResponseException):
+        text = (
+            exc.smtp_error.decode("utf-8", "replace")
+            if isinstance(exc.smtp_error, bytes)
+            else str(exc.smtp_error)
+        )
+        return f"server answered {exc.smtp_code} {text[:200]}"
+    return f"{type(exc).__name__}: {str(exc)[:200]}"
+
+
+def send(message: EmailMessage, settings: SmtpSettings) -> None:
+    """Send, trying `settings.attempts` times; raise MailError with the last reason."""
+    reason = "not tried"
+    for attempt in range(1, settings.attempts + 1):
+        try:
+            with _connect(settings) as server:
+                server.send_message(message)
+            return
+        except (OSError, smtplib.SMTPException, ssl.SSLError) as exc:
+            reason = _reason(exc)
+            if isinstance(exc, smtplib.SMTPRecipientsRefused | smtplib.SMTPAuthenticationError):
+                break  # trying again will not help
+            if attempt < settings.attempts:
+                time.sleep(settings.retry_wait * attempt)
+    raise MailError(f"could not send to {message['To']} via {settings.describe()}: {reason}")
+
+
+def write_eml(message: EmailMessage, folder: Path, stem: str) -> Path:
+    """The message as an .eml file in `folder` (not overwriting another)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{stem}.eml"
+    n = 1
+    while path.exists():
+        n += 1
+        path = folder / f"{stem}-{n}.eml"
+    path.write_bytes(message.as_bytes())
+    return path
+
+
+def deliver(
+    message: EmailMessage,
+    stem: str,
+    settings: SmtpSettings | None,
+    eml_dir: Path | None,
+    outbox: Path,
+) -> str:
+    """Send the message (or write it to `eml_dir`); on failure keep it in `outbox`.
+
+    Returns a line for the log.
+    """
+    if eml_dir is not None:
+        return f"wrote {write_eml(message, eml_dir, stem)}"
+    if settings is None:
+        path = write_eml(message, outbox, stem)
+        return (
+            f"no SMTP server is set (xlfin.toml or XLFIN_SMTP_HOST); the message to "
+            f"{message['To']} waits in {path}"
+        )
+    try:
+        send(message, settings)
+    except MailError as exc:
+        path = write_eml(message, outbox, stem)
+        return f"{exc}; the message waits in {path} (run `xlfin send-outbox`)"
+    return f"sent to {message['To']}"
+
+
+def send_outbox(outbox: Path, settings: SmtpSettings) -> tuple[list[str], list[str]]:
+    """Try every .eml in `outbox`; sent ones are removed. Returns (sent, failed) lines."""
+    sent, failed = [], []
+    for path in sorted(outbox.glob("*.eml")):
+        message = BytesParser(policy=policy.SMTP).parse(path.open("rb"))
+        try:
+            send(message, settings)  # type: ignore[arg-type]
+        except MailError as exc:
+            failed.append(f"{path.name}: {exc}")
+            continue
+        path.unlink()
+        sent.append(f"{path.name}: sent to {message['To']}")
+    return sent, failed

@@ -1,0 +1,198 @@
+"""`xlfin watch`: build each workbook dropped into an inbox folder, like a print spooler.
+
+A dropped file is taken only once it has stopped changing; it is built, then moved to
+`processed/` (or to `failed/` with its problems report). The content hash of every file
+taken is recorded, so the same content is never built twice, and files that arrived
+while the watcher was down are taken at start. SIGTERM or Ctrl-C stop it after the file
+in hand is finished: a file is never left half-moved.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+import queue
+import shutil
+import signal
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+from watchdog.observers.polling import PollingObserver
+
+from xlfin.batch import Done, Job, is_input_workbook, process
+
+STATE_FOLDER = ".xlfin"
+SEEN_FILE = "seen.txt"
+
+
+class _Events(FileSystemEventHandler):
+    def __init__(self, inbox: Path, found: queue.Queue[Path]) -> None:
+        self.inbox = inbox
+        self.found = found
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        for name in (event.src_path, getattr(event, "dest_path", "")):
+            if name:
+                path = Path(os.fsdecode(name))
+                if path.parent == self.inbox:
+                    self.found.put(path)
+
+
+class Inbox:
+    """The inbox folder, its state, and what happens to each file dropped into it."""
+
+    def __init__(
+        self,
+        folder: Path,
+        job: Job,
+        settle: float = 2.0,
+        rescan: float = 30.0,
+        poll: bool = False,
+        log: Callable[[str], None] = print,
+    ) -> None:
+        self.folder = folder.resolve()
+        self.job = job
+        self.settle = settle
+        self.rescan = rescan
+        self.poll = poll
+        self.log = log
+        self.processed = self.folder / "processed"
+        self.failed = self.folder / "failed"
+        self.state = self.folder / STATE_FOLDER
+        for path in (self.processed, self.failed, self.state, job.out):
+            path.mkdir(parents=True, exist_ok=True)
+        self.seen_path = self.state / SEEN_FILE
+        self.seen = self._load_seen()
+        self.stopping = threading.Event()
+
+    # -- state ---------------------------------------------------------------------------
+
+    def _load_seen(self) -> dict[str, str]:
+        seen = {}
+        if self.seen_path.exists():
+            for line in self.seen_path.read_text(encoding="utf-8").splitlines():
+                digest, _, note = line.partition(" ")
+                if digest:
+                    seen[digest] = note
+        return seen
+
+    def _remember(self, digest: str, note: str) -> None:
+        with self.seen_path.open("a", encoding="utf-8") as stream:
+            stream.write(f"{digest} {note}\n")
+            stream.flush()
+            os.fsync(stream.fileno())
+        self.seen[digest] = note
+
+    # -- one file --------------------------------------------------------------------------
+
+    def settled(self, path: Path) -> bool:
+        """True once `path` has kept its size and time for `settle` seconds (and exists)."""
+        last = None
+        steady_since = time.monotonic()
+        while not self.stopping.is_set():
+            try:
+                stat = path.stat()
+            except FileNotFoundError:
+                return False
+            now = (stat.st_size, stat.st_mtime_ns)
+            if now != last:
+                last, steady_since = now, time.monotonic()
+            elif time.monotonic() - steady_since >= self.settle:
+                return True
+            time.sleep(min(0.25, self.settle / 4 or 0.05))
+        return False
+
+    def take(self, path: Path) -> Done | None:
+        """Build one dropped file and move it away; None when it is not one to take."""
+        if path.parent != self.folder or not is_input_workbook(path):
+            return None
+        if not self.settled(path):
+            return None
+        digest = _sha256(path)
+        if digest in self.seen:
+            target = _free_name(self.processed / path.name)
+            os.replace(path, target)
+            self.log(
+                f"{path.name}: same content as {self.seen[digest]}; not built again, "
+                f"moved to {target.relative_to(self.folder)}"
+            )
+            return None
+        self.log(f"{path.name}: building")
+        done = process(dataclasses.replace(self.job, workbook=path))
+        when = datetime.now().isoformat(timespec="seconds")
+        self._remember(digest, f"{path.name} at {when}")
+        folder = self.processed if done.ok else self.failed
+        target = _free_name(folder / path.name)
+        os.replace(path, target)
+        if not done.ok and done.problems_report:
+            shutil.copy2(done.problems_report, _free_name(folder / done.problems_report.name))
+        self.log(f"{done.line()}; input moved to {target.relative_to(self.folder)}")
+        for line in done.log:
+            self.log(line)
+        return done
+
+    def backlog(self) -> list[Path]:
+        return sorted(p for p in self.folder.iterdir() if is_input_workbook(p))
+
+    # -- the loop --------------------------------------------------------------------------
+
+    def run(self) -> None:
+        """Watch until stopped (SIGTERM, SIGINT or `stopping.set()`)."""
+        found: queue.Queue[Path] = queue.Queue()
+        observer = PollingObserver(timeout=1) if self.poll else Observer()
+        observer.schedule(_Events(self.folder, found), str(self.folder), recursive=False)
+        observer.start()
+        self.log(
+            f"watching {self.folder} ({'polling' if self.poll else 'events'}); reports go "
+            f"to {self.job.out}"
+        )
+        for path in self.backlog():  # what arrived while we were down
+            found.put(path)
+        next_scan = time.monotonic() + self.rescan
+        try:
+            while not self.stopping.is_set():
+                try:
+                    path = found.get(timeout=0.2)
+                except queue.Empty:
+                    if time.monotonic() >= next_scan:  # events can be missed on shares
+                        for missed in self.backlog():
+                            found.put(missed)
+                        next_scan = time.monotonic() + self.rescan
+                    continue
+                if path.exists():
+                    self.take(path)
+        finally:
+            observer.stop()
+            observer.join(timeout=5)
+            self.log("stopped")
+
+    def stop_on_signals(self) -> None:
+        def stop(signum: int, frame: object) -> None:
+            self.log(f"received {signal.Signals(signum).name}; stopping after the current file")
+            self.stopping.set()
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _free_name(path: Path) -> Path:
+    """`path`, or `name (2).xlsx`, … when it is taken."""
+    candidate, n = path, 1
+    while candidate.exists():
+        n += 1
+        candidate = path.with_name(f"{path.stem} ({n}){path.suffix}")
+    return candidate
