@@ -1,0 +1,382 @@
+"""Folder builds, email over a real SMTP server, the outbox, and the inbox watcher.
+
+The SMTP server is aiosmtpd, started on 127.0.0.1 by the tests; STARTTLS uses a
+certificate from a throw-away CA (trustme). The watcher runs as a real process, fed
+with real files written slowly.
+"""
+
+from __future__ import annotations
+
+import email
+import io
+import os
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import time
+from email import policy
+from pathlib import Path
+
+import openpyxl
+import pytest
+import trustme
+from aiosmtpd.controller import Controller
+from click.testing import CliRunner
+
+from conftest import SAMPLES
+from xlfin.cli import main
+from xlfin.mail import SmtpSettings, load_settings
+
+PASSWORD = "hunter2-very-secret"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Mailbox:
+    """An aiosmtpd handler that keeps what it receives and refuses @refused.example."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[list[str], email.message.EmailMessage]] = []
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.endswith("@refused.example"):
+            return "550 5.1.1 no such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        message = email.message_from_bytes(envelope.content, policy=policy.default)
+        self.messages.append((list(envelope.rcpt_tos), message))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp(monkeypatch):
+    box = Mailbox()
+    port = free_port()
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    for key, value in (
+        ("HOST", "127.0.0.1"),
+        ("PORT", str(port)),
+        ("SECURITY", "none"),
+        ("FROM", "billing@agency.example"),
+    ):
+        monkeypatch.setenv(f"XLFIN_SMTP_{key}", value)
+    yield box
+    controller.stop()
+
+
+def copy_sample(folder: Path, name: str = "agency.xlsx") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    return Path(shutil.copy(SAMPLES / name, folder / name))
+
+
+def run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def attachment(message) -> openpyxl.Workbook:  # type: ignore[no-untyped-def]
+    part = next(p for p in message.iter_attachments())
+    assert part.get_content_type() == (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    return openpyxl.load_workbook(io.BytesIO(part.get_content()))
+
+
+def summary_projects(book: openpyxl.Workbook) -> list[str]:
+    return [
+        r[0]
+        for r in book["Summary"].iter_rows(min_row=4, values_only=True)
+        if r[0] and r[0] != "Total" and r[1]
+    ]
+
+
+class TestFolderBuild:
+    def test_every_workbook_built_failures_reported(self, tmp_path):
+        inbox = tmp_path / "in"
+        copy_sample(inbox)
+        copy_sample(inbox, "broken.xlsx")
+        (inbox / "~$agency.xlsx").write_bytes(b"lock")
+        (inbox / ".hidden.xlsx").write_bytes(b"x")
+        (inbox / "old-billing.xlsx").write_bytes(b"a previous report")
+        (inbox / "notes.txt").write_text("hello")
+        result = run("build", inbox, "--out", tmp_path / "out")
+        assert result.exit_code == 1, result.output
+        lines = result.output.splitlines()
+        assert "agency.xlsx: report written to" in result.output
+        assert any(line.startswith("broken.xlsx: failed with") for line in lines)
+        assert lines[-1] == "1 built, 1 failed"
+        problems = (tmp_path / "out" / "broken-problems.txt").read_text()
+        assert "broken.xlsx:Hours!G3: VALUE_NEGATIVE" in problems
+        assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+            "agency-billing.xlsx",
+            "broken-problems.txt",
+        ]
+
+    def test_all_good_exits_zero_and_splits_by_project(self, tmp_path):
+        inbox = tmp_path / "in"
+        copy_sample(inbox)
+        result = run("build", inbox, "--split-by", "project")
+        assert result.exit_code == 0, result.output
+        for project in ("P-100", "P-200", "P-300"):
+            book = openpyxl.load_workbook(inbox / f"agency-{project}-billing.xlsx")
+            assert summary_projects(book) == [project]
+
+    def test_empty_folder(self, tmp_path):
+        result = run("build", tmp_path)
+        assert result.exit_code == 0 and "no workbook" in result.output
+
+
+class TestEmail:
+    def test_email_to_sends_the_report(self, tmp_path, smtp):
+        path = copy_sample(tmp_path)
+        result = run(
+            "build", path, "--email-to", "cfo@agency.example", "--email-to", "pm@agency.example"
+        )
+        assert result.exit_code == 0, result.output
+        assert "sent to cfo@agency.example, pm@agency.example" in result.output
+        [(recipients, message)] = smtp.messages
+        assert recipients == ["cfo@agency.example", "pm@agency.example"]
+        assert message["From"] == "billing@agency.example"
+        assert message["Subject"] == "Billing report: agency.xlsx"
+        text = message.get_body(("plain",)).get_content()
+        assert "P-100" in text and "15857.00" in text and "Problems: no problems" in text
+        assert "<table" in message.get_body(("html",)).get_content()
+        assert summary_projects(attachment(message)) == ["P-100", "P-200", "P-300"]
+
+    def test_report_to_gets_only_their_projects(self, tmp_path, smtp):
+        result = run("build", copy_sample(tmp_path), "--email")
+        assert result.exit_code == 0, result.output
+        received = {tuple(r): summary_projects(attachment(m)) for r, m in smtp.messages}
+        assert received == {
+            ("finance@acme.example",): ["P-100"],
+            ("ap@globex.example",): ["P-200"],
+            ("cmo@globex.example",): ["P-200"],
+            ("it@initech.example",): ["P-300"],
+        }
+        for _, message in smtp.messages:  # no other customer's problems or rows
+            assert "Problems" not in attachment(message).sheetnames
+
+    def test_refused_recipient_waits_in_the_outbox(self, tmp_path, smtp):
+        path = copy_sample(tmp_path)
+        result = run("build", path, "--email-to", "nobody@refused.example")
+        assert result.exit_code == 0  # the report is written; the message waits
+        assert "recipients refused: nobody@refused.example (550)" in result.output
+        outbox = tmp_path / "outbox"
+        [waiting] = list(outbox.glob("*.eml"))
+        assert (tmp_path / "agency-billing.xlsx").exists()
+        # The address is fixed in the file by hand, then the outbox is sent again.
+        waiting.write_bytes(
+            waiting.read_bytes().replace(b"nobody@refused.example", b"nobody@agency.example")
+        )
+        result = run("send-outbox", outbox)
+        assert result.exit_code == 0, result.output
+        assert "1 sent, 0 still waiting" in result.output
+        assert not list(outbox.glob("*.eml"))
+        assert smtp.messages[-1][0] == ["nobody@agency.example"]
+
+    def test_server_down_is_retried_then_kept(self, tmp_path, monkeypatch):
+        monkeypatch.setenv("XLFIN_SMTP_HOST", "127.0.0.1")
+        monkeypatch.setenv("XLFIN_SMTP_PORT", str(free_port()))  # nobody listens
+        monkeypatch.setenv("XLFIN_SMTP_SECURITY", "none")
+        monkeypatch.setenv("XLFIN_SMTP_FROM", "billing@agency.example")
+        (tmp_path / "xlfin.toml").write_text("[smtp]\nattempts = 2\nretry_wait = 0.1\n")
+        path = copy_sample(tmp_path)
+        started = time.monotonic()
+        result = run("build", path, "--email-to", "cfo@agency.example")
+        assert result.exit_code == 0
+        assert "ConnectionRefusedError" in result.output and "waits in" in result.output
+        assert time.monotonic() - started < 30
+        assert len(list((tmp_path / "outbox").glob("*.eml"))) == 1
+        assert run("send-outbox", tmp_path / "outbox").exit_code == 1
+
+    def test_starttls_with_a_private_certificate(self, tmp_path, monkeypatch):
+        ca = trustme.CA()
+        server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ca.issue_cert("127.0.0.1").configure_cert(server_context)
+        box = Mailbox()
+        port = free_port()
+        controller = Controller(
+            box, hostname="127.0.0.1", port=port, tls_context=server_context, require_starttls=True
+        )
+        controller.start()
+        try:
+            cafile = tmp_path / "ca.pem"
+            ca.cert_pem.write_to_path(str(cafile))
+            (tmp_path / "xlfin.toml").write_text(
+                f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "starttls"\n'
+                f'from = "billing@agency.example"\nattempts = 1\n'
+            )
+            path = copy_sample(tmp_path)
+            untrusted = run("build", path, "--email-to", "cfo@agency.example")
+            assert "CERTIFICATE_VERIFY_FAILED" in untrusted.output and not box.messages
+            with (tmp_path / "xlfin.toml").open("a") as config:
+                config.write(f'cafile = "{cafile}"\n')
+            trusted = run("build", path, "--email-to", "cfo@agency.example")
+            assert "sent to cfo@agency.example" in trusted.output, trusted.output
+            assert len(box.messages) == 1
+        finally:
+            controller.stop()
+
+    def test_password_never_shown(self, tmp_path, smtp, monkeypatch):
+        monkeypatch.setenv("XLFIN_SMTP_USER", "billing")
+        monkeypatch.setenv("XLFIN_SMTP_PASSWORD", PASSWORD)
+        settings = load_settings([tmp_path])
+        assert PASSWORD not in repr(settings) and PASSWORD not in settings.describe()
+        result = run("build", copy_sample(tmp_path), "--email-to", "cfo@agency.example")
+        assert "AUTH" in result.output  # the test server offers no login
+        assert PASSWORD not in result.output
+        for eml in (tmp_path / "outbox").glob("*.eml"):
+            assert PASSWORD.encode() not in eml.read_bytes()
+
+    def test_eml_dir_instead_of_sending(self, tmp_path):
+        result = run("build", copy_sample(tmp_path), "--email", "--eml-dir", tmp_path / "eml")
+        assert result.exit_code == 0, result.output
+        files = sorted(p.name for p in (tmp_path / "eml").iterdir())
+        assert files == [
+            "agency-ap@globex.example.eml",
+            "agency-cmo@globex.example.eml",
+            "agency-finance@acme.example.eml",
+            "agency-it@initech.example.eml",
+        ]
+        message = email.message_from_bytes(
+            (tmp_path / "eml" / files[0]).read_bytes(), policy=policy.default
+        )
+        assert message["To"] == "ap@globex.example"
+
+    def test_settings_from_toml_and_environment(self, tmp_path):
+        (tmp_path / "xlfin.toml").write_text(
+            '[smtp]\nhost = "mail.example"\nsecurity = "ssl"\nuser = "u"\nfrom = "b@example"\n'
+        )
+        settings = load_settings([tmp_path], env={})
+        assert settings == SmtpSettings(
+            host="mail.example", sender="b@example", port=465, user="u", security="ssl"
+        )
+        overridden = load_settings([tmp_path], env={"XLFIN_SMTP_PORT": "2525"})
+        assert overridden.port == 2525
+        assert load_settings([tmp_path / "nowhere"], env={}) is None
+        (tmp_path / "xlfin.toml").write_text('[smtp]\nhost = "h"\nsecurity = "tls?"\n')
+        result = run("send-outbox", tmp_path)
+        assert result.exit_code == 2 and "security" in result.output
+
+
+class Watcher:
+    """`xlfin watch` in its own process, its log in a file."""
+
+    def __init__(self, inbox: Path, *args: str) -> None:
+        self.inbox = inbox
+        self.log = inbox.parent / "watch.log"
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "xlfin", "watch", str(inbox), "--settle", "0.6", *args],
+            stdout=self.log.open("a"),
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+        self.wait_for("watching")
+
+    def text(self) -> str:
+        return self.log.read_text() if self.log.exists() else ""
+
+    def wait_for(self, words: str, count: int = 1, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while self.text().count(words) < count:
+            assert self.process.poll() is None or words == "stopped", self.text()
+            assert time.monotonic() < deadline, f"waited for {words!r}:\n{self.text()}"
+            time.sleep(0.05)
+
+    def stop(self) -> int:
+        self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(timeout=60)
+
+
+@pytest.fixture
+def inbox(tmp_path):
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    return folder
+
+
+def write_slowly(path: Path, data: bytes, chunks: int = 6, pause: float = 0.3) -> None:
+    size = len(data) // chunks + 1
+    with path.open("wb") as stream:
+        for i in range(0, len(data), size):
+            stream.write(data[i : i + size])
+            stream.flush()
+            time.sleep(pause)
+
+
+class TestWatch:
+    def test_slow_copy_lock_files_duplicates_and_failures(self, inbox):
+        watcher = Watcher(inbox)
+        try:
+            (inbox / "~$agency.xlsx").write_bytes(b"lock")
+            (inbox / ".~tmp.xlsx").write_bytes(b"hidden")
+            (inbox / "agency.xlsx.tmp").write_bytes(b"temporary")
+            write_slowly(inbox / "agency.xlsx", (SAMPLES / "agency.xlsx").read_bytes())
+            watcher.wait_for("input moved to processed/agency.xlsx")
+            shutil.copy(SAMPLES / "agency.xlsx", inbox / "agency copy.xlsx")
+            watcher.wait_for("same content as agency.xlsx")
+            shutil.copy(SAMPLES / "broken.xlsx", inbox / "broken.xlsx")
+            watcher.wait_for("input moved to failed/broken.xlsx")
+        finally:
+            assert watcher.stop() == 0
+        assert "agency.xlsx: building" in watcher.text()
+        assert watcher.text().count(": building") == 2  # the copy was not built again
+        assert (inbox / "reports" / "agency-billing.xlsx").exists()
+        assert sorted(p.name for p in (inbox / "processed").iterdir()) == [
+            "agency copy.xlsx",
+            "agency.xlsx",
+        ]
+        assert sorted(p.name for p in (inbox / "failed").iterdir()) == [
+            "broken-problems.txt",
+            "broken.xlsx",
+        ]
+        left = sorted(p.name for p in inbox.iterdir() if p.is_file())
+        assert left == [".~tmp.xlsx", "agency.xlsx.tmp", "~$agency.xlsx"]  # ledger: $XLFIN_LEDGER
+
+    def test_restart_takes_what_arrived_while_down(self, inbox):
+        watcher = Watcher(inbox)
+        assert watcher.stop() == 0
+        shutil.copy(SAMPLES / "agency.xlsx", inbox / "monday.xlsx")
+        watcher = Watcher(inbox)
+        try:
+            watcher.wait_for("input moved to processed/monday.xlsx")
+        finally:
+            watcher.stop()
+        # A third start finds nothing to do, and never builds the same content again.
+        shutil.copy(SAMPLES / "agency.xlsx", inbox / "monday again.xlsx")
+        watcher = Watcher(inbox)
+        try:
+            watcher.wait_for("same content as monday.xlsx")
+        finally:
+            watcher.stop()
+
+    def test_sigterm_while_building_finishes_the_file(self, inbox):
+        watcher = Watcher(inbox)
+        shutil.copy(SAMPLES / "agency.xlsx", inbox / "agency.xlsx")
+        watcher.wait_for("agency.xlsx: building")
+        assert watcher.stop() == 0
+        text = watcher.text()
+        assert "received SIGTERM" in text and text.rstrip().endswith("stopped")
+        assert "input moved to processed/agency.xlsx" in text
+        assert not (inbox / "agency.xlsx").exists()
+        assert (inbox / "processed" / "agency.xlsx").exists()
+        assert (inbox / "reports" / "agency-billing.xlsx").exists()
+
+    def test_polling_for_network_shares(self, inbox):
+        watcher = Watcher(inbox, "--poll")
+        try:
+            shutil.copy(SAMPLES / "agency.xlsx", inbox / "share.xlsx")
+            watcher.wait_for("input moved to processed/share.xlsx")
+        finally:
+            watcher.stop()
+        assert "(polling)" in watcher.text()
