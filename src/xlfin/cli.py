@@ -246,6 +246,7 @@ def smtp_settings(folders: list[Path]):  # type: ignore[no-untyped-def]
     type=click.Path(path_type=Path),
     help="Also write the JSON summary here (see docs/summary-json.md).",
 )
+@click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
 @click.option(
     "--jobs",
     type=click.IntRange(1, 64),
@@ -261,6 +262,7 @@ def build(
     report: Path | None,
     out_dir: Path | None,
     summary_path: Path | None,
+    quiet: bool,
     jobs: int,
     email_to: tuple[str, ...],
     report_to: bool,
@@ -313,10 +315,13 @@ def build(
         report,
         summary_path,
         Job(workbook, workbook.parent, ledger_path, not no_ledger, limits, delivery),
+        quiet,
     )
 
 
-def build_one(workbook: Path, report: Path | None, summary_path: Path | None, job) -> None:  # type: ignore[no-untyped-def]
+def build_one(  # type: ignore[no-untyped-def]
+    workbook: Path, report: Path | None, summary_path: Path | None, job, quiet: bool = False
+) -> None:
     from xlfin.batch import after_build
     from xlfin.build import build as run_build
     from xlfin.build import default_report_path
@@ -340,9 +345,13 @@ def build_one(workbook: Path, report: Path | None, summary_path: Path | None, jo
             f"no report written: fix the errors in {workbook.name} and build again", err=True
         )
         sys.exit(1)
+    assert outcome.report is not None
+    files, log = after_build(job, outcome, outcome.report, when)
+    if quiet:
+        return
     print_warnings(workbook.name, outcome.problems)
     results = outcome.results
-    assert results is not None and outcome.report is not None
+    assert results is not None
     tasks = sum(len(p.tasks) for p in results.projects)
     click.echo(
         f"wrote {outcome.report} ({len(results.projects)} projects, {tasks} tasks, "
@@ -352,7 +361,6 @@ def build_one(workbook: Path, report: Path | None, summary_path: Path | None, jo
         click.echo(f"froze billed records in the ledger: {', '.join(outcome.frozen)}")
     if outcome.summary:
         click.echo(f"wrote {outcome.summary}")
-    files, log = after_build(job, outcome, outcome.report, when)
     for path in files[1:]:
         click.echo(f"wrote {path}")
     for line in log:

@@ -1,0 +1,207 @@
+"""Scale benchmark: `xlfin build` against the floor of the libraries underneath, and a peer.
+
+    python benchmarks/scale_benchmark.py [--sizes 100000 1000000] [--seed 7]
+
+For each size N it generates (or reuses) benchmarks/out/n<N>.xlsx and measures, on the
+same file and in the same run:
+
+* xlfin: `xlfin build` in a child process (wall time and peak resident memory);
+* the floor: reading every cell of the input with python-calamine, plus writing as many
+  report cells of each type (numbers, strings) as xlfin wrote, with xlsxwriter in
+  constant-memory mode;
+* the peer: a straightforward pandas computation of actual revenue with dated project
+  rates (read_excel, merge_asof, groupby, to_excel).
+
+Targets (issue 7): xlfin <= 1.3 x floor at every size, peak memory < 2 GB at 1,000,000
+lines, time(1,000,000) / time(100,000) <= 11, and faster than the peer. It prints the
+figures and a one-line verdict.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "out"
+sys.path.insert(0, str(HERE))
+
+from generate import generate  # noqa: E402
+
+
+def input_for(lines: int, seed: int) -> Path:
+    path = OUT / f"n{lines}-s{seed}.xlsx"
+    if not path.exists():
+        OUT.mkdir(exist_ok=True)
+        started = time.perf_counter()
+        generate(path, lines, seed)
+        print(f"  generated {path.name} in {time.perf_counter() - started:.1f} s")
+    return path
+
+
+def run_xlfin(path: Path, folder: Path) -> tuple[float, float, Path]:
+    """(seconds, peak RSS in MB, report) of `xlfin build` in a child process."""
+    report = folder / "report.xlsx"
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    started = time.perf_counter()
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "xlfin",
+            "build",
+            str(path),
+            "-o",
+            str(report),
+            "--quiet",
+            "--ledger",
+            str(folder / "ledger.sqlite"),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    if result.returncode != 0:
+        sys.exit(f"xlfin build failed:\n{result.stdout[-2000:]}{result.stderr[-2000:]}")
+    return seconds, max(peak, before) / 1024, report
+
+
+def count_cells(report: Path) -> tuple[int, int]:
+    """(numbers, strings) in the report, to write as many in the floor."""
+    from python_calamine import CalamineWorkbook
+
+    numbers = strings = 0
+    book = CalamineWorkbook.from_path(str(report))
+    for name in book.sheet_names:
+        for row in book.get_sheet_by_name(name).iter_rows():
+            for value in row:
+                if isinstance(value, str):
+                    strings += value != ""
+                else:
+                    numbers += 1
+    return numbers, strings
+
+
+def floor(path: Path, numbers: int, strings: int, folder: Path) -> float:
+    """Seconds to read every input cell (calamine) and write as many cells (xlsxwriter)."""
+    import xlsxwriter
+    from python_calamine import CalamineWorkbook
+
+    started = time.perf_counter()
+    book = CalamineWorkbook.from_path(str(path))
+    cells = 0
+    for name in book.sheet_names:
+        for row in book.get_sheet_by_name(name).iter_rows():
+            cells += len(row)
+    out = xlsxwriter.Workbook(str(folder / "floor.xlsx"), {"constant_memory": True})
+    sheet = out.add_worksheet()
+    width = 17
+    written = 0
+    row = 0
+    while written < numbers + strings:
+        for col in range(width):
+            if written < numbers:
+                sheet.write_number(row, col, 1234.5)
+            elif written < numbers + strings:
+                sheet.write_string(row, col, "text value")
+            written += 1
+        row += 1
+        if row >= 1_048_575:
+            sheet, row = out.add_worksheet(), 0
+    out.close()
+    return time.perf_counter() - started
+
+
+PEER = r"""
+import sys, pandas as pd
+path, out = sys.argv[1], sys.argv[2]
+sheets = pd.read_excel(path, sheet_name=["Hours", "Project rates", "Roles", "Users", "Tasks"],
+                       engine="calamine")
+hours = sheets["Hours"]
+users = sheets["Users"][["User", "Primary role"]].drop_duplicates("User")
+hours = hours.merge(users, on="User", how="left")
+hours["Role used"] = hours["Role"].fillna(hours["Primary role"])
+rates = sheets["Project rates"].dropna(subset=["Role"]).copy()
+rates["Start date"] = pd.to_datetime(rates["Start date"]).fillna(pd.Timestamp("1900-01-01"))
+hours["Date"] = pd.to_datetime(hours["Date"])
+hours = hours.sort_values("Date")
+rates = rates.sort_values("Start date")
+left = hours.rename(columns={"Role": "Line role", "Role used": "Role"})
+priced = pd.merge_asof(left, rates[["Project", "Role", "Billing rate", "Start date"]],
+                       left_on="Date", right_on="Start date", by=["Project", "Role"],
+                       direction="backward")
+system = sheets["Roles"][["Role", "Billing rate"]].rename(columns={"Billing rate": "System"})
+priced = priced.merge(system, on="Role", how="left")
+priced["Rate"] = priced["Billing rate"].fillna(priced["System"])
+priced["Revenue"] = (priced["Hours"] * priced["Rate"]).round(2)
+priced.loc[priced["Billable"] != "Yes", "Revenue"] = 0
+tasks = priced.groupby(["Project", "Task"], as_index=False)[["Hours", "Revenue"]].sum()
+with pd.ExcelWriter(out, engine="xlsxwriter") as writer:
+    priced.to_excel(writer, sheet_name="Hours", index=False)
+    tasks.to_excel(writer, sheet_name="Tasks", index=False)
+"""
+
+
+def run_peer(path: Path, folder: Path) -> float:
+    started = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-c", PEER, str(path), str(folder / "peer.xlsx")],
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode != 0:
+        sys.exit(f"the pandas peer failed:\n{result.stderr[-2000:]}")
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--no-peer", action="store_true", help="skip the pandas peer")
+    args = parser.parse_args()
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
+    verdicts: list[str] = []
+    times: dict[int, float] = {}
+    for lines in args.sizes:
+        print(f"N = {lines:,}")
+        path = input_for(lines, args.seed)
+        with tempfile.TemporaryDirectory() as name:
+            folder = Path(name)
+            seconds, peak, report = run_xlfin(path, folder)
+            numbers, strings = count_cells(report)
+            floor_seconds = floor(path, numbers, strings, folder)
+            peer = None if args.no_peer else run_peer(path, folder)
+        times[lines] = seconds
+        ratio = seconds / floor_seconds
+        print(f"  xlfin build: {seconds:.1f} s, peak memory {peak:,.0f} MB")
+        print(
+            f"  floor (calamine read + xlsxwriter {numbers + strings:,} cells): "
+            f"{floor_seconds:.1f} s -> xlfin / floor = {ratio:.2f} (target <= 1.3)"
+        )
+        verdicts.append(f"N={lines:,}: {'ok' if ratio <= 1.3 else 'SLOW'} ({ratio:.2f}x floor)")
+        if peer is not None:
+            print(f"  pandas peer: {peer:.1f} s -> xlfin is {peer / seconds:.2f}x as fast")
+            verdicts.append("faster than pandas" if seconds < peer else "SLOWER than pandas")
+        if lines >= 1_000_000:
+            verdicts.append(f"memory {'ok' if peak < 2048 else 'OVER'} ({peak:,.0f} MB)")
+    if 100_000 in times and 1_000_000 in times:
+        scaling = times[1_000_000] / times[100_000]
+        print(f"scaling: time(1,000,000) / time(100,000) = {scaling:.1f} (target <= 11)")
+        verdicts.append(f"scaling {'ok' if scaling <= 11 else 'NOT LINEAR'} ({scaling:.1f})")
+    failed = [v for v in verdicts if any(w in v for w in ("SLOW", "OVER", "NOT", "SLOWER"))]
+    print(f"verdict: {'PASS' if not failed else 'FAIL'} — " + "; ".join(verdicts))
+
+
+if __name__ == "__main__":
+    main()
