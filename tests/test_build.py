@@ -336,3 +336,21 @@ def test_a_table_longer_than_a_sheet_continues(tmp_path, monkeypatch):
     assert revenue == sum(p.actual_revenue for p in outcome.results.projects) - sum(
         t.fixed_realized for p in outcome.results.projects for t in p.tasks
     )
+
+
+def test_progress_is_told_each_step_with_counts(tmp_path):
+    heard: list[str] = []
+    build(SAMPLES / "agency.xlsx", tmp_path / "r.xlsx", progress=heard.append)
+    assert heard == [
+        "reading agency.xlsx",
+        "read 3 projects, 10 tasks, 25 hour lines, 5 expenses",
+        "computing",
+        "writing r.xlsx (25 hour lines)",
+    ]
+
+
+def test_quiet_build_prints_nothing(tmp_path):
+    source = tmp_path / "agency.xlsx"
+    source.write_bytes((SAMPLES / "agency.xlsx").read_bytes())
+    result = run("build", source, "--quiet")
+    assert result.exit_code == 0 and result.output == ""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -27,6 +28,13 @@ from xlfin.report.summary import summary
 from xlfin.report.workbook import write_report
 
 LEDGER_NAME = "xlfin-ledger.sqlite"
+Progress = Callable[[str], None]
+
+
+def _silent(message: str) -> None:
+    """The progress of a build that nobody watches."""
+
+
 LEDGER_ENV = "XLFIN_LEDGER"
 
 
@@ -106,12 +114,22 @@ def analyse(
     freeze: bool = True,
     at: datetime | None = None,
     limits: Limits = DEFAULT_LIMITS,
+    progress: Progress | None = None,
 ) -> Analysis:
     """Read, check against the ledger, compute and (with `freeze`) freeze Billed records.
 
-    Without `freeze` the ledger is only read, and only if it exists.
+    Without `freeze` the ledger is only read, and only if it exists. `progress`, when
+    given, hears what is being done, with counts.
     """
+    say = progress or _silent
+    say(f"reading {path.name}")
     workbook, read_problems = read_workbook(path, limits)
+    say(
+        f"read {len(workbook.projects):,} projects, {len(workbook.tasks):,} tasks, "
+        f"{len(workbook.hours):,} hour lines, {len(workbook.expenses):,} expenses"
+    )
+    if not has_errors(read_problems):
+        say("computing")
     ledger_path = ledger_path or default_ledger_path(path)
     if has_errors(read_problems):
         # What was billed explains errors best (a deleted record is also a broken reference).
@@ -184,14 +202,19 @@ def build(
     ledger_path: Path | None = None,
     use_ledger: bool = True,
     limits: Limits = DEFAULT_LIMITS,
+    progress: Progress | None = None,
 ) -> Outcome:
     """Build the report of the workbook at `path`; the input is only read."""
     when = generated_at or datetime.now().replace(microsecond=0)
-    analysis = analyse(path, ledger_path, use_ledger, freeze=True, at=when, limits=limits)
+    analysis = analyse(
+        path, ledger_path, use_ledger, freeze=True, at=when, limits=limits, progress=progress
+    )
     workbook, results, problems = analysis.workbook, analysis.results, analysis.problems
     if not analysis.ok or workbook is None or results is None:
         return Outcome(problems, frozen=analysis.frozen)
     report = report or default_report_path(path)
+    lines = sum(len(p.project_lines) + sum(len(t.lines) for t in p.tasks) for p in results.projects)
+    (progress or _silent)(f"writing {report.name} ({lines:,} hour lines)")
     atomic_write(report, lambda tmp: write_report(tmp, workbook, results, problems, when))
     if summary_path is not None:
         text = json.dumps(summary(results, problems), indent=2, ensure_ascii=False) + "\n"

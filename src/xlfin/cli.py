@@ -338,6 +338,7 @@ def build_one(  # type: ignore[no-untyped-def]
         ledger_path=job.ledger,
         use_ledger=job.use_ledger,
         limits=job.limits,
+        progress=None if quiet or not sys.stderr.isatty() else terminal_progress(),
     )
     if not outcome.ok:
         print_problems(workbook.name, outcome.problems, "text")
@@ -365,6 +366,18 @@ def build_one(  # type: ignore[no-untyped-def]
         click.echo(f"wrote {path}")
     for line in log:
         click.echo(line)
+
+
+def terminal_progress():  # type: ignore[no-untyped-def]
+    """Progress of a long build on the terminal: each step with the seconds since start."""
+    import time
+
+    started = time.perf_counter()
+
+    def say(message: str) -> None:
+        click.echo(f"[{time.perf_counter() - started:6.1f} s] {message}", err=True)
+
+    return say
 
 
 def build_many(folder: Path, template, workers: int) -> int:  # type: ignore[no-untyped-def]
