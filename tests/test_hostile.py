@@ -349,7 +349,7 @@ class TestMessy:
         )
         _, problems = read_workbook(path)
         assert [(p.code, p.cell) for p in problems] == [("VALUE_NOT_DATE", "E2")]
-        assert "outside the dates" in problems[0].message
+        assert "is not a date Excel can show" in problems[0].message
 
 
 class TestReportCarriesNothingOnward:

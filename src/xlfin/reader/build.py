@@ -62,7 +62,7 @@ READ_ORDER = (
 
 
 def read_workbook(
-    path: str | Path, limits: Limits = DEFAULT_LIMITS
+    path: str | Path, limits: Limits = DEFAULT_LIMITS, engine: str | None = None
 ) -> tuple[Workbook, list[Problem]]:
     """The workbook's models and every problem found reading it.
 
@@ -71,7 +71,7 @@ def read_workbook(
     """
     path = Path(path)
     try:
-        with open_workbook(path, limits) as book:
+        with open_workbook(path, limits, engine) as book:
             return _Assembler(path.name, book, limits).run()
     except UnreadableWorkbook as exc:
         return Workbook(source=path.name), [exc.problem]

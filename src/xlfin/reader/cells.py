@@ -204,12 +204,9 @@ def read_date(value: object) -> date | None:
     """A real Excel date or ISO text `2024-06-30`; None for blank."""
     if value is None:
         return None
-    if isinstance(value, OutOfRangeDate):
-        raise CellError(
-            "VALUE_NOT_DATE",
-            f"the date serial {value} is outside the dates Excel "
-            "can show (1900 to 9999); type a real date",
-        )
+    if isinstance(value, OutOfRangeDate):  # reported as the number it is, as by calamine
+        number = float(value)
+        value = int(number) if number.is_integer() else number
     if isinstance(value, datetime):
         return _in_range(value.date(), value)
     if isinstance(value, date):
@@ -229,7 +226,8 @@ def read_date(value: object) -> date | None:
         )
     raise CellError(
         "VALUE_NOT_DATE",
-        f"{shown(value)} is not a date; format the cell as a date or type YYYY-MM-DD",
+        f"{shown(value)} is not a date Excel can show; format the cell as a date or type "
+        "YYYY-MM-DD",
     )
 
 

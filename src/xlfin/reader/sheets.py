@@ -22,7 +22,7 @@ from xlfin.reader.cells import (
     read_text,
     shown,
 )
-from xlfin.reader.engine import DEFAULT_LIMITS, Limits, iter_rows
+from xlfin.reader.engine import DEFAULT_LIMITS, Limits, sheet_rows
 from xlfin.schema import Column, Kind, Sheet, find_column
 
 HEADER_SEARCH_ROWS = 20
@@ -90,7 +90,7 @@ class SheetReader:
     def rows(self, worksheet: Any) -> Iterator[Row]:
         """Typed rows; nothing when the headers lack a required column."""
         hidden: list[int] = []
-        stream = iter_rows(worksheet, self.limits, hidden)
+        stream = sheet_rows(worksheet, self.limits, hidden)
         header_row, header, ahead = self._find_header(stream)
         columns = self._map_header(header, header_row)
         if columns is None:
