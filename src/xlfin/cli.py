@@ -216,6 +216,28 @@ def delivery_options(function):  # type: ignore[no-untyped-def]
     return function
 
 
+def make_delivery(  # type: ignore[no-untyped-def]
+    folder: Path,
+    email_to: tuple[str, ...],
+    report_to: bool,
+    split_by: str | None,
+    eml_dir: Path | None,
+    outbox: Path | None = None,
+):
+    """The delivery options of build and watch; SMTP settings only when mail is sent."""
+    from xlfin.batch import Delivery
+
+    sending = (email_to or report_to) and not eml_dir
+    return Delivery(
+        email_to=email_to,
+        report_to=report_to,
+        split_by_project=split_by == "project",
+        eml_dir=eml_dir,
+        outbox=outbox,
+        smtp=smtp_settings([folder, Path.cwd()]) if sending else None,
+    )
+
+
 def smtp_settings(folders: list[Path]):  # type: ignore[no-untyped-def]
     from xlfin.mail import MailError, load_settings
 
@@ -291,18 +313,10 @@ def build(
       xlfin build sample_workbooks/agency.xlsx -o agency-billing.xlsx --json agency.json
       xlfin build inbox/ --out reports/ --email
     """
-    from xlfin.batch import Delivery, Job
+    from xlfin.batch import Job
 
     folder = workbook if workbook.is_dir() else workbook.parent
-    delivery = Delivery(
-        email_to=email_to,
-        report_to=report_to,
-        split_by_project=split_by == "project",
-        eml_dir=eml_dir,
-        smtp=smtp_settings([folder, Path.cwd()])
-        if (email_to or report_to) and not eml_dir
-        else None,
-    )
+    delivery = make_delivery(folder, email_to, report_to, split_by, eml_dir)
     if workbook.is_dir():
         if report or summary_path:
             raise click.UsageError("-o and --json take one workbook; for a folder use --out")
@@ -462,19 +476,10 @@ def watch(
     Example:
       xlfin watch /srv/finance/inbox --out /srv/finance/reports --email
     """
-    from xlfin.batch import Delivery, Job
+    from xlfin.batch import Job
     from xlfin.watch import Inbox
 
-    delivery = Delivery(
-        email_to=email_to,
-        report_to=report_to,
-        split_by_project=split_by == "project",
-        eml_dir=eml_dir,
-        outbox=inbox / "outbox",
-        smtp=smtp_settings([inbox, Path.cwd()])
-        if (email_to or report_to) and not eml_dir
-        else None,
-    )
+    delivery = make_delivery(inbox, email_to, report_to, split_by, eml_dir, inbox / "outbox")
     out = out_dir or inbox / "reports"
     job = Job(inbox, out, ledger_path, not no_ledger, limits, delivery)
 
