@@ -23,8 +23,10 @@ from typing import IO, Any
 
 from defusedxml import DefusedXmlException
 from openpyxl.reader.excel import ExcelReader
+from openpyxl.reader.strings import read_string_table
 from openpyxl.utils.cell import coordinate_to_tuple
 from openpyxl.worksheet._reader import FORMULA_TAG, VALUE_TAG, WorkSheetParser
+from openpyxl.xml.constants import SHARED_STRINGS
 from python_calamine import CalamineWorkbook
 
 from xlfin.problems import Problem, problem
@@ -258,6 +260,29 @@ def default_engine() -> str:
     return engine if engine in ENGINES else "auto"
 
 
+class _Reader(ExcelReader):
+    """openpyxl's reader, leaving the shared strings unread until an openpyxl sheet needs
+    them: calamine reads its own, and a million of them take seconds to parse twice."""
+
+    def read_strings(self) -> None:
+        part = self.package.find(SHARED_STRINGS)
+        self.strings_path = part.PartName[1:] if part is not None else None
+        self.strings_read = False
+        if self.strings_path:
+            with self.archive.open(self.strings_path) as stream:
+                prolog = stream.read(4096)
+            if b"<!DOCTYPE" in prolog or b"<!ENTITY" in prolog or b"<!doctype" in prolog:
+                self.load_strings()  # openpyxl (defusedxml) refuses it now, as an attack
+
+    def load_strings(self) -> None:
+        """Parse the shared strings into the list every read-only sheet already holds."""
+        if self.strings_read or not self.strings_path:
+            return
+        self.strings_read = True
+        with self.archive.open(self.strings_path) as stream:
+            self.shared_strings.extend(read_string_table(stream))
+
+
 @contextmanager
 def open_workbook(
     path: Path, limits: Limits = DEFAULT_LIMITS, engine: str | None = None
@@ -268,13 +293,14 @@ def open_workbook(
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            reader = ExcelReader(path, read_only=True, data_only=True, keep_links=False)
+            reader = _Reader(path, read_only=True, data_only=True, keep_links=False)
             reader.archive.close()
             reader.archive = _SafeZipFile(path)
             reader.archive.limits = limits
             reader.valid_files = reader.archive.namelist()
             reader.read()
         book = reader.wb
+        book.xlfin_load_strings = reader.load_strings
     except UnreadableWorkbook:
         raise
     except Exception as exc:  # openpyxl raises many kinds on damaged packages
@@ -426,6 +452,7 @@ def sheet_rows(
         member = worksheet._worksheet_path.lstrip("/")
         if _plain(book._archive, member, worksheet.title):
             return _calamine_rows(book, worksheet.title, limits)
+    book.xlfin_load_strings()
     return iter_rows(worksheet, limits, hidden)
 
 
