@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 
 
 class Kind(StrEnum):
@@ -59,7 +60,7 @@ class Column:
     signed: bool = False
     """A number that may be below zero (a credit); other numbers must be ≥ 0."""
 
-    @property
+    @cached_property
     def key(self) -> str:
         """The field name used in parsed rows: `Billing rate` -> `billing_rate`."""
         return self.name.lower().replace(" ", "_")

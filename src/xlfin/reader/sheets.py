@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any
@@ -44,29 +44,43 @@ class Row:
         return self.values.get(key)
 
 
-def _read_cell(column: Column, raw: object) -> Any:
-    if raw is NOT_COMPUTED:
-        raise CellError(
-            "FORMULA_NOT_COMPUTED",
-            "the formula here has no computed value; open the file in Excel and save it",
-        )
-    if isinstance(raw, ErrorValue):
-        raise CellError("CELL_ERROR_VALUE", f"the cell holds the error {raw}; fix its formula")
+def cell_reader(column: Column) -> Callable[[object], Any]:
+    """The function that reads one cell of `column`, chosen once per column: raw value in,
+    typed value out, CellError for a bad cell."""
     kind = column.kind
     if kind is Kind.ID:
-        return read_id(raw)
-    if kind is Kind.TEXT:
-        return read_text(raw)
-    if kind is Kind.DATE:
-        return read_date(raw)
-    if kind is Kind.BOOL:
-        return read_bool(raw)
-    if kind is Kind.CHOICE:
-        return read_choice(raw, column.choices, column.name.lower())
-    number = read_decimal(raw)
-    if number is not None and number < 0 and not column.signed:
-        raise CellError("VALUE_NEGATIVE", f"{column.name} must be ≥ 0, not {shown(raw)}")
-    return number
+        read: Callable[[object], Any] = read_id
+    elif kind is Kind.TEXT:
+        read = read_text
+    elif kind is Kind.DATE:
+        read = read_date
+    elif kind is Kind.BOOL:
+        read = read_bool
+    elif kind is Kind.CHOICE:
+
+        def read(raw: object) -> Any:
+            return read_choice(raw, column.choices, column.name.lower())
+    elif column.signed:
+        read = read_decimal
+    else:
+
+        def read(raw: object) -> Any:
+            number = read_decimal(raw)
+            if number is not None and number < 0:
+                raise CellError("VALUE_NEGATIVE", f"{column.name} must be ≥ 0, not {shown(raw)}")
+            return number
+
+    def read_cell(raw: object) -> Any:
+        if raw is NOT_COMPUTED:
+            raise CellError(
+                "FORMULA_NOT_COMPUTED",
+                "the formula here has no computed value; open the file in Excel and save it",
+            )
+        if isinstance(raw, ErrorValue):
+            raise CellError("CELL_ERROR_VALUE", f"the cell holds the error {raw}; fix its formula")
+        return read(raw)
+
+    return read_cell
 
 
 @dataclass
@@ -95,15 +109,18 @@ class SheetReader:
         columns = self._map_header(header, header_row)
         if columns is None:
             return
-        readers: list[tuple[int, Column]] = sorted(columns.items())
-        required = [c for _, c in readers if c.required]
+        readers = [
+            (index, column, column.key, cell_reader(column))
+            for index, column in sorted(columns.items())
+        ]
+        required = [c for _, c, _, _ in readers if c.required]
         longest = self.limits.string_length
         for row_number, raw in chain(ahead, stream):
             if not raw:
                 continue
             values: dict[str, Any] = {}
             bad: set[str] = set()
-            for index, column in readers:
+            for index, _, key, read in readers:
                 cell = raw.get(index)
                 if cell is None:
                     continue
@@ -114,13 +131,13 @@ class SheetReader:
                             f"the cell holds {len(cell):,} "
                             f"characters, more than Excel's {longest:,}",
                         )
-                    value = _read_cell(column, cell)
+                    value = read(cell)
                 except CellError as err:
-                    bad.add(column.key)
-                    self.report(err.code, err.message, row_number, column.key)
+                    bad.add(key)
+                    self.report(err.code, err.message, row_number, key)
                     continue
                 if value is not None:
-                    values[column.key] = value
+                    values[key] = value
             if not values and not bad:
                 continue  # a row with cells only in unknown columns, or only spaces
             for column in required:
