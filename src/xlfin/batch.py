@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -232,8 +232,3 @@ def run_all(jobs: list[Job], workers: int = 2) -> Iterator[Done]:
         futures = [pool.submit(process, job) for job in jobs]
         for future in as_completed(futures):
             yield future.result()
-
-
-def build_folder(folder: Path, make_job: Callable[[Path], Job], workers: int = 2) -> Iterator[Done]:
-    """Build every input workbook of `folder`."""
-    return run_all([make_job(path) for path in workbooks_in(folder)], workers)
