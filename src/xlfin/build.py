@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from xlfin.core.compute import compute
+from xlfin.core.compute import compute, gc_paused
 from xlfin.core.results import Results
 from xlfin.files import atomic_write
 from xlfin.ledger.records import conflicts, frozen_lines, to_freeze
@@ -205,6 +205,22 @@ def build(
     progress: Progress | None = None,
 ) -> Outcome:
     """Build the report of the workbook at `path`; the input is only read."""
+    with gc_paused():
+        return _build(
+            path, report, summary_path, generated_at, ledger_path, use_ledger, limits, progress
+        )
+
+
+def _build(
+    path: Path,
+    report: Path | None,
+    summary_path: Path | None,
+    generated_at: datetime | None,
+    ledger_path: Path | None,
+    use_ledger: bool,
+    limits: Limits,
+    progress: Progress | None,
+) -> Outcome:
     when = generated_at or datetime.now().replace(microsecond=0)
     analysis = analyse(
         path, ledger_path, use_ledger, freeze=True, at=when, limits=limits, progress=progress

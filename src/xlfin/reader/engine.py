@@ -478,6 +478,18 @@ def _plain(archive: zipfile.ZipFile, member: str, title: str) -> bool:
     return True
 
 
+def as_openpyxl_reads(value: object) -> object:
+    """A value read by calamine as openpyxl reads the same cell: calamine gives every number
+    as a float and a date without time as a date; openpyxl gives "8" as 8 and a datetime."""
+    kind = type(value)
+    if kind is float:
+        if value.is_integer() and -1e15 < value < 1e15:  # type: ignore[attr-defined]
+            return int(value)  # type: ignore[call-overload]
+    elif kind is date:
+        return datetime(value.year, value.month, value.day)  # type: ignore[attr-defined]
+    return value
+
+
 def _calamine_rows(
     book: Any, title: str, limits: Limits
 ) -> Iterator[tuple[int, dict[int, object]]]:
@@ -487,23 +499,13 @@ def _calamine_rows(
             calamine = book.xlfin_calamine = CalamineWorkbook.from_path(str(book.xlfin_path))
         sheet = calamine.get_sheet_by_name(title)
         first_column = sheet.start[1] if sheet.start else 0
+        first = first_column + 1
         for index, row in enumerate(sheet.iter_rows()):
             if index >= limits.rows:
                 raise _unsafe(_over(f"sheet {title!r} has more rows", "rows", limits.rows))
-            values: dict[int, object] = {}
-            for column, value in enumerate(row, start=first_column + 1):
-                kind = type(value)
-                if kind is str:
-                    if value == "":
-                        continue
-                elif kind is float:
-                    # openpyxl reads "8" as 8 and "7.5" as 7.5; calamine gives floats.
-                    if value.is_integer() and -1e15 < value < 1e15:
-                        value = int(value)
-                elif kind is date:
-                    value = datetime(value.year, value.month, value.day)
-                values[column] = value
-            yield index + 1, values
+            # Values as calamine gives them: the reader passes each distinct one through
+            # `as_openpyxl_reads` before typing it.
+            yield index + 1, {c: value for c, value in enumerate(row, first) if value != ""}
     except (UnreadableWorkbook, GeneratorExit):
         raise
     except Exception as exc:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from itertools import chain
 from typing import Any
 
@@ -22,7 +23,7 @@ from xlfin.reader.cells import (
     read_text,
     shown,
 )
-from xlfin.reader.engine import DEFAULT_LIMITS, Limits, sheet_rows
+from xlfin.reader.engine import DEFAULT_LIMITS, Limits, as_openpyxl_reads, sheet_rows
 from xlfin.schema import Column, Kind, Sheet, find_column
 
 HEADER_SEARCH_ROWS = 20
@@ -31,13 +32,23 @@ MAX_UNKNOWN_COLUMNS = 20
 """Unknown columns reported one by one; the rest are counted in one more problem."""
 
 
+NO_BAD: frozenset[str] = frozenset()
+MISSING = object()
+MEMO_KINDS = (str, float, datetime, date)
+"""Raw value types whose typed value is remembered per column. Values of these types never
+compare equal across types; ints (equal to floats such as 8.0) have a memo of their own, and
+subclasses (error values, out-of-range dates) and booleans are never remembered."""
+MEMO_SIZE = 4096
+"""Distinct raw values remembered per column: a column of unique ids stops filling it."""
+
+
 @dataclass(slots=True)
 class Row:
     """One data row: typed values by field key (None when blank or bad)."""
 
     row: int
     values: dict[str, Any]
-    bad: set[str] = field(default_factory=set)
+    bad: set[str] | frozenset[str] = NO_BAD
     """Fields whose cell was reported as bad."""
 
     def __getitem__(self, key: str) -> Any:
@@ -110,39 +121,55 @@ class SheetReader:
         if columns is None:
             return
         readers = [
-            (index, column, column.key, cell_reader(column))
+            (index, column.key, cell_reader(column), {}, {})
             for index, column in sorted(columns.items())
         ]
-        required = [c for _, c, _, _ in readers if c.required]
+        required = [c for c in columns.values() if c.required]
         longest = self.limits.string_length
         for row_number, raw in chain(ahead, stream):
             if not raw:
                 continue
             values: dict[str, Any] = {}
-            bad: set[str] = set()
-            for index, _, key, read in readers:
-                cell = raw.get(index)
-                if cell is None:
+            bad: set[str] | frozenset[str] = NO_BAD
+            for index, key, read, memo, int_memo in readers:
+                given = raw.get(index)
+                if given is None:
                     continue
+                # A column repeats few values (ids, dates, hours): each is typed once.
+                kind = type(given)
+                seen = int_memo if kind is int else memo if kind in MEMO_KINDS else None
+                if seen is not None:
+                    value = seen.get(given, MISSING)
+                    if value is not MISSING:
+                        if value is not None:
+                            values[key] = value
+                        continue
+                cell = as_openpyxl_reads(given)
                 try:
-                    if type(cell) is str and len(cell) > longest:
+                    if kind is str and len(cell) > longest:  # type: ignore[arg-type]
                         raise CellError(
                             "VALUE_TOO_LONG",
-                            f"the cell holds {len(cell):,} "
+                            f"the cell holds {len(cell):,} "  # type: ignore[arg-type]
                             f"characters, more than Excel's {longest:,}",
                         )
                     value = read(cell)
                 except CellError as err:
-                    bad.add(key)
+                    if bad is NO_BAD:
+                        bad = set()
+                    bad.add(key)  # type: ignore[union-attr]
                     self.report(err.code, err.message, row_number, key)
                     continue
+                if seen is not None and len(seen) < MEMO_SIZE:
+                    seen[given] = value
                 if value is not None:
                     values[key] = value
             if not values and not bad:
                 continue  # a row with cells only in unknown columns, or only spaces
             for column in required:
                 if column.key not in values and column.key not in bad:
-                    bad.add(column.key)
+                    if bad is NO_BAD:
+                        bad = set()
+                    bad.add(column.key)  # type: ignore[union-attr]
                     self.report(
                         "CELL_REQUIRED", f"{column.name} is required", row_number, column.key
                     )
@@ -216,7 +243,7 @@ class SheetReader:
                     known = ", ".join(c.name for c in self.spec.columns)
                     report(
                         "COLUMN_UNKNOWN",
-                        f"column {shown(text)} is not part of "
+                        f"column {shown(as_openpyxl_reads(text))} is not part of "
                         f"{self.spec.name}; it is ignored (columns: {known})",
                         letter,
                     )
