@@ -433,3 +433,31 @@ def test_sample_is_reproducible(tmp_path):
         return {ws.title: list(ws.values) for ws in book.worksheets}
 
     assert values(tmp_path / "agency.xlsx") == values(samples / "agency.xlsx")
+
+
+def test_a_remembered_value_never_stands_for_another_kind_of_cell(tmp_path):
+    """Each distinct raw value is typed once per column; equal values of other kinds are not
+    the same cell: True == 1 and an error cell #REF! == the text "#REF!" in Python."""
+    path = write_sheets(
+        tmp_path / "b.xlsx",
+        {
+            "Projects": [
+                ["Project", "Name", "Fixed cost"],
+                ["P1", "#REF!", 1],
+                ["P2", "#REF!", True],
+                ["P3", "ok", 8.0],
+                ["P4", "ok", 8],
+            ]
+        },
+    )
+    book = openpyxl.load_workbook(path)
+    book["Projects"]["B2"].data_type = "s"  # the text "#REF!", not the error
+    book.save(path)
+    wb, problems = read_workbook(path)
+    assert [(p.code, p.cell) for p in problems] == [
+        ("CELL_ERROR_VALUE", "B3"),
+        ("VALUE_NOT_NUMBER", "C3"),
+    ]
+    assert wb.projects["P1"].name == "#REF!"
+    assert wb.projects["P1"].fixed_cost == 1
+    assert wb.projects["P3"].fixed_cost == wb.projects["P4"].fixed_cost == 8

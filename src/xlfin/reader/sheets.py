@@ -34,25 +34,29 @@ MAX_UNKNOWN_COLUMNS = 20
 
 NO_BAD: frozenset[str] = frozenset()
 MISSING = object()
-MEMO_KINDS = (str, float, datetime, date)
-"""Raw value types whose typed value is remembered per column. Values of these types never
-compare equal across types; ints (equal to floats such as 8.0) have a memo of their own, and
-subclasses (error values, out-of-range dates) and booleans are never remembered."""
+MEMO_KINDS = frozenset((str, int, float, date, datetime))
+"""Raw value types whose typed value is remembered per column. Equal values of these types
+type alike (8 and 8.0 are both read as 8); booleans (True == 1) and the str subclasses that
+mark error cells (ErrorValue("#REF!") == "#REF!") are never remembered."""
 MEMO_SIZE = 4096
 """Distinct raw values remembered per column: a column of unique ids stops filling it."""
 
 
-@dataclass(slots=True)
-class Row:
-    """One data row: typed values by field key (None when blank or bad)."""
+class Row(dict[str, Any]):
+    """One data row: typed values by field key; a blank or bad field reads as None.
 
-    row: int
-    values: dict[str, Any]
-    bad: set[str] | frozenset[str] = NO_BAD
-    """Fields whose cell was reported as bad."""
+    A dict itself, so that reading a field costs a dict lookup (a sheet may hold a million
+    rows); `row` is its sheet row and `bad` the fields whose cell was reported as bad.
+    """
 
-    def __getitem__(self, key: str) -> Any:
-        return self.values.get(key)
+    __slots__ = ("bad", "row")
+
+    def __init__(self, row: int) -> None:
+        self.row = row
+        self.bad: set[str] | frozenset[str] = NO_BAD
+
+    def __missing__(self, key: str) -> None:
+        return None
 
 
 def cell_reader(column: Column) -> Callable[[object], Any]:
@@ -121,7 +125,7 @@ class SheetReader:
         if columns is None:
             return
         readers = [
-            (index, column.key, cell_reader(column), {}, {})
+            (index, column.key, cell_reader(column), {})
             for index, column in sorted(columns.items())
         ]
         required = [c for c in columns.values() if c.required]
@@ -129,15 +133,15 @@ class SheetReader:
         for row_number, raw in chain(ahead, stream):
             if not raw:
                 continue
-            values: dict[str, Any] = {}
+            values = Row(row_number)
             bad: set[str] | frozenset[str] = NO_BAD
-            for index, key, read, memo, int_memo in readers:
+            for index, key, read, memo in readers:
                 given = raw.get(index)
                 if given is None:
                     continue
                 # A column repeats few values (ids, dates, hours): each is typed once.
                 kind = type(given)
-                seen = int_memo if kind is int else memo if kind in MEMO_KINDS else None
+                seen = memo if kind in MEMO_KINDS else None
                 if seen is not None:
                     value = seen.get(given, MISSING)
                     if value is not MISSING:
@@ -173,7 +177,8 @@ class SheetReader:
                     self.report(
                         "CELL_REQUIRED", f"{column.name} is required", row_number, column.key
                     )
-            yield Row(row_number, values, bad)
+            values.bad = bad
+            yield values
         if hidden:
             shown_rows = ", ".join(str(r) for r in hidden[:10]) + (
                 ", …" if len(hidden) > 10 else ""
