@@ -844,10 +844,15 @@ class _Assembler:
                     )
                     continue
                 seen[entry] = row.row
-            project = self.check_ref(project_ids, row, "Hours", "project")
+            # The common case (a known id) inline: a sheet of a million lines.
+            project, user, role = row["project"], row["user"], row["role"]
+            if project not in project_ids.ids:
+                project = self.check_ref(project_ids, row, "Hours", "project")
             task = self.check_task(tasks, task_ids, row, "Hours", project)
-            user = self.check_ref(user_ids, row, "Hours", "user")
-            role = self.check_ref(role_ids, row, "Hours", "role")
+            if user not in user_ids.ids:
+                user = self.check_ref(user_ids, row, "Hours", "user")
+            if role is not None and role not in role_ids.ids:
+                role = self.check_ref(role_ids, row, "Hours", "role")
             record = self.check_record(records, record_ids, row, "Hours", project)
             if row.bad or entry is None or project is None or user is None:
                 continue

@@ -565,6 +565,7 @@ class ReportWriter:
             headers=False,
         )
         f = self.formats
+        write_line = self.row_writer(ws, self.RECORD_LINE_COLS)
         row = 1
         for p in self.results.projects:
             for rec in p.records:
@@ -596,20 +597,20 @@ class ReportWriter:
                 for r in sorted(rec.lines, key=lambda x: (x.line.date, x.line.entry)):
                     row += 1
                     line = r.line
-                    for c, (value, kind) in enumerate(
+                    write_line(
+                        row,
                         (
-                            (line.entry, "text"),
-                            (line.date, "date"),
-                            (line.user, "text"),
-                            (line.task, "text"),
-                            (r.role, "text"),
-                            (line.hours, "hours"),
-                            (r.revenue_source.rate, "rate"),
-                            (revenue_source_text(r), "text"),
-                            (r.revenue, "money"),
-                        )
-                    ):
-                        self.cell(ws, row, c, value, kind)
+                            line.entry,
+                            line.date,
+                            line.user,
+                            line.task,
+                            r.role,
+                            line.hours,
+                            r.revenue_source.rate,
+                            revenue_source_text(r),
+                            r.revenue,
+                        ),
+                    )
                 row += 1
                 subtotals.append(self.subtotal(ws, row, "Hours", first, row - 1, rec.hours_amount))
                 # Expenses
