@@ -14,6 +14,8 @@ from contextlib import contextmanager
 from datetime import date
 from decimal import ROUND_HALF_UP, Context, Decimal, Inexact
 from fractions import Fraction
+from itertools import chain
+from operator import attrgetter
 from typing import NamedTuple
 
 from xlfin.core.calendar import WorkCalendar
@@ -124,8 +126,11 @@ class _Computation:
         for line in wb.hours:
             lines_by_task[(line.project, line.task)].append(line)
         expenses_by_task: dict[tuple[str, str | None], list[Expense]] = defaultdict(list)
+        expenses_by_record: dict[str, list[Expense]] = defaultdict(list)
         for expense in wb.expenses:
             expenses_by_task[(expense.project, expense.task)].append(expense)
+            if expense.billing_record is not None:
+                expenses_by_record[expense.billing_record].append(expense)
         tasks_by_project: dict[str, list[Task]] = defaultdict(list)
         for task in wb.tasks.values():
             tasks_by_project[task.project].append(task)
@@ -152,8 +157,17 @@ class _Computation:
                 )
             )
             own_expenses = tuple(expenses_by_task.get((project.project, None), []))
+            lines_by_record: dict[str, list[LineResult]] = defaultdict(list)
+            for r in chain((r for t in tasks for r in t.lines), own_lines):
+                if r.line.billing_record is not None:
+                    lines_by_record[r.line.billing_record].append(r)
             records = tuple(
-                self.record(record, tasks, own_lines, project)
+                self.record(
+                    record,
+                    tasks,
+                    lines_by_record[record.billing_record],
+                    expenses_by_record[record.billing_record],
+                )
                 for record in records_by_project.get(project.project, [])
             )
             projects.append(self.project(project, tasks, own_lines, own_expenses, records))
@@ -538,12 +552,11 @@ class _Computation:
         self,
         record: BillingRecord,
         tasks: tuple[TaskResult, ...],
-        own_lines: tuple[LineResult, ...],
-        project: Project,
+        lines: list[LineResult],
+        expenses: list[Expense],
     ) -> RecordResult:
+        """The record's amounts; `lines` and `expenses` are those that name it, in order."""
         rid = record.billing_record
-        lines = [r for t in tasks for r in t.lines if r.line.billing_record == rid]
-        lines += [r for r in own_lines if r.line.billing_record == rid]
         by_task = {t.task.task: t.task for t in tasks}
         for r in lines:
             task = by_task.get(r.line.task or "")
@@ -564,7 +577,6 @@ class _Computation:
                     r.line.row,
                     "billing_record",
                 )
-        expenses = [e for e in self.wb.expenses if e.billing_record == rid]
         for e in expenses:
             if not e.billable or not e.actual_amount or e.actual_amount <= 0:
                 why = "it is not billable" if not e.billable else "it has no actual amount"
@@ -677,8 +689,8 @@ def _task_rate(task: Task, rate: Decimal | None) -> RateSource:
     return RateSource(RateLevel.TASK_HOURLY, rate, "Tasks", task.row)
 
 
-def _date_entry(line: HourLine) -> tuple[date, str]:
-    return line.date, line.entry
+_date_entry = attrgetter("date", "entry")
+"""An hour line's (date, entry): the order in which lines consume a cap."""
 
 
 def _hours(value: Fraction) -> str:

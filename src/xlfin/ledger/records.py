@@ -6,6 +6,7 @@ the I/O.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
@@ -13,7 +14,7 @@ from decimal import Decimal
 from xlfin.core.rates import RateLevel, RateSource, source_text
 from xlfin.core.results import FrozenLine, RecordResult, Results
 from xlfin.ledger.store import FrozenExpense, FrozenHours, FrozenRecord
-from xlfin.models import BillingStatus, HourLine, RevenueType, Workbook
+from xlfin.models import BillingStatus, Expense, HourLine, RevenueType, Task, Workbook
 from xlfin.problems import Problem, problem
 from xlfin.schema import SHEETS_BY_NAME
 
@@ -113,10 +114,23 @@ def conflicts(workbook: Workbook, frozen: dict[str, FrozenRecord]) -> list[Probl
         return []
     c = _Conflicts(workbook)
     entries = {x.entry for rec in frozen.values() for x in rec.lines}
+    # Everything grouped once: a workbook may hold a million lines and thousands of records.
     lines: dict[str, HourLine] = {}
+    lines_in: dict[str, list[HourLine]] = defaultdict(list)
     for line in workbook.hours:
         if line.entry in entries or line.billing_record in frozen:
             lines[line.entry] = line
+            if line.billing_record is not None:
+                lines_in[line.billing_record].append(line)
+    expenses = {e.expense: e for e in workbook.expenses}
+    billable_in: dict[str, list[Expense]] = defaultdict(list)
+    for e in workbook.expenses:
+        if e.billable and e.billing_record is not None:
+            billable_in[e.billing_record].append(e)
+    fixed_in: dict[str, dict[tuple[str, Decimal], Task]] = defaultdict(dict)
+    for t in workbook.tasks.values():
+        if t.billing_record is not None and t.revenue_type is RevenueType.FIXED_REVENUE:
+            fixed_in[t.billing_record][(t.task, t.fixed_amount or Decimal(0))] = t
     for rid, rec in frozen.items():
         when = f"billed on {rec.billing_date}" if rec.billing_date else "billed"
         record = workbook.billing_records.get(rid)
@@ -151,13 +165,9 @@ def conflicts(workbook: Workbook, frozen: dict[str, FrozenRecord]) -> list[Probl
                     record.row,
                     key,
                 )
-        _line_conflicts(c, rid, rec, when, lines)
-        _expense_conflicts(c, workbook, rid, rec, when)
-        fixed_now = {
-            (t.task, t.fixed_amount or Decimal(0)): t
-            for t in workbook.tasks.values()
-            if t.billing_record == rid and t.revenue_type is RevenueType.FIXED_REVENUE
-        }
+        _line_conflicts(c, rid, rec, when, lines, lines_in[rid])
+        _expense_conflicts(c, rid, rec, when, expenses, billable_in[rid])
+        fixed_now = fixed_in[rid]
         if set(fixed_now) != set(rec.fixed):
             rows = [t.row for t in fixed_now.values()] or [None]
             c.add(
@@ -172,8 +182,14 @@ def conflicts(workbook: Workbook, frozen: dict[str, FrozenRecord]) -> list[Probl
 
 
 def _line_conflicts(
-    c: _Conflicts, rid: str, rec: FrozenRecord, when: str, lines: dict[str, HourLine]
+    c: _Conflicts,
+    rid: str,
+    rec: FrozenRecord,
+    when: str,
+    lines: dict[str, HourLine],
+    lines_in: list[HourLine],
 ) -> None:
+    """`lines`: the workbook's lines by entry; `lines_in`: those now in the record."""
     billed = {x.entry for x in rec.lines}
     for x in rec.lines:
         line = lines.get(x.entry)
@@ -209,11 +225,12 @@ def _line_conflicts(
                     line.row,
                     key,
                 )
-    for entry, line in lines.items():
-        if line.billing_record == rid and entry not in billed:
+    for line in lines_in:
+        if line.entry not in billed:
             c.add(
                 "BILLED_LINE_ADDED",
-                f"entry {entry!r} was put in record {rid!r} after it was {when}; use a new record",
+                f"entry {line.entry!r} was put in record {rid!r} after it was {when}; "
+                "use a new record",
                 "Hours",
                 line.row,
                 "billing_record",
@@ -221,16 +238,17 @@ def _line_conflicts(
 
 
 def _expense_conflicts(
-    c: _Conflicts, workbook: Workbook, rid: str, rec: FrozenRecord, when: str
+    c: _Conflicts,
+    rid: str,
+    rec: FrozenRecord,
+    when: str,
+    expenses: dict[str, Expense],
+    billable_in: list[Expense],
 ) -> None:
+    """`expenses`: the workbook's by id; `billable_in`: the billable ones now in the record."""
     billed = {x.expense: x for x in rec.expenses}
-    now = {
-        e.expense: e
-        for e in workbook.expenses
-        if e.expense in billed or (e.billing_record == rid and e.billable)
-    }
     for expense, x in billed.items():
-        e = now.get(expense)
+        e = expenses.get(expense)
         if e is None:
             c.add(
                 "BILLED_RECORD_CHANGED",
@@ -255,11 +273,11 @@ def _expense_conflicts(
                 e.row,
                 "actual_amount",
             )
-    for expense, e in now.items():
-        if expense not in billed:
+    for e in billable_in:
+        if e.expense not in billed:
             c.add(
                 "BILLED_LINE_ADDED",
-                f"expense {expense!r} was put in record {rid!r} after "
+                f"expense {e.expense!r} was put in record {rid!r} after "
                 f"it was {when}; use a new record",
                 "Expenses",
                 e.row,
