@@ -9,6 +9,7 @@ with XLFIN_ENGINE=openpyxl.)
 from __future__ import annotations
 
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -69,3 +70,22 @@ def test_calamine_is_really_used(monkeypatch):
     used.clear()
     read_workbook(SAMPLES / "broken.xlsx", engine="auto")
     assert "Hours" not in used  # it holds a formula and an error value: openpyxl reads it
+
+
+def test_the_quick_scan_cannot_miss_a_marker():
+    """The scan looks for the exact markers only in blocks holding one of the hints."""
+    for marker in engine.CALAMINE_CANNOT_SEE:
+        assert any(hint in marker for hint in engine.MARKER_HINTS), marker
+
+
+@pytest.mark.parametrize("marker", engine.CALAMINE_CANNOT_SEE)
+def test_a_marker_deep_in_a_sheet_sends_it_to_openpyxl(tmp_path, marker):
+    filler = b"<row>" + b"x" * (3 << 20) + b"</row>"  # the marker lands in the fourth block
+    with zipfile.ZipFile(tmp_path / "book.zip", "w") as archive:
+        archive.writestr("sheet.xml", filler + marker + b"</sheetData>")
+    with zipfile.ZipFile(tmp_path / "book.zip") as archive:
+        assert not engine._plain(archive, "sheet.xml", "Hours")
+    with zipfile.ZipFile(tmp_path / "plain.zip", "w") as archive:
+        archive.writestr("sheet.xml", filler + b"</sheetData>")
+    with zipfile.ZipFile(tmp_path / "plain.zip") as archive:
+        assert engine._plain(archive, "sheet.xml", "Hours")

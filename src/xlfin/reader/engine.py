@@ -439,6 +439,8 @@ CALAMINE_CANNOT_SEE = (
 )
 """What calamine reads differently: formulas (an uncomputed one reads as blank), error
 cells (blank), hidden rows (not reported), DTDs (refused by openpyxl as attacks)."""
+MARKER_HINTS = (b"<f", b't="e"', b'hidden="', b"<!")
+"""Each marker above contains one of these."""
 
 
 def sheet_rows(
@@ -464,7 +466,10 @@ def _plain(archive: zipfile.ZipFile, member: str, title: str) -> bool:
             tail = b""
             while chunk := stream.read(1 << 20):
                 block = tail + chunk
-                if any(marker in block for marker in CALAMINE_CANNOT_SEE):
+                # Four quick searches first; the exact markers only in a block that may hold one.
+                if any(hint in block for hint in MARKER_HINTS) and any(
+                    marker in block for marker in CALAMINE_CANNOT_SEE
+                ):
                     return False
                 tail = block[-16:]
     except UnreadableWorkbook:
