@@ -380,10 +380,14 @@ class _Parser(WorkSheetParser):
         return cell
 
 
+Cells = list[object]
+"""A row's values by position: column A first; None or "" for a blank cell."""
+
+
 def iter_rows(
     worksheet: Any, limits: Limits = DEFAULT_LIMITS, hidden: list[int] | None = None
-) -> Iterator[tuple[int, dict[int, object]]]:
-    """(row number, {column number: value}) for every row that has a cell, in order.
+) -> Iterator[tuple[int, Cells]]:
+    """(row number, values from column A) for every row in the sheet's XML, in order.
 
     Hidden rows are appended to `hidden`. A sheet that cannot be read to its end raises
     UnreadableWorkbook, so that nothing is built from half of it.
@@ -405,7 +409,9 @@ def iter_rows(
                     raise _unsafe(
                         _over(f"sheet {worksheet.title!r} has more rows", "rows", limits.rows)
                     )
-                values = {c["column"]: c["value"] for c in cells if c["value"] is not None}
+                values: Cells = [None] * max((c["column"] for c in cells), default=0)
+                for c in cells:
+                    values[c["column"] - 1] = c["value"]
                 yield row_number, values
             if hidden is not None:
                 hidden.extend(parser.hidden_rows)
@@ -445,7 +451,7 @@ MARKER_HINTS = (b"<f", b't="e"', b'hidden="', b"<!")
 
 def sheet_rows(
     worksheet: Any, limits: Limits = DEFAULT_LIMITS, hidden: list[int] | None = None
-) -> Iterator[tuple[int, dict[int, object]]]:
+) -> Iterator[tuple[int, Cells]]:
     """A sheet's rows as `iter_rows` gives them, by the fastest engine that reads the sheet
     exactly: calamine when the sheet holds nothing it reads differently, else openpyxl.
     Both engines give the same rows; a test checks it on every sample and test workbook."""
@@ -495,22 +501,19 @@ def as_openpyxl_reads(value: object) -> object:
     return value
 
 
-def _calamine_rows(
-    book: Any, title: str, limits: Limits
-) -> Iterator[tuple[int, dict[int, object]]]:
+def _calamine_rows(book: Any, title: str, limits: Limits) -> Iterator[tuple[int, Cells]]:
     try:
         calamine = book.__dict__.get("xlfin_calamine")
         if calamine is None:
             calamine = book.xlfin_calamine = CalamineWorkbook.from_path(str(book.xlfin_path))
         sheet = calamine.get_sheet_by_name(title)
-        first_column = sheet.start[1] if sheet.start else 0
-        first = first_column + 1
+        pad = [None] * (sheet.start[1] if sheet.start else 0)
         for index, row in enumerate(sheet.iter_rows()):
             if index >= limits.rows:
                 raise _unsafe(_over(f"sheet {title!r} has more rows", "rows", limits.rows))
-            # Values as calamine gives them: the reader passes each distinct one through
-            # `as_openpyxl_reads` before typing it.
-            yield index + 1, {c: value for c, value in enumerate(row, first) if value != ""}
+            # Values as calamine gives them ("" for blank): the reader passes each distinct
+            # one through `as_openpyxl_reads` before typing it.
+            yield index + 1, pad + row if pad else row
     except (UnreadableWorkbook, GeneratorExit):
         raise
     except Exception as exc:

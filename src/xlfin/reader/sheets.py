@@ -23,7 +23,7 @@ from xlfin.reader.cells import (
     read_text,
     shown,
 )
-from xlfin.reader.engine import DEFAULT_LIMITS, Limits, as_openpyxl_reads, sheet_rows
+from xlfin.reader.engine import DEFAULT_LIMITS, Cells, Limits, as_openpyxl_reads, sheet_rows
 from xlfin.schema import Column, Kind, Sheet, find_column
 
 HEADER_SEARCH_ROWS = 20
@@ -125,7 +125,7 @@ class SheetReader:
         if columns is None:
             return
         readers = [
-            (index, column.key, cell_reader(column), {})
+            (index - 1, column.key, cell_reader(column), {})
             for index, column in sorted(columns.items())
         ]
         required = [c for c in columns.values() if c.required]
@@ -135,8 +135,9 @@ class SheetReader:
                 continue
             values = Row(row_number)
             bad: set[str] | frozenset[str] = NO_BAD
-            for index, key, read, memo in readers:
-                given = raw.get(index)
+            width = len(raw)
+            for position, key, read, memo in readers:
+                given = raw[position] if position < width else None
                 if given is None:
                     continue
                 # A column repeats few values (ids, dates, hours): each is typed once.
@@ -194,12 +195,12 @@ class SheetReader:
             )
 
     def _find_header(
-        self, stream: Iterator[tuple[int, dict[int, object]]]
-    ) -> tuple[int, dict[int, object], list[tuple[int, dict[int, object]]]]:
+        self, stream: Iterator[tuple[int, Cells]]
+    ) -> tuple[int, dict[int, object], list[tuple[int, Cells]]]:
         """The header row: row 1, or the first of the top rows that names this sheet's
         required columns (a title may sit above a table). Returns (row, cells, rows read
         after it)."""
-        ahead: list[tuple[int, dict[int, object]]] = []
+        ahead: list[tuple[int, Cells]] = []
         for row_number, raw in stream:
             ahead.append((row_number, raw))
             if row_number > HEADER_SEARCH_ROWS:
@@ -207,10 +208,10 @@ class SheetReader:
         for i, (row_number, raw) in enumerate(ahead):
             if row_number > HEADER_SEARCH_ROWS:
                 break
-            names = {c.key for c in map(self._column_of, raw.values()) if c is not None}
+            names = {c.key for c in map(self._column_of, raw) if c is not None}
             needed = {c.key for c in self.spec.columns if c.required}
             if row_number == 1 and names:
-                return 1, raw, ahead[i + 1 :]
+                return 1, _by_column(raw), ahead[i + 1 :]
             if names and needed <= names:
                 if row_number != 1:
                     self.problems.append(
@@ -222,7 +223,7 @@ class SheetReader:
                             row=row_number,
                         )
                     )
-                return row_number, raw, ahead[i + 1 :]
+                return row_number, _by_column(raw), ahead[i + 1 :]
         return 1, {}, []
 
     def _column_of(self, text: object) -> Column | None:
@@ -287,3 +288,8 @@ class SheetReader:
                 )
             )
         return None if missing else columns
+
+
+def _by_column(cells: Cells) -> dict[int, object]:
+    """A row's non-blank values by column number (A is 1)."""
+    return {c: value for c, value in enumerate(cells, 1) if value is not None and value != ""}
