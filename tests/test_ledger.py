@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -452,3 +453,55 @@ def test_a_killed_build_leaves_the_ledger_as_it_was(tmp_path):
     assert not (tmp_path / "r.xlsx").exists()
     outcome = build(path, tmp_path / "r.xlsx", ledger_path=ledger)  # and the next build works
     assert outcome.ok and outcome.frozen == ["B1"]
+
+
+CAPPED = BOOK.replace(
+    """
+    Project | Task | Revenue type | Cost type
+    P1      | T1   | Role Hourly  | No Cost
+""",
+    """
+    Project | Task | Revenue type         | Cost type | Fixed amount
+    P1      | T1   | Role Hourly with Cap | No Cost   | 500
+""",
+)
+"""T1 capped at 500: H1 (260, in B1) and H2 (390, cut to 240, in B2)."""
+
+
+def test_freezing_marks_the_results_exactly_as_computing_again(tmp_path):
+    """A build that freezes records marks the results it froze them from (`with_frozen`)
+    instead of computing twice; that must equal computing again from the ledger, also in a
+    capped task whose cap cuts a billed line, and give way to computing again when the
+    ledger holds something else."""
+    from xlfin.core.compute import compute, with_frozen
+    from xlfin.ledger.records import frozen_lines, to_freeze
+    from xlfin.reader import read_workbook
+
+    shop = Shop(tmp_path, CAPPED)
+    frozen: dict = {}
+    for edit in (
+        None,
+        (
+            "B2             | P1      | Not Billed |              |",
+            "B2 | P1 | Billed | 2024-07-31 |",
+        ),
+    ):
+        if edit:
+            shop.edit(*edit)
+        workbook, problems = read_workbook(
+            write_sheets(tmp_path / "b.xlsx", parse_sheets(shop.text))
+        )
+        assert not [p for p in problems if p.is_error]
+        before = compute(workbook, frozen_lines(frozen.values()))
+        for new in to_freeze(before, frozen, "b.xlsx", "0" * 64, AT):
+            frozen[new.billing_record] = new
+        lines = frozen_lines(frozen.values())
+        assert with_frozen(before, lines) == compute(workbook, lines)
+    after = compute(workbook, lines)
+    capped = {r.line.entry: r for r in after.projects[0].tasks[0].lines}
+    assert capped["H2"].revenue < capped["H2"].today  # the cap cut the billed line H2
+    assert set(lines) == {"H1", "H2"}
+
+    moved = dict(lines, H2=replace(lines["H2"], revenue=lines["H2"].revenue + 1))
+    assert with_frozen(before, moved) is None  # another build froze another amount
+    assert with_frozen(after, {"H2": lines["H2"]}) is None  # H1 was reopened meanwhile

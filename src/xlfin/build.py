@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from xlfin.core.compute import compute, gc_paused
+from xlfin.core.compute import compute, gc_paused, with_frozen
 from xlfin.core.results import Results
 from xlfin.files import atomic_write
 from xlfin.ledger.records import conflicts, frozen_lines, to_freeze
@@ -190,7 +190,10 @@ def _with_ledger(
     problems = read_problems + conflicts(workbook, frozen)
     if has_errors(problems):
         return Analysis(workbook, None, problems, newly)
-    results = compute(workbook, frozen_lines(frozen.values()))
+    # What was just frozen came from these results: they only take its marks, unless
+    # another build froze or reopened something meanwhile.
+    lines = frozen_lines(frozen.values())
+    results = with_frozen(results, lines) or compute(workbook, lines)
     return Analysis(workbook, results, problems + list(results.problems), newly)
 
 

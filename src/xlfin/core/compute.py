@@ -11,6 +11,7 @@ from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Context, Decimal, Inexact
 from fractions import Fraction
@@ -60,6 +61,51 @@ def compute(workbook: Workbook, frozen: Mapping[str, FrozenLine] | None = None) 
     """Every project's results, and the problems found computing them."""
     with gc_paused():
         return _Computation(workbook, frozen or {}).run()
+
+
+def with_frozen(results: Results, frozen: Mapping[str, FrozenLine]) -> Results | None:
+    """What `compute(workbook, frozen)` gives, from the `results` of that workbook computed
+    before some lines of `frozen` were frozen from them.
+
+    A line newly frozen keeps its amount (caps included: the lines before it consume the
+    same amounts) and takes its frozen source, its marker and today's amount, which is
+    its amount before any cap. None when a frozen amount is not the line's amount here,
+    or a line frozen before is not frozen the same way now (another build froze or
+    reopened meanwhile): compute again then.
+    """
+    newly: dict[str, LineResult] = {}
+
+    def line(r: LineResult) -> LineResult:
+        hit = frozen.get(r.line.entry)
+        if hit == r.frozen:  # frozen the same way before, or not frozen
+            return r
+        done = newly.get(r.line.entry)
+        if done is not None:  # a record's line is also its task's: one result for both
+            return done
+        if r.frozen is not None or hit is None or hit.revenue != r.revenue:
+            raise _Stale
+        done = newly[r.line.entry] = r._replace(
+            revenue_source=hit.source, uncapped=hit.revenue, frozen=hit, today=r.uncapped
+        )
+        return done
+
+    try:
+        projects = tuple(
+            replace(
+                p,
+                tasks=tuple(replace(t, lines=tuple(map(line, t.lines))) for t in p.tasks),
+                project_lines=tuple(map(line, p.project_lines)),
+                records=tuple(replace(r, lines=tuple(map(line, r.lines))) for r in p.records),
+            )
+            for p in results.projects
+        )
+    except _Stale:
+        return None
+    return replace(results, projects=projects)
+
+
+class _Stale(Exception):
+    """Results that frozen lines no longer describe."""
 
 
 @contextmanager
