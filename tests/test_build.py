@@ -354,3 +354,18 @@ def test_quiet_build_prints_nothing(tmp_path):
     source.write_bytes((SAMPLES / "agency.xlsx").read_bytes())
     result = run("build", source, "--quiet")
     assert result.exit_code == 0 and result.output == ""
+
+
+def test_written_files_are_readable_like_any_new_file(tmp_path):
+    """Not owner-only like the temporary file they are written to: a report in a shared
+    folder is for the people who share it. A file replaced keeps its permissions."""
+    from xlfin.files import UMASK, atomic_write
+
+    new = tmp_path / "new.txt"
+    atomic_write(new, lambda path: path.write_text("x"))
+    assert new.stat().st_mode & 0o777 == 0o666 & ~UMASK
+    kept = tmp_path / "kept.txt"
+    kept.write_text("old")
+    kept.chmod(0o640)
+    atomic_write(kept, lambda path: path.write_text("new"))
+    assert (kept.read_text(), kept.stat().st_mode & 0o777) == ("new", 0o640)

@@ -8,17 +8,34 @@ from collections.abc import Callable
 from pathlib import Path
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+UMASK = _umask()
+"""The process's umask, read once at import (reading it means setting it for a moment)."""
+
+
 def atomic_write(target: Path, write: Callable[[Path], None]) -> None:
     """Call `write(temporary path)` in `target`'s folder, then rename it to `target`.
 
     The rename is atomic on one file system; on any failure the temporary file is
-    removed and `target` is left as it was.
+    removed and `target` is left as it was. The file gets the permissions of the one it
+    replaces, else those of any new file (not the owner-only ones of a temporary file),
+    so that a report in a shared folder can be read by the others who share it.
     """
+    try:
+        mode = target.stat().st_mode & 0o777
+    except FileNotFoundError:
+        mode = 0o666 & ~UMASK
     fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}.", suffix=target.suffix)
     os.close(fd)
     temporary = Path(name)
     try:
         write(temporary)
+        os.chmod(temporary, mode)
         os.replace(temporary, target)
     except BaseException:
         temporary.unlink(missing_ok=True)
