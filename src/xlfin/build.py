@@ -209,33 +209,20 @@ def build(
 ) -> Outcome:
     """Build the report of the workbook at `path`; the input is only read."""
     with gc_paused():
-        return _build(
-            path, report, summary_path, generated_at, ledger_path, use_ledger, limits, progress
+        when = generated_at or datetime.now().replace(microsecond=0)
+        analysis = analyse(
+            path, ledger_path, use_ledger, freeze=True, at=when, limits=limits, progress=progress
         )
-
-
-def _build(
-    path: Path,
-    report: Path | None,
-    summary_path: Path | None,
-    generated_at: datetime | None,
-    ledger_path: Path | None,
-    use_ledger: bool,
-    limits: Limits,
-    progress: Progress | None,
-) -> Outcome:
-    when = generated_at or datetime.now().replace(microsecond=0)
-    analysis = analyse(
-        path, ledger_path, use_ledger, freeze=True, at=when, limits=limits, progress=progress
-    )
-    workbook, results, problems = analysis.workbook, analysis.results, analysis.problems
-    if not analysis.ok or workbook is None or results is None:
-        return Outcome(problems, frozen=analysis.frozen)
-    report = report or default_report_path(path)
-    lines = sum(len(p.project_lines) + sum(len(t.lines) for t in p.tasks) for p in results.projects)
-    (progress or _silent)(f"writing {report.name} ({lines:,} hour lines)")
-    atomic_write(report, lambda tmp: write_report(tmp, workbook, results, problems, when))
-    if summary_path is not None:
-        text = json.dumps(summary(results, problems), indent=2, ensure_ascii=False) + "\n"
-        atomic_write(summary_path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
-    return Outcome(problems, report, summary_path, workbook, results, analysis.frozen)
+        workbook, results, problems = analysis.workbook, analysis.results, analysis.problems
+        if not analysis.ok or workbook is None or results is None:
+            return Outcome(problems, frozen=analysis.frozen)
+        report = report or default_report_path(path)
+        lines = sum(
+            len(p.project_lines) + sum(len(t.lines) for t in p.tasks) for p in results.projects
+        )
+        (progress or _silent)(f"writing {report.name} ({lines:,} hour lines)")
+        atomic_write(report, lambda tmp: write_report(tmp, workbook, results, problems, when))
+        if summary_path is not None:
+            text = json.dumps(summary(results, problems), indent=2, ensure_ascii=False) + "\n"
+            atomic_write(summary_path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+        return Outcome(problems, report, summary_path, workbook, results, analysis.frozen)

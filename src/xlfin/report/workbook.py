@@ -20,7 +20,7 @@ import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from xlfin.core.money import round_money
-from xlfin.core.rates import source_text
+from xlfin.core.rates import RateSource, source_text
 from xlfin.core.results import LineResult, ProjectResult, Results
 from xlfin.models import BillingStatus, Workbook
 from xlfin.problems import Problem, sort_key
@@ -775,21 +775,23 @@ def _project_lines(p: ProjectResult) -> Iterable[LineResult]:
 
 def _hour_rows(results: Results) -> Iterator[tuple]:
     """The Hours sheet's rows, one per hour line (a million of them in a large workbook)."""
+    # Source text by id of the source: lines share the few sources of their rate chains,
+    # which the results keep alive while the report is written.
     texts: dict[int, str] = {}
-    """Source text by id of the source: lines share the few sources of their rate chains,
-    which the results keep alive while the report is written."""
+
+    def text_of(source: RateSource) -> str:
+        text = texts.get(id(source))
+        if text is None:
+            text = texts[id(source)] = source_text(source)
+        return text
+
     for p in results.projects:
         for r in _project_lines(p):
             line = r.line
-            cost = r.cost_source
-            cost_text = texts.get(id(cost))
-            if cost_text is None:
-                cost_text = texts[id(cost)] = source_text(cost)
-            revenue = r.revenue_source
+            cost, revenue = r.cost_source, r.revenue_source
+            cost_text = text_of(cost)
             if r.frozen is None:
-                revenue_text = texts.get(id(revenue))
-                if revenue_text is None:
-                    revenue_text = texts[id(revenue)] = source_text(revenue)
+                revenue_text = text_of(revenue)
                 billed = None
             else:
                 revenue_text = revenue_source_text(r)
