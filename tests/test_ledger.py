@@ -8,6 +8,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import replace
 from datetime import datetime
@@ -408,6 +409,56 @@ def test_two_builds_at_once_freeze_each_record_once(tmp_path):
     db = sqlite3.connect(ledger)
     assert db.execute("SELECT COUNT(*) FROM records").fetchone()[0] == 1
     assert db.execute("SELECT COUNT(*) FROM events").fetchone()[0] == 1
+
+
+class _Interleaved:
+    """A connection that lets something happen right after its first look at the file."""
+
+    def __init__(self, connection, meanwhile):
+        self.connection, self.meanwhile = connection, meanwhile
+
+    def execute(self, sql, *args):
+        cursor = self.connection.execute(sql, *args)
+        if sql.startswith("PRAGMA application_id") and self.meanwhile:
+            self.meanwhile, meanwhile = None, self.meanwhile
+            meanwhile()
+        return cursor
+
+    def __getattr__(self, name):
+        return getattr(self.connection, name)
+
+
+def test_a_new_ledger_created_by_two_builds_at_once_is_refused_by_neither(tmp_path, monkeypatch):
+    # The race CI once hit: build A looks at the new file (no application id yet), build B
+    # migrates it, then A sees xlfin's tables without the id and took it for another
+    # program's database. A's look and first write are one transaction now, so B waits.
+    path = tmp_path / "ledger.sqlite"
+    connect = sqlite3.connect
+    other: dict[str, object] = {}
+
+    def open_other():
+        try:
+            with Ledger.open(path) as ledger:
+                other["migrations"] = ledger.migrations()
+        except Exception as exc:  # reported by the assertions below
+            other["error"] = exc
+
+    def meanwhile():
+        thread = threading.Thread(target=open_other)
+        thread.start()
+        thread.join(timeout=1.0)  # finishes here unless A's look holds the file
+        other["thread"] = thread
+
+    def first_interleaved(*args, **kwargs):
+        monkeypatch.setattr(sqlite3, "connect", connect)
+        return _Interleaved(connect(*args, **kwargs), meanwhile)
+
+    monkeypatch.setattr(sqlite3, "connect", first_interleaved)
+    with Ledger.open(path) as ledger:
+        assert ledger.migrations() == [name for name, _ in MIGRATIONS]
+    other["thread"].join(timeout=30)
+    assert "error" not in other
+    assert other["migrations"] == [name for name, _ in MIGRATIONS]
 
 
 KILLED_SCRIPT = """

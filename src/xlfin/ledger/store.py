@@ -189,9 +189,12 @@ class Ledger:
             connection.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """BEGIN IMMEDIATE … COMMIT, rolled back on any exception."""
-        self.db.execute("BEGIN IMMEDIATE")
+    def transaction(self, begin: str = "BEGIN IMMEDIATE") -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE … COMMIT, rolled back on any exception.
+
+        `begin="BEGIN"` reads several statements as one snapshot without taking the write lock.
+        """
+        self.db.execute(begin)
         try:
             yield self.db
         except BaseException:
@@ -200,15 +203,17 @@ class Ledger:
         self.db.execute("COMMIT")
 
     def _check_and_migrate(self) -> None:
-        app_id = self.db.execute("PRAGMA application_id").fetchone()[0]
-        tables = {
-            r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-        }
-        if app_id not in (0, APPLICATION_ID) or (app_id == 0 and tables - {"migrations"}):
-            raise LedgerError(
-                f"{self.path} is an SQLite database of another program, not an xlfin ledger"
-            )
+        # One transaction for the look and the first write: read apart, the two looks could
+        # straddle another build's first migration (id 0, yet xlfin's tables) and refuse it.
         with self.transaction() as db:
+            app_id = db.execute("PRAGMA application_id").fetchone()[0]
+            tables = {
+                r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            }
+            if app_id not in (0, APPLICATION_ID) or (app_id == 0 and tables - {"migrations"}):
+                raise LedgerError(
+                    f"{self.path} is an SQLite database of another program, not an xlfin ledger"
+                )
             db.execute(
                 "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, "
                 "applied_at TEXT NOT NULL)"
@@ -242,18 +247,20 @@ class Ledger:
     # -- reading ---------------------------------------------------------------------------
 
     def current(self) -> dict[str, FrozenRecord]:
-        """Every record frozen and not reopened, by id."""
-        rows = self.db.execute(
-            "SELECT * FROM records WHERE reopened_at IS NULL ORDER BY billing_record"
-        ).fetchall()
-        return {r[0]: self._record(r) for r in rows}
+        """Every record frozen and not reopened, by id (one snapshot of the file)."""
+        with self.transaction("BEGIN"):
+            rows = self.db.execute(
+                "SELECT * FROM records WHERE reopened_at IS NULL ORDER BY billing_record"
+            ).fetchall()
+            return {r[0]: self._record(r) for r in rows}
 
     def history(self, billing_record: str) -> list[FrozenRecord]:
         """Every version of a record, oldest first (reopened ones included)."""
-        rows = self.db.execute(
-            "SELECT * FROM records WHERE billing_record = ? ORDER BY version", (billing_record,)
-        ).fetchall()
-        return [self._record(r) for r in rows]
+        with self.transaction("BEGIN"):
+            rows = self.db.execute(
+                "SELECT * FROM records WHERE billing_record = ? ORDER BY version", (billing_record,)
+            ).fetchall()
+            return [self._record(r) for r in rows]
 
     def events(self, billing_record: str) -> list[tuple[int, str, str | None, str]]:
         return self.db.execute(
