@@ -484,6 +484,19 @@ def test_fuzz_mutated_workbooks_never_raise(sheets):
 SAMPLE_BYTES = (SAMPLES / "agency.xlsx").read_bytes()
 
 
+def test_a_zip_directory_naming_an_unknown_zip_version_is_refused(tmp_path):
+    # Found by the fuzz test below: zipfile raises NotImplementedError, not BadZipFile,
+    # when a central directory entry asks for a zip version it does not know.
+    data = bytearray(SAMPLE_BYTES)
+    directory = data.index(b"PK\x01\x02")
+    data[directory + 6] = 64  # "version needed to extract" = 6.4
+    path = tmp_path / "c.xlsx"
+    path.write_bytes(bytes(data))
+    workbook, problems = read_workbook(path)
+    assert [p.code for p in problems] == ["FILE_NOT_WORKBOOK"]
+    assert "damaged or truncated zip" in problems[0].message
+
+
 @settings(max_examples=FUZZ_EXAMPLES * 3 // 2, deadline=None)
 @given(
     st.lists(

@@ -125,7 +125,7 @@ def identify(path: Path, limits: Limits = DEFAULT_LIMITS) -> None:
     try:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError):
+    except Exception:  # BadZipFile, OSError, and NotImplementedError for a garbled version
         raise _refuse(
             "FILE_NOT_WORKBOOK",
             "the file is a damaged or truncated zip, not a readable workbook; save it again "
