@@ -1,6 +1,6 @@
 """Scale benchmark: `xlfin build` against the floor of the libraries underneath, and a peer.
 
-    python benchmarks/scale_benchmark.py [--sizes 100000 1000000] [--seed 7] [--repeat 3]
+    python benchmarks/scale_benchmark.py [--sizes 100000 1000000] [--seed 7] [--repeat 5]
 
 For each size N it generates (or reuses) benchmarks/out/n<N>.xlsx and measures, on the
 same file and in the same run:
@@ -163,7 +163,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--no-peer", action="store_true", help="skip the pandas peer")
     parser.add_argument(
-        "--repeat", type=int, default=3, help="runs of xlfin and of the floor, alternating"
+        "--repeat", type=int, default=5, help="runs of xlfin and of the floor, alternating"
     )
     args = parser.parse_args()
     print(
@@ -192,7 +192,8 @@ def main() -> None:
         ratio = seconds / floor_seconds
         print(
             f"  xlfin build: {seconds:.1f} s (fastest of {args.repeat}: "
-            f"{', '.join(f'{r[0]:.1f}' for r in runs)}), peak memory {peak:,.0f} MB"
+            f"{', '.join(f'{r[0]:.1f}' for r in runs)}), peak memory {peak:,.0f} MB "
+            f"(of {', '.join(f'{r[1]:,.0f}' for r in runs)})"
         )
         print(
             f"  floor (calamine read + xlsxwriter {numbers + strings:,} cells): "

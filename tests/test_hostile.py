@@ -492,7 +492,7 @@ def test_a_zip_directory_naming_an_unknown_zip_version_is_refused(tmp_path):
     data[directory + 6] = 64  # "version needed to extract" = 6.4
     path = tmp_path / "c.xlsx"
     path.write_bytes(bytes(data))
-    workbook, problems = read_workbook(path)
+    _, problems = read_workbook(path)
     assert [p.code for p in problems] == ["FILE_NOT_WORKBOOK"]
     assert "damaged or truncated zip" in problems[0].message
 

@@ -848,12 +848,18 @@ class _Assembler:
             project, user, role = row["project"], row["user"], row["role"]
             if project not in project_ids.ids:
                 project = self.check_ref(project_ids, row, "Hours", "project")
-            task = self.check_task(tasks, task_ids, row, "Hours", project)
+            task = row["task"]
+            if task is not None and (project, task) not in tasks:
+                task = self.check_task(tasks, task_ids, row, "Hours", project)
             if user not in user_ids.ids:
                 user = self.check_ref(user_ids, row, "Hours", "user")
             if role is not None and role not in role_ids.ids:
                 role = self.check_ref(role_ids, row, "Hours", "role")
-            record = self.check_record(records, record_ids, row, "Hours", project)
+            record = row["billing_record"]
+            if record is not None:
+                known = records.get(record)
+                if known is None or known.project != project:
+                    record = self.check_record(records, record_ids, row, "Hours", project)
             if row.bad or entry is None or project is None or user is None:
                 continue
             if row["task"] is not None and task is None:
