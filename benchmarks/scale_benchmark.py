@@ -7,9 +7,10 @@ same file and in the same run:
 
 * xlfin: `xlfin build` in a child process (wall time and peak resident memory), a first
   build with an empty ledger each time;
-* the floor: reading every cell of the input with python-calamine, plus writing as many
-  report cells of each type (numbers, strings) as xlfin wrote, with xlsxwriter in
-  constant-memory mode;
+* the floor: a process that reads every cell of the input with python-calamine, plus
+  writes as many report cells of each type (numbers, strings) as xlfin wrote, with
+  xlsxwriter in constant-memory mode (started and timed like xlfin: Python's start and
+  the imports of both libraries count);
 * the peer: a straightforward pandas computation of actual revenue with dated project
   rates (read_excel, merge_asof, groupby, to_excel).
 
@@ -32,9 +33,6 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
-sys.path.insert(0, str(HERE))
-
-from generate import generate  # noqa: E402
 
 
 def input_for(lines: int, seed: int) -> Path:
@@ -42,77 +40,96 @@ def input_for(lines: int, seed: int) -> Path:
     if not path.exists():
         OUT.mkdir(exist_ok=True)
         started = time.perf_counter()
-        generate(path, lines, seed)
+        run_child([str(HERE / "generate.py"), str(lines), str(path), "--seed", str(seed)])
         print(f"  generated {path.name} in {time.perf_counter() - started:.1f} s")
     return path
 
 
+def run_child(args: list[str]) -> tuple[float, float, str]:
+    """(seconds, peak RSS in MB, output) of `python ARGS` in a child process of its own.
+
+    xlfin, the floor and the cell count each run in a child started by this small parent:
+    the peak memory of a child that exec's counts its parent's memory at the fork (Linux
+    keeps the larger of the two), so nothing large may ever live in this process.
+    """
+    with tempfile.TemporaryFile() as out:
+        started = time.perf_counter()
+        child = subprocess.Popen([sys.executable, *args], stdout=out, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(child.pid, 0)
+        seconds = time.perf_counter() - started
+        out.seek(0)
+        text = out.read().decode(errors="replace")
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"{' '.join(args[:3])} failed:\n{text[-4000:]}")
+    return seconds, usage.ru_maxrss / 1024, text
+
+
 def run_xlfin(path: Path, folder: Path) -> tuple[float, float, Path]:
-    """(seconds, peak RSS in MB, report) of `xlfin build` in a child process of its own."""
+    """(seconds, peak RSS in MB, report) of `xlfin build`, a first build each time."""
     report = folder / "report.xlsx"
     ledger = folder / "ledger.sqlite"
     ledger.unlink(missing_ok=True)  # every run is a first build: it freezes the Billed records
-    with tempfile.TemporaryFile() as out:
-        started = time.perf_counter()
-        command = ["xlfin", "build", str(path), "-o", str(report), "--quiet", "--ledger"]
-        child = subprocess.Popen(
-            [sys.executable, "-m", *command, str(ledger)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-        _, status, usage = os.wait4(child.pid, 0)
-        seconds = time.perf_counter() - started
-        child.returncode = os.waitstatus_to_exitcode(status)
-        if child.returncode != 0:
-            out.seek(0)
-            sys.exit(f"xlfin build failed:\n{out.read()[-4000:].decode(errors='replace')}")
-    return seconds, usage.ru_maxrss / 1024, report
+    command = ["-m", "xlfin", "build", str(path), "-o", str(report), "--quiet", "--ledger"]
+    seconds, peak, _ = run_child([*command, str(ledger)])
+    return seconds, peak, report
+
+
+COUNT = r"""
+import sys
+from python_calamine import CalamineWorkbook
+numbers = strings = 0
+book = CalamineWorkbook.from_path(sys.argv[1])
+for name in book.sheet_names:
+    for row in book.get_sheet_by_name(name).iter_rows():
+        for value in row:
+            if isinstance(value, str):
+                strings += value != ""
+            else:
+                numbers += 1
+print(numbers, strings)
+"""
 
 
 def count_cells(report: Path) -> tuple[int, int]:
     """(numbers, strings) in the report, to write as many in the floor."""
-    from python_calamine import CalamineWorkbook
+    numbers, strings = run_child(["-c", COUNT, str(report)])[2].split()
+    return int(numbers), int(strings)
 
-    numbers = strings = 0
-    book = CalamineWorkbook.from_path(str(report))
-    for name in book.sheet_names:
-        for row in book.get_sheet_by_name(name).iter_rows():
-            for value in row:
-                if isinstance(value, str):
-                    strings += value != ""
-                else:
-                    numbers += 1
-    return numbers, strings
+
+FLOOR = r"""
+import sys
+import xlsxwriter
+from python_calamine import CalamineWorkbook
+path, numbers, strings, out = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+book = CalamineWorkbook.from_path(path)
+cells = 0
+for name in book.sheet_names:
+    for row in book.get_sheet_by_name(name).iter_rows():
+        cells += len(row)
+out = xlsxwriter.Workbook(out, {"constant_memory": True})
+sheet = out.add_worksheet()
+width = 17
+written = 0
+row = 0
+while written < numbers + strings:
+    for col in range(width):
+        if written < numbers:
+            sheet.write_number(row, col, 1234.5)
+        elif written < numbers + strings:
+            sheet.write_string(row, col, "text value")
+        written += 1
+    row += 1
+    if row >= 1_048_575:
+        sheet, row = out.add_worksheet(), 0
+out.close()
+"""
 
 
 def floor(path: Path, numbers: int, strings: int, folder: Path) -> float:
-    """Seconds to read every input cell (calamine) and write as many cells (xlsxwriter)."""
-    import xlsxwriter
-    from python_calamine import CalamineWorkbook
-
-    started = time.perf_counter()
-    book = CalamineWorkbook.from_path(str(path))
-    cells = 0
-    for name in book.sheet_names:
-        for row in book.get_sheet_by_name(name).iter_rows():
-            cells += len(row)
-    out = xlsxwriter.Workbook(str(folder / "floor.xlsx"), {"constant_memory": True})
-    sheet = out.add_worksheet()
-    width = 17
-    written = 0
-    row = 0
-    while written < numbers + strings:
-        for col in range(width):
-            if written < numbers:
-                sheet.write_number(row, col, 1234.5)
-            elif written < numbers + strings:
-                sheet.write_string(row, col, "text value")
-            written += 1
-        row += 1
-        if row >= 1_048_575:
-            sheet, row = out.add_worksheet(), 0
-    out.close()
-    return time.perf_counter() - started
+    """Seconds of a process that reads every input cell (calamine) and writes as many
+    cells (xlsxwriter), started and timed like `xlfin build`."""
+    args = [str(path), str(numbers), str(strings), str(folder / "floor.xlsx")]
+    return run_child(["-c", FLOOR, *args])[0]
 
 
 PEER = r"""
