@@ -40,12 +40,14 @@ def input_for(lines: int, seed: int) -> Path:
     if not path.exists():
         OUT.mkdir(exist_ok=True)
         started = time.perf_counter()
-        run_child([str(HERE / "generate.py"), str(lines), str(path), "--seed", str(seed)])
+        run_child(
+            "the generator", [str(HERE / "generate.py"), str(lines), str(path), "--seed", str(seed)]
+        )
         print(f"  generated {path.name} in {time.perf_counter() - started:.1f} s")
     return path
 
 
-def run_child(args: list[str]) -> tuple[float, float, str]:
+def run_child(what: str, args: list[str]) -> tuple[float, float, str]:
     """(seconds, peak RSS in MB, output) of `python ARGS` in a child process of its own.
 
     xlfin, the floor and the cell count each run in a child started by this small parent:
@@ -60,7 +62,7 @@ def run_child(args: list[str]) -> tuple[float, float, str]:
         out.seek(0)
         text = out.read().decode(errors="replace")
     if os.waitstatus_to_exitcode(status) != 0:
-        sys.exit(f"{' '.join(args[:3])} failed:\n{text[-4000:]}")
+        sys.exit(f"{what} failed:\n{text[-4000:]}")
     return seconds, usage.ru_maxrss / 1024, text
 
 
@@ -70,7 +72,7 @@ def run_xlfin(path: Path, folder: Path) -> tuple[float, float, Path]:
     ledger = folder / "ledger.sqlite"
     ledger.unlink(missing_ok=True)  # every run is a first build: it freezes the Billed records
     command = ["-m", "xlfin", "build", str(path), "-o", str(report), "--quiet", "--ledger"]
-    seconds, peak, _ = run_child([*command, str(ledger)])
+    seconds, peak, _ = run_child("xlfin build", [*command, str(ledger)])
     return seconds, peak, report
 
 
@@ -92,7 +94,7 @@ print(numbers, strings)
 
 def count_cells(report: Path) -> tuple[int, int]:
     """(numbers, strings) in the report, to write as many in the floor."""
-    numbers, strings = run_child(["-c", COUNT, str(report)])[2].split()
+    numbers, strings = run_child("the cell count", ["-c", COUNT, str(report)])[2].split()
     return int(numbers), int(strings)
 
 
@@ -129,7 +131,7 @@ def floor(path: Path, numbers: int, strings: int, folder: Path) -> float:
     """Seconds of a process that reads every input cell (calamine) and writes as many
     cells (xlsxwriter), started and timed like `xlfin build`."""
     args = [str(path), str(numbers), str(strings), str(folder / "floor.xlsx")]
-    return run_child(["-c", FLOOR, *args])[0]
+    return run_child("the floor", ["-c", FLOOR, *args])[0]
 
 
 PEER = r"""
