@@ -152,6 +152,48 @@ def test_console_script_runs():
     assert result.returncode == 0, result.stderr
 
 
+def program(*args):
+    return subprocess.run(
+        [sys.executable, "-m", "xlfin", *map(str, args)], capture_output=True, text=True
+    )
+
+
+def test_the_program_ends_at_once_with_every_exit_code_and_all_its_output(tmp_path):
+    """`run` ends the process with os._exit after the command: output still arrives whole
+    (flushed), and 0 done / 1 errors / 2 usage survive it."""
+    report, summary = tmp_path / "r.xlsx", tmp_path / "r.json"
+    done = program("build", SAMPLES / "agency.xlsx", "-o", report, "--json", summary)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"wrote {report} (3 projects")
+    assert f"wrote {summary}" in done.stdout
+    assert json.loads(summary.read_text(encoding="utf-8"))["projects"]
+    assert read_workbook(report)[0].source  # the report is whole: it opens
+
+    missing = program("build", tmp_path / "missing.xlsx")
+    assert missing.returncode == 1
+    assert "FILE_NOT_FOUND" in missing.stdout and "no report written" in missing.stderr
+
+    usage = program("build", "--no-such-option")
+    assert usage.returncode == 2 and "No such option" in usage.stderr
+
+
+def test_a_build_leaves_its_results_to_the_run_instead_of_freeing_them(tmp_path):
+    """What a build leaves behind stays referenced by the run's Context, so that `run`'s
+    os._exit ends the process before a million objects are freed one by one."""
+    from xlfin.build import Outcome
+    from xlfin.cli import Context
+
+    session = Context()
+    result = CliRunner().invoke(
+        main,
+        ["build", str(SAMPLES / "agency.xlsx"), "-o", str(tmp_path / "r.xlsx"), "--no-ledger"],
+        obj=session,
+    )
+    assert result.exit_code == 0, result.output
+    [outcome] = session.left_behind
+    assert isinstance(outcome, Outcome) and outcome.results is not None
+
+
 def test_every_command_is_documented():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for name, command in main.commands.items():

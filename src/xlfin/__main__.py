@@ -1,3 +1,3 @@
-from xlfin.cli import main
+from xlfin.cli import run
 
-main()
+run()

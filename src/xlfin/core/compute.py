@@ -71,37 +71,47 @@ def with_frozen(results: Results, frozen: Mapping[str, FrozenLine]) -> Results |
     same amounts) and takes its frozen source, its marker and today's amount, which is
     its amount before any cap. None when a frozen amount is not the line's amount here,
     or a line frozen before is not frozen the same way now (another build froze or
-    reopened meanwhile): compute again then.
+    reopened meanwhile): compute again then. Tasks and records without a newly frozen
+    line are kept as they are.
     """
-    newly: dict[str, LineResult] = {}
+    before = results.frozen
+    if any(frozen.get(entry) != hit for entry, hit in before.items()):
+        return None  # reopened, or frozen at another amount, by another build meanwhile
+    newly = {entry: hit for entry, hit in frozen.items() if entry not in before}
+    done: dict[str, LineResult] = {}
 
     def line(r: LineResult) -> LineResult:
-        hit = frozen.get(r.line.entry)
-        if hit == r.frozen:  # frozen the same way before, or not frozen
+        hit = newly.get(r.line.entry)
+        if hit is None:
             return r
-        done = newly.get(r.line.entry)
-        if done is not None:  # a record's line is also its task's: one result for both
-            return done
-        if r.frozen is not None or hit is None or hit.revenue != r.revenue:
+        marked = done.get(r.line.entry)
+        if marked is not None:  # a record's line is also its task's: one result for both
+            return marked
+        if r.frozen is not None or hit.revenue != r.revenue:
             raise _Stale
-        done = newly[r.line.entry] = r._replace(
+        marked = done[r.line.entry] = r._replace(
             revenue_source=hit.source, uncapped=hit.revenue, frozen=hit, today=r.uncapped
         )
-        return done
+        return marked
+
+    def lines(results: tuple[LineResult, ...]) -> tuple[LineResult, ...]:
+        if newly.keys().isdisjoint([r.line.entry for r in results]):
+            return results
+        return tuple(map(line, results))
 
     try:
         projects = tuple(
             replace(
                 p,
-                tasks=tuple(replace(t, lines=tuple(map(line, t.lines))) for t in p.tasks),
-                project_lines=tuple(map(line, p.project_lines)),
-                records=tuple(replace(r, lines=tuple(map(line, r.lines))) for r in p.records),
+                tasks=tuple(replace(t, lines=lines(t.lines)) for t in p.tasks),
+                project_lines=lines(p.project_lines),
+                records=tuple(replace(r, lines=lines(r.lines)) for r in p.records),
             )
             for p in results.projects
         )
     except _Stale:
         return None
-    return replace(results, projects=projects)
+    return replace(results, projects=projects, frozen=frozen)
 
 
 class _Stale(Exception):
@@ -217,7 +227,7 @@ class _Computation:
                 for record in records_by_project.get(project.project, [])
             )
             projects.append(self.project(project, tasks, own_lines, own_expenses, records))
-        return Results(wb.settings, tuple(projects), tuple(self.problems))
+        return Results(wb.settings, tuple(projects), tuple(self.problems), self.frozen)
 
     # -- planned (model section 4) ---------------------------------------------------------
 

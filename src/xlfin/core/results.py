@@ -7,7 +7,7 @@ weighted sum behind a task's planned figure without rounding it twice.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -205,3 +205,5 @@ class Results:
     settings: Settings
     projects: tuple[ProjectResult, ...]
     problems: tuple[Problem, ...] = field(default=())
+    frozen: Mapping[str, FrozenLine] = field(default_factory=dict, repr=False, hash=False)
+    """The frozen lines these results were computed with, by entry id."""
