@@ -114,6 +114,11 @@ def with_frozen(results: Results, frozen: Mapping[str, FrozenLine]) -> Results |
     return replace(results, projects=projects, frozen=frozen)
 
 
+AMOUNTS_REMEMBERED = 1 << 16
+"""Distinct (hours, rate) amounts remembered: enough for any real workbook's repeats, and
+a workbook of all-different hours stops filling it."""
+
+
 class _Stale(Exception):
     """Results that frozen lines no longer describe."""
 
@@ -144,6 +149,7 @@ class _Computation:
         self.rates = RateBook(workbook)
         self.problems: list[Problem] = []
         self.calendars: dict[str | None, WorkCalendar] = {}
+        self.amounts: dict[tuple[Decimal, Decimal], Decimal] = {}
         self.assignments: dict[tuple[str, str], list[Assignment]] = defaultdict(list)
         for a in workbook.assignments:
             self.assignments[(a.project, a.task)].append(a)
@@ -435,6 +441,9 @@ class _Computation:
         """Every hour line's cost and revenue, each rounded (model 9); no cap yet."""
         memo: dict[tuple[str, str | None], _LinePlan] = {}
         quantum, frozen, start = self.round.quantum, self.frozen, project.planned_start
+        # hours x rate, rounded: lines repeat a few hours and rates, so each amount is
+        # computed (and held in memory) once.
+        amounts, amounts_max = self.amounts, AMOUNTS_REMEMBERED
         results = []
         append = results.append
         for line in lines:
@@ -453,21 +462,27 @@ class _Computation:
                 if gap or revenue_source.rate is None:
                     self.rate_problem(revenue_source, line, plan.revenue_key, "billing rate")
             rate = revenue_source.rate
-            revenue = (
-                (line.hours * rate).quantize(quantum, ROUND_HALF_UP)
-                if rate is not None
-                else ZERO_MONEY
-            )
+            if rate is None:
+                revenue = ZERO_MONEY
+            else:
+                revenue = amounts.get((line.hours, rate))
+                if revenue is None:
+                    revenue = (line.hours * rate).quantize(quantum, ROUND_HALF_UP)
+                    if len(amounts) < amounts_max:
+                        amounts[(line.hours, rate)] = revenue
             today = None
             hit = frozen.get(line.entry) if frozen else None
             if hit is not None:  # billed: the amount of the day it was billed, not today's
                 today, revenue_source, revenue = revenue, hit.source, hit.revenue
             rate = cost_source.rate
-            cost = (
-                (line.hours * rate).quantize(quantum, ROUND_HALF_UP)
-                if rate is not None
-                else ZERO_MONEY
-            )
+            if rate is None:
+                cost = ZERO_MONEY
+            else:
+                cost = amounts.get((line.hours, rate))
+                if cost is None:
+                    cost = (line.hours * rate).quantize(quantum, ROUND_HALF_UP)
+                    if len(amounts) < amounts_max:
+                        amounts[(line.hours, rate)] = cost
             if start is not None and line.date < start:
                 self.report(
                     "HOURS_BEFORE_PROJECT_START",
