@@ -556,3 +556,5 @@ def test_freezing_marks_the_results_exactly_as_computing_again(tmp_path):
     moved = dict(lines, H2=replace(lines["H2"], revenue=lines["H2"].revenue + 1))
     assert with_frozen(before, moved) is None  # another build froze another amount
     assert with_frozen(after, {"H2": lines["H2"]}) is None  # H1 was reopened meanwhile
+    ghost = dict(lines, H9=replace(lines["H2"], entry="H9"))
+    assert with_frozen(before, ghost) is None  # a frozen line no record here holds

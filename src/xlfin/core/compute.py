@@ -71,56 +71,58 @@ def with_frozen(results: Results, frozen: Mapping[str, FrozenLine]) -> Results |
     same amounts) and takes its frozen source, its marker and today's amount, which is
     its amount before any cap. None when a frozen amount is not the line's amount here,
     or a line frozen before is not frozen the same way now (another build froze or
-    reopened meanwhile): compute again then. Tasks and records without a newly frozen
-    line are kept as they are.
+    reopened meanwhile): compute again then.
     """
     before = results.frozen
     if any(frozen.get(entry) != hit for entry, hit in before.items()):
         return None  # reopened, or frozen at another amount, by another build meanwhile
     newly = {entry: hit for entry, hit in frozen.items() if entry not in before}
-    done: dict[str, LineResult] = {}
-
-    def line(r: LineResult) -> LineResult:
-        hit = newly.get(r.line.entry)
-        if hit is None:
-            return r
-        marked = done.get(r.line.entry)
-        if marked is not None:  # a record's line is also its task's: one result for both
-            return marked
-        if r.frozen is not None or hit.revenue != r.revenue:
-            raise _Stale
-        marked = done[r.line.entry] = r._replace(
-            revenue_source=hit.source, uncapped=hit.revenue, frozen=hit, today=r.uncapped
-        )
-        return marked
+    # A frozen line is in its record's lines, the very result that is also in its task's
+    # lines: each is replaced by identity, in the records and tasks that hold one.
+    marked: dict[int, LineResult] = {}
+    touched: set[object] = set()
+    for p in results.projects:
+        for record in p.records:
+            for r in record.lines:
+                hit = newly.get(r.line.entry)
+                if hit is None:
+                    continue
+                if r.frozen is not None or hit.revenue != r.revenue:
+                    return None
+                marked[id(r)] = LineResult(
+                    r.line, r.role, r.role_from, r.cost_source, r.cost,
+                    hit.source, r.revenue, hit.revenue, hit, r.uncapped,
+                )  # fmt: skip
+                touched.update(((r.line.project, r.line.task), record.record.billing_record))
+    if len(marked) != len(newly):
+        return None  # a frozen line that no record of this workbook holds
 
     def lines(results: tuple[LineResult, ...]) -> tuple[LineResult, ...]:
-        if newly.keys().isdisjoint([r.line.entry for r in results]):
-            return results
-        return tuple(map(line, results))
+        return tuple(map(marked.get, map(id, results), results))
 
-    try:
-        projects = tuple(
-            replace(
-                p,
-                tasks=tuple(replace(t, lines=lines(t.lines)) for t in p.tasks),
-                project_lines=lines(p.project_lines),
-                records=tuple(replace(r, lines=lines(r.lines)) for r in p.records),
-            )
-            for p in results.projects
+    projects = tuple(
+        replace(
+            p,
+            tasks=tuple(
+                replace(t, lines=lines(t.lines)) if (t.task.project, t.task.task) in touched else t
+                for t in p.tasks
+            ),
+            project_lines=lines(p.project_lines)
+            if (p.project.project, None) in touched
+            else p.project_lines,
+            records=tuple(
+                replace(r, lines=lines(r.lines)) if r.record.billing_record in touched else r
+                for r in p.records
+            ),
         )
-    except _Stale:
-        return None
+        for p in results.projects
+    )
     return replace(results, projects=projects, frozen=frozen)
 
 
 AMOUNTS_REMEMBERED = 1 << 16
 """Distinct (hours, rate) amounts remembered: enough for any real workbook's repeats, and
 a workbook of all-different hours stops filling it."""
-
-
-class _Stale(Exception):
-    """Results that frozen lines no longer describe."""
 
 
 @contextmanager

@@ -832,7 +832,7 @@ class _Assembler:
         seen: dict[str, int] = {}
         lines: list[HourLine] = []
         for row in self.rows("Hours"):
-            entry = row["entry"]
+            entry = row.get("entry")
             if entry is not None:
                 if entry in seen:
                     self.report(
@@ -844,27 +844,28 @@ class _Assembler:
                     )
                     continue
                 seen[entry] = row.row
-            # The common case (a known id) inline: a sheet of a million lines.
-            project, user, role = row["project"], row["user"], row["role"]
+            # The common case (a known id) inline, and fields read with .get (a blank one
+            # costs no __missing__ call): a sheet of a million lines.
+            project, user, role = row.get("project"), row.get("user"), row.get("role")
             if project not in project_ids.ids:
                 project = self.check_ref(project_ids, row, "Hours", "project")
-            task = row["task"]
+            task = row.get("task")
             if task is not None and (project, task) not in tasks:
                 task = self.check_task(tasks, task_ids, row, "Hours", project)
             if user not in user_ids.ids:
                 user = self.check_ref(user_ids, row, "Hours", "user")
             if role is not None and role not in role_ids.ids:
                 role = self.check_ref(role_ids, row, "Hours", "role")
-            record = row["billing_record"]
+            record = row.get("billing_record")
             if record is not None:
                 known = records.get(record)
                 if known is None or known.project != project:
                     record = self.check_record(records, record_ids, row, "Hours", project)
             if row.bad or entry is None or project is None or user is None:
                 continue
-            if row["task"] is not None and task is None:
+            if row.get("task") is not None and task is None:
                 continue
-            billable = row["billable"]
+            billable = row.get("billable")
             lines.append(
                 HourLine(
                     entry,
@@ -872,8 +873,8 @@ class _Assembler:
                     task,
                     user,
                     role,
-                    row["date"],
-                    row["hours"],
+                    row.get("date"),
+                    row.get("hours"),
                     True if billable is None else billable,
                     record,
                     row.row,

@@ -46,14 +46,14 @@ class Row(dict[str, Any]):
     """One data row: typed values by field key; a blank or bad field reads as None.
 
     A dict itself, so that reading a field costs a dict lookup (a sheet may hold a million
-    rows); `row` is its sheet row and `bad` the fields whose cell was reported as bad.
+    rows); `row` is its sheet row and `bad` the fields whose cell was reported as bad, both
+    set by `SheetReader.rows` (without an __init__ of its own, a Row is made at dict's
+    speed).
     """
 
     __slots__ = ("bad", "row")
-
-    def __init__(self, row: int) -> None:
-        self.row = row
-        self.bad: set[str] | frozenset[str] = NO_BAD
+    row: int
+    bad: set[str] | frozenset[str]
 
     def __missing__(self, key: str) -> None:
         return None
@@ -133,7 +133,8 @@ class SheetReader:
         for row_number, raw in chain(ahead, stream):
             if not raw:
                 continue
-            values = Row(row_number)
+            values = Row()
+            values.row = row_number
             bad: set[str] | frozenset[str] = NO_BAD
             width = len(raw)
             for position, key, read, memo in readers:
