@@ -15,15 +15,18 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from xlfin.build import Outcome, build
 from xlfin.core.results import Results
 from xlfin.files import atomic_write
-from xlfin.mail import ProjectLine, SmtpSettings, compose, deliver
 from xlfin.problems import Severity, sort_key
 from xlfin.reader.engine import DEFAULT_LIMITS, Limits
 from xlfin.report.summary import money_text
 from xlfin.report.workbook import write_report
+
+if TYPE_CHECKING:  # the mail modules load only for a build that sends
+    from xlfin.mail import SmtpSettings
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 REPORT_SUFFIX = "-billing.xlsx"
@@ -197,6 +200,8 @@ def _send(
     tag: str,
     projects: set[str] | None = None,
 ) -> str:
+    from xlfin.mail import ProjectLine, compose, deliver
+
     d = job.delivery
     assert outcome.results is not None
     results = outcome.results if projects is None else _subset(outcome.results, projects)
