@@ -1,5 +1,6 @@
 """The command line: output formats, exit codes, one clear line instead of a traceback."""
 
+import gc
 import json
 import subprocess
 import sys
@@ -192,6 +193,21 @@ def test_a_build_leaves_its_results_to_the_run_instead_of_freeing_them(tmp_path)
     assert result.exit_code == 0, result.output
     [outcome] = session.left_behind
     assert isinstance(outcome, Outcome) and outcome.results is not None
+    assert gc.isenabled()  # a command run in a process that goes on leaves the collector on
+
+
+def test_a_build_in_a_program_that_ends_at_once_leaves_the_collector_off(tmp_path):
+    """`run` ends the process after the command: the collector paused for the build stays
+    off, so that it does not walk the build's million objects once more before the end."""
+    from xlfin.cli import Context
+
+    args = ["build", str(SAMPLES / "agency.xlsx"), "-o", str(tmp_path / "r.xlsx"), "--no-ledger"]
+    try:
+        result = CliRunner().invoke(main, args, obj=Context(ends_at_once=True))
+        assert result.exit_code == 0, result.output
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 def test_every_command_is_documented():

@@ -11,7 +11,6 @@ import dataclasses
 import re
 import tempfile
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -233,6 +232,8 @@ def run_all(jobs: list[Job], workers: int = 2) -> Iterator[Done]:
         for job in jobs:
             yield process(job)
         return
+    from concurrent.futures import ProcessPoolExecutor, as_completed  # folder builds only
+
     with ProcessPoolExecutor(max_workers=workers) as pool:
         futures = [pool.submit(process, job) for job in jobs]
         for future in as_completed(futures):
