@@ -1,3 +1,3 @@
-from xlfin.cli import run
+from xlfin.program import main
 
-run()
+main()

@@ -739,8 +739,8 @@ def ledger_reopen(record: str, reason: str, ledger_path: Path) -> None:
 
 
 def run() -> None:
-    """The `xlfin` program (console script and `python -m xlfin`): `main`, then the process
-    ends at once with its exit code.
+    """The `xlfin` program (see `xlfin.program`): `main`, then the process ends at once with
+    its exit code.
 
     A build of a million hour lines leaves some ten million small objects; freeing them one
     by one at exit takes seconds (about 3 s at 1,000,000 lines) and serves nothing once the
