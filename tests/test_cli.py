@@ -178,6 +178,19 @@ def test_the_program_ends_at_once_with_every_exit_code_and_all_its_output(tmp_pa
     assert usage.returncode == 2 and "No such option" in usage.stderr
 
 
+def test_the_program_freezes_its_modules_out_of_the_collector_and_leaves_it_on():
+    """`xlfin.program.main` loads xlfin with the collector paused, freezes what loading made,
+    and runs the command with the collector back on."""
+    probe = (
+        "import gc, xlfin.cli, xlfin.program\n"
+        "xlfin.cli.run = lambda: print(gc.isenabled(), gc.get_freeze_count() > 1000)\n"
+        "xlfin.program.main()\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "True"]
+
+
 def test_a_build_leaves_its_results_to_the_run_instead_of_freeing_them(tmp_path):
     """What a build leaves behind stays referenced by the run's Context, so that `run`'s
     os._exit ends the process before a million objects are freed one by one."""
