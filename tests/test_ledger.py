@@ -558,3 +558,11 @@ def test_freezing_marks_the_results_exactly_as_computing_again(tmp_path):
     assert with_frozen(after, {"H2": lines["H2"]}) is None  # H1 was reopened meanwhile
     ghost = dict(lines, H9=replace(lines["H2"], entry="H9"))
     assert with_frozen(before, ghost) is None  # a frozen line no record here holds
+    # Task lines that are not the very results the records hold: compute again.
+    [project] = before.projects
+    copied = replace(
+        project,
+        tasks=tuple(replace(t, lines=tuple(type(r)(*r) for r in t.lines)) for t in project.tasks),
+    )
+    assert with_frozen(before, lines) is not None
+    assert with_frozen(replace(before, projects=(copied,)), lines) is None

@@ -16,7 +16,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Context, Decimal, Inexact
 from fractions import Fraction
 from itertools import chain
-from operator import attrgetter
+from operator import attrgetter, is_not
 from typing import NamedTuple
 
 from xlfin.core.calendar import WorkCalendar
@@ -97,8 +97,13 @@ def with_frozen(results: Results, frozen: Mapping[str, FrozenLine]) -> Results |
     if len(marked) != len(newly):
         return None  # a frozen line that no record of this workbook holds
 
+    replaced = 0
+
     def lines(results: tuple[LineResult, ...]) -> tuple[LineResult, ...]:
-        return tuple(map(marked.get, map(id, results), results))
+        nonlocal replaced
+        new = tuple(map(marked.get, map(id, results), results))
+        replaced += sum(map(is_not, new, results))
+        return new
 
     projects = tuple(
         replace(
@@ -117,6 +122,8 @@ def with_frozen(results: Results, frozen: Mapping[str, FrozenLine]) -> Results |
         )
         for p in results.projects
     )
+    if replaced != 2 * len(marked):  # each in its record's lines and its task's (or project's)
+        return None
     return replace(results, projects=projects, frozen=frozen)
 
 
