@@ -31,6 +31,8 @@ EXCEL_EPOCH = date(1899, 12, 30)
 EXCEL_EPOCH_ORDINAL = EXCEL_EPOCH.toordinal()
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 """Text that a spreadsheet could take for a formula: written with a quote prefix."""
+FORMULA_FIRST = "".join(FORMULA_STARTS)
+"""The same, as one string: `text[0] in FORMULA_FIRST` is the cheaper test per cell."""
 CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CHF": "CHF "}
 
 
@@ -185,7 +187,9 @@ class ReportWriter:
                     continue
                 if type(text) is not str:
                     text = str(text)
-                if text.startswith(FORMULA_STARTS):  # stays text even when the cell is edited
+                    if not text:
+                        continue
+                if text[0] in FORMULA_FIRST:  # stays text even when the cell is edited
                     write_string(r, c, text, quoted)
                 else:  # plain text needs no format, and a cell without one is cheaper
                     write_string(r, c, text)
