@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date
-from decimal import ROUND_HALF_UP, Context, Decimal, Inexact
+from decimal import Context, Decimal, Inexact
 from fractions import Fraction
 from itertools import chain
 from operator import attrgetter, is_not
@@ -127,9 +127,23 @@ def with_frozen(results: Results, frozen: Mapping[str, FrozenLine]) -> Results |
     return replace(results, projects=projects, frozen=frozen)
 
 
-AMOUNTS_REMEMBERED = 1 << 16
-"""Distinct (hours, rate) amounts remembered: enough for any real workbook's repeats, and
-a workbook of all-different hours stops filling it."""
+class _Amounts(dict[tuple[Decimal, Decimal], Decimal]):
+    """hours x rate, rounded, by (hours, rate): lines repeat a few hours and rates, so each
+    amount is computed (and held in memory) once, and a known one costs one dict lookup."""
+
+    REMEMBERED = 1 << 16
+    """Enough for any real workbook's repeats; one of all-different hours stops filling it."""
+
+    def __init__(self, rounder: Rounder) -> None:
+        super().__init__()
+        self.round = rounder
+
+    def __missing__(self, key: tuple[Decimal, Decimal]) -> Decimal:
+        hours, rate = key
+        amount = self.round(hours * rate)
+        if len(self) < self.REMEMBERED:
+            self[key] = amount
+        return amount
 
 
 @contextmanager
@@ -158,7 +172,7 @@ class _Computation:
         self.rates = RateBook(workbook)
         self.problems: list[Problem] = []
         self.calendars: dict[str | None, WorkCalendar] = {}
-        self.amounts: dict[tuple[Decimal, Decimal], Decimal] = {}
+        self.amounts = _Amounts(self.round)
         self.assignments: dict[tuple[str, str], list[Assignment]] = defaultdict(list)
         for a in workbook.assignments:
             self.assignments[(a.project, a.task)].append(a)
@@ -449,10 +463,7 @@ class _Computation:
     ) -> list[LineResult]:
         """Every hour line's cost and revenue, each rounded (model 9); no cap yet."""
         memo: dict[tuple[str, str | None], _LinePlan] = {}
-        quantum, frozen, start = self.round.quantum, self.frozen, project.planned_start
-        # hours x rate, rounded: lines repeat a few hours and rates, so each amount is
-        # computed (and held in memory) once.
-        amounts, amounts_max = self.amounts, AMOUNTS_REMEMBERED
+        amounts, frozen, start = self.amounts, self.frozen, project.planned_start
         results = []
         append = results.append
         for line in lines:
@@ -471,27 +482,13 @@ class _Computation:
                 if gap or revenue_source.rate is None:
                     self.rate_problem(revenue_source, line, plan.revenue_key, "billing rate")
             rate = revenue_source.rate
-            if rate is None:
-                revenue = ZERO_MONEY
-            else:
-                revenue = amounts.get((line.hours, rate))
-                if revenue is None:
-                    revenue = (line.hours * rate).quantize(quantum, ROUND_HALF_UP)
-                    if len(amounts) < amounts_max:
-                        amounts[(line.hours, rate)] = revenue
+            revenue = ZERO_MONEY if rate is None else amounts[(line.hours, rate)]
             today = None
             hit = frozen.get(line.entry) if frozen else None
             if hit is not None:  # billed: the amount of the day it was billed, not today's
                 today, revenue_source, revenue = revenue, hit.source, hit.revenue
             rate = cost_source.rate
-            if rate is None:
-                cost = ZERO_MONEY
-            else:
-                cost = amounts.get((line.hours, rate))
-                if cost is None:
-                    cost = (line.hours * rate).quantize(quantum, ROUND_HALF_UP)
-                    if len(amounts) < amounts_max:
-                        amounts[(line.hours, rate)] = cost
+            cost = ZERO_MONEY if rate is None else amounts[(line.hours, rate)]
             if start is not None and line.date < start:
                 self.report(
                     "HOURS_BEFORE_PROJECT_START",

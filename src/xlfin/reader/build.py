@@ -849,7 +849,7 @@ class _Assembler:
             project, user, role = row.get("project"), row.get("user"), row.get("role")
             if project not in project_ids.ids:
                 project = self.check_ref(project_ids, row, "Hours", "project")
-            task = row.get("task")
+            task = given_task = row.get("task")
             if task is not None and (project, task) not in tasks:
                 task = self.check_task(tasks, task_ids, row, "Hours", project)
             if user not in user_ids.ids:
@@ -863,7 +863,7 @@ class _Assembler:
                     record = self.check_record(records, record_ids, row, "Hours", project)
             if row.bad or entry is None or project is None or user is None:
                 continue
-            if row.get("task") is not None and task is None:
+            if given_task is not None and task is None:
                 continue
             billable = row.get("billable")
             lines.append(
