@@ -8,6 +8,8 @@ with XLFIN_ENGINE=openpyxl.)
 
 from __future__ import annotations
 
+import io
+import os
 import sys
 import zipfile
 from pathlib import Path
@@ -89,3 +91,84 @@ def test_a_marker_deep_in_a_sheet_sends_it_to_openpyxl(tmp_path, marker):
         archive.writestr("sheet.xml", filler + b"</sheetData>")
     with zipfile.ZipFile(tmp_path / "plain.zip") as archive:
         assert engine._plain(archive, "sheet.xml", "Hours")
+
+
+def structure_as_openpyxl_reads_it(path: Path) -> list[tuple[str, str, str]]:
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, read_only=True)
+    try:
+        return [
+            (ws.title, ws.sheet_state, ws._worksheet_path.lstrip("/")) for ws in book.worksheets
+        ]
+    finally:
+        book.close()
+
+
+def structure_as_xlfin_reads_it(path: Path) -> list[tuple[str, str, str]]:
+    with engine.open_workbook(path) as book:
+        return [(ws.title, ws.sheet_state, ws.member) for ws in book.sheets.values()]
+
+
+def relocated(path: Path, change) -> Path:  # type: ignore[no-untyped-def]
+    """The workbook with its relationships' targets rewritten by `change(target)`."""
+    import re
+
+    source = zipfile.ZipFile(io.BytesIO(path.read_bytes()))
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "xl/_rels/workbook.xml.rels":
+                data = re.sub(rb'Target="([^"]+)"', lambda m: b'Target="%s"' % change(m[1]), data)
+            out.writestr(info, data)
+    return path
+
+
+def test_the_structure_is_read_as_openpyxl_reads_it(tmp_path):
+    """Sheet titles, states and parts come from the workbook's own XML, read by xlfin:
+    the same as openpyxl finds them, with relative and absolute targets, hidden sheets."""
+    import openpyxl
+
+    write_template(tmp_path / "t.xlsx")
+    hidden = tmp_path / "hidden.xlsx"
+    book = openpyxl.load_workbook(SAMPLES / "agency.xlsx")
+    book["Roles"].sheet_state = "hidden"
+    book["Users"].sheet_state = "veryHidden"
+    book.save(hidden)
+    absolute = tmp_path / "abs.xlsx"
+    shutil_copy(SAMPLES / "agency.xlsx", absolute)
+    relocated(absolute, lambda t: b"/xl/" + t)
+    dotted = tmp_path / "dotted.xlsx"
+    shutil_copy(SAMPLES / "agency.xlsx", dotted)
+    relocated(dotted, lambda t: b"../xl/./" + t)
+    paths = [SAMPLES / "agency.xlsx", SAMPLES / "broken.xlsx", tmp_path / "t.xlsx"]
+    for path in [*paths, hidden, absolute, dotted]:
+        ours = structure_as_xlfin_reads_it(path)
+        assert ours == structure_as_openpyxl_reads_it(path), path.name
+        assert ours and all(member.startswith("xl/worksheets/") for _, _, member in ours)
+    assert ("Users", "veryHidden") in {(t, s) for t, s, _ in structure_as_xlfin_reads_it(hidden)}
+    assert read_workbook(absolute)[1] == [] and read_workbook(dotted)[1] == []
+
+
+def shutil_copy(source: Path, target: Path) -> None:
+    target.write_bytes(source.read_bytes())
+
+
+def test_openpyxl_is_loaded_only_for_a_sheet_that_needs_it():
+    """Every sheet of the agency sample is plain: openpyxl (and numpy, which openpyxl
+    imports when it is installed) stays unloaded. The broken sample has a formula."""
+    import subprocess
+
+    check = (
+        "import sys; from xlfin.reader import read_workbook; "
+        "read_workbook(sys.argv[1]); print('openpyxl' in sys.modules)"
+    )
+    for name, loaded in (("agency.xlsx", "False"), ("broken.xlsx", "True")):
+        result = subprocess.run(
+            [sys.executable, "-c", check, str(SAMPLES / name)],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "XLFIN_ENGINE": "auto"},
+        )
+        assert result.stdout.strip() == loaded, (name, result.stderr)

@@ -29,7 +29,7 @@ from xlfin.cli import main
 from xlfin.core.compute import compute
 from xlfin.problems import has_errors
 from xlfin.reader import read_workbook
-from xlfin.reader.engine import Limits
+from xlfin.reader.engine import ENGINES, Limits
 
 SMALL = """
     [Roles]
@@ -171,6 +171,15 @@ class TestMalicious:
         assert "parts, over the limit" in refused(path, Limits(parts=5))
         assert "cell styles, over the limit" in refused(path, Limits(styles=1))
 
+    @pytest.mark.parametrize(
+        "part", ["xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml"]
+    )
+    def test_entity_bomb_in_the_workbook_structure(self, tmp_path, part):
+        """The parts xlfin reads itself (the sheets list, their relationships, the
+        styles) are parsed with defusedxml: an entity declaration is refused there too."""
+        path = rewrite_part(excel_like(tmp_path), part, lambda xml: LAUGHS + xml.split("?>", 1)[1])
+        assert refused(path).startswith("FILE_UNSAFE: the workbook's XML declares entities")
+
     def test_too_large_file(self, tmp_path):
         assert "over the limit" in refused(small_book(tmp_path), Limits(file_size=100))
 
@@ -224,6 +233,55 @@ class TestNotWhatItClaims:
 
 
 class TestMessy:
+    def test_two_sheets_with_one_name(self, tmp_path):
+        path = rewrite_part(
+            excel_like(tmp_path),
+            "xl/workbook.xml",
+            lambda xml: xml.replace('name="Roles"', 'name="Users"'),
+        )
+        assert refused(path).startswith(
+            "FILE_UNREADABLE: the workbook lists two sheets named 'Users'"
+        )
+
+    def test_a_sheet_without_its_relationship(self, tmp_path):
+        path = excel_like(tmp_path)
+        rel_id = zipfile.ZipFile(path).read("xl/workbook.xml").decode()
+        rel_id = rel_id.split('name="Roles"', 1)[1].split('r:id="', 1)[1].split('"', 1)[0]
+        rewrite_part(path, "xl/workbook.xml", lambda xml: xml.replace(rel_id + '"', 'rId999"'))
+        assert refused(path).startswith(
+            "FILE_UNREADABLE: the workbook lists a sheet 'Roles' whose part cannot be found"
+        )
+
+    def test_a_chart_sheet_where_a_table_belongs(self, tmp_path):
+        from openpyxl.chart import BarChart, Reference
+
+        path = excel_like(tmp_path)
+        book = openpyxl.load_workbook(path)
+        del book["Hours"]
+        chart = BarChart()
+        chart.add_data(Reference(book["Roles"], min_col=2, min_row=1, max_row=3))
+        book.create_chartsheet("Hours").add_chart(chart)
+        book.save(path)
+        problems = {engine: read_workbook(path, engine=engine)[1] for engine in ENGINES}
+        assert problems["auto"] == problems["openpyxl"]
+        assert {(p.code, p.sheet) for p in problems["auto"] if p.is_error} == {
+            ("COLUMN_MISSING", "Hours")
+        }
+
+    def test_a_sheet_whose_part_is_missing_is_left_out(self, tmp_path):
+        """As openpyxl does: the sheet is not there (here a missing Expenses sheet, which
+        is optional, changes nothing)."""
+        path = excel_like(tmp_path)
+        member = sheet_part(path, "Expenses")
+        source = zipfile.ZipFile(io.BytesIO(path.read_bytes()))
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+            for info in source.infolist():
+                if info.filename != member:
+                    out.writestr(info, source.read(info))
+        workbook, problems = read_workbook(path)
+        assert not has_errors(problems) and workbook.projects and not workbook.expenses
+        assert read_workbook(SAMPLES / "agency.xlsx")[0].expenses
+
     def test_1904_date_system(self, tmp_path):
         path = small_book(tmp_path)
         book = openpyxl.load_workbook(path)

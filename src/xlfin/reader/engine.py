@@ -1,18 +1,20 @@
-"""Opening a workbook and streaming its rows, with openpyxl in read-only mode.
+"""Opening a workbook and streaming its rows.
 
-`open_workbook` recognizes what a file is before handing it to openpyxl, so that a
-legacy .xls, an encrypted workbook or a renamed text file gets one clear problem
-instead of an exception. `iter_rows` streams a sheet's rows as (row number, values)
-with openpyxl's own worksheet parser, hooked so that a formula cell whose value was
-never computed is told apart from a blank cell, and an error value (#REF!) from text.
+`open_workbook` recognizes what a file is before reading it, so that a legacy .xls, an
+encrypted workbook or a renamed text file gets one clear problem instead of an
+exception; then it reads the workbook's structure (its sheets, their states and parts,
+its date system and styles) from the package's own XML, with defusedxml, every part
+through a size-checked zip. `sheet_rows` streams a sheet's rows as (row number, values):
+with python-calamine when the sheet holds nothing calamine reads differently, else with
+openpyxl's own worksheet parser (`openpyxl_rows`, imported only then).
 """
 
 from __future__ import annotations
 
 import io
 import os
+import posixpath
 import re
-import warnings
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,15 +24,10 @@ from pathlib import Path
 from typing import IO, Any
 
 from defusedxml import DefusedXmlException
-from openpyxl.reader.excel import ExcelReader
-from openpyxl.reader.strings import read_string_table
-from openpyxl.utils.cell import coordinate_to_tuple
-from openpyxl.worksheet._reader import FORMULA_TAG, VALUE_TAG, WorkSheetParser
-from openpyxl.xml.constants import SHARED_STRINGS
+from defusedxml.ElementTree import parse as safe_parse
 from python_calamine import CalamineWorkbook
 
 from xlfin.problems import Problem, problem
-from xlfin.reader.cells import NOT_COMPUTED, ErrorValue, NotANumber, OutOfRangeDate
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -260,124 +257,163 @@ def default_engine() -> str:
     return engine if engine in ENGINES else "auto"
 
 
-class _Reader(ExcelReader):
-    """openpyxl's reader, leaving the shared strings unread until an openpyxl sheet needs
-    them: calamine reads its own, and a million of them take seconds to parse twice."""
+SHEET_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+RELATIONSHIP_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+PACKAGE_RELATIONSHIP = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+WORKBOOK_PART = "xl/workbook.xml"
+WORKBOOK_RELS = "xl/_rels/workbook.xml.rels"
+STYLES_PART = "xl/styles.xml"
+"""Where Excel (and openpyxl) keep the workbook, its relationships and its styles."""
 
-    def read_strings(self) -> None:
-        part = self.package.find(SHARED_STRINGS)
-        self.strings_path = part.PartName[1:] if part is not None else None
-        self.strings_read = False
+
+@dataclass(frozen=True)
+class Worksheet:
+    """One sheet of an open Book: its title, its state and its part in the package."""
+
+    parent: Book
+    title: str
+    sheet_state: str
+    member: str
+    plain_target: bool = True
+    """The relationship names the part without "." or ".." steps, as calamine finds it."""
+
+
+class Book:
+    """An open workbook: its sheets as its own XML lists them, and its parts through the
+    size-checked zip. The few parts read here are parsed with defusedxml (an entity
+    declaration is refused); the sheets are read by `sheet_rows`."""
+
+    def __init__(self, path: Path, limits: Limits, engine: str) -> None:
+        self.path = path
+        self.limits = limits
+        self.engine = engine
+        self.archive = _SafeZipFile(path)
+        self.archive.limits = limits
+        self.members = set(self.archive.namelist())
+        self.sheets: dict[str, Worksheet] = {}
+        self.date1904 = False
+        self.strings_path: str | None = None
+        self.styles_path = STYLES_PART if STYLES_PART in self.members else None
+        self.styles: Any = None
+        """openpyxl_rows.Styles, loaded for the first sheet openpyxl reads."""
+        self.calamine: CalamineWorkbook | None = None
+
+    @property
+    def sheetnames(self) -> list[str]:
+        return list(self.sheets)
+
+    def __getitem__(self, title: str) -> Worksheet:
+        return self.sheets[title]
+
+    def close(self) -> None:
+        self.archive.close()
+
+    def xml(self, member: str) -> Any:
+        """The root element of one part, parsed with defusedxml."""
+        with self.archive.open(member) as stream:
+            return safe_parse(stream).getroot()
+
+    def read_structure(self) -> None:
+        """The sheets (title, state, part), the date system, the shared strings' part, and
+        the number of cell styles, as openpyxl's reader finds them."""
+        relationships: dict[str, tuple[str, str, bool]] = {}
+        if WORKBOOK_RELS in self.members:
+            for rel in self.xml(WORKBOOK_RELS).iter(PACKAGE_RELATIONSHIP):
+                target = rel.get("Target") or ""
+                if rel.get("TargetMode") == "External":
+                    continue
+                target = target[1:] if target.startswith("/") else posixpath.join("xl", target)
+                member = posixpath.normpath(target)
+                kind = rel.get("Type") or ""
+                relationships[rel.get("Id") or ""] = (kind, member, member == target)
+        for kind, target, _ in relationships.values():
+            if kind.endswith("/sharedStrings") and target in self.members:
+                self.strings_path = target
+        workbook = self.xml(WORKBOOK_PART)
+        properties = workbook.find(f"{SHEET_MAIN}workbookPr")
+        if properties is not None:
+            self.date1904 = properties.get("date1904", "").lower() in ("1", "true")
+        for sheet in workbook.iter(f"{SHEET_MAIN}sheet"):
+            title, rel_id = sheet.get("name"), sheet.get(RELATIONSHIP_ID)
+            if not rel_id:
+                continue  # openpyxl drops such a sheet too (old .xlsm files hold them)
+            if title is None or rel_id not in relationships:
+                named = "without a name" if title is None else repr(title)
+                raise _refuse(
+                    "FILE_UNREADABLE",
+                    f"the workbook lists a sheet {named} whose part cannot be found; open it "
+                    "in Excel and save it again",
+                )
+            if title in self.sheets:
+                raise _refuse(
+                    "FILE_UNREADABLE",
+                    f"the workbook lists two sheets named {title!r}; open it in Excel and "
+                    "save it again",
+                )
+            _, member, plain = relationships[rel_id]
+            if member in self.members:  # openpyxl skips a sheet whose part is missing
+                state = sheet.get("state") or "visible"
+                self.sheets[title] = Worksheet(self, title, state, member, plain)
+        if len(self.sheets) > self.limits.sheets:
+            raise _unsafe(
+                _over(f"the workbook has {len(self.sheets)} sheets", "sheets", self.limits.sheets)
+            )
+        if self.styles_path:
+            formats = self.xml(self.styles_path).find(f"{SHEET_MAIN}cellXfs")
+            count = 0 if formats is None else len(formats)
+            if count > self.limits.styles:
+                raise _unsafe(
+                    _over(f"the workbook has {count} cell styles", "styles", self.limits.styles)
+                )
         if self.strings_path:
             with self.archive.open(self.strings_path) as stream:
                 prolog = stream.read(4096)
             if b"<!DOCTYPE" in prolog or b"<!ENTITY" in prolog or b"<!doctype" in prolog:
-                self.load_strings()  # openpyxl (defusedxml) refuses it now, as an attack
+                # calamine would read it; openpyxl (defusedxml) refuses it now, as an attack
+                self.openpyxl_styles()
 
-    def load_strings(self) -> None:
-        """Parse the shared strings into the list every read-only sheet already holds."""
-        if self.strings_read or not self.strings_path:
-            return
-        self.strings_read = True
-        with self.archive.open(self.strings_path) as stream:
-            self.shared_strings.extend(read_string_table(stream))
+    def openpyxl_styles(self) -> Any:
+        if self.styles is None:
+            from xlfin.reader import openpyxl_rows
+
+            self.styles = openpyxl_rows.load_styles(self)
+        return self.styles
 
 
 @contextmanager
 def open_workbook(
     path: Path, limits: Limits = DEFAULT_LIMITS, engine: str | None = None
-) -> Iterator[Any]:
-    """The openpyxl workbook, read-only and values-only, its parts size-checked; closed on
+) -> Iterator[Book]:
+    """The workbook, its structure read and checked, its parts size-checked; closed on
     exit. `engine` chooses how sheet rows are read (see `sheet_rows`)."""
     identify(path, limits)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            reader = _Reader(path, read_only=True, data_only=True, keep_links=False)
-            reader.archive.close()
-            reader.archive = _SafeZipFile(path)
-            reader.archive.limits = limits
-            reader.valid_files = reader.archive.namelist()
-            reader.read()
-        book = reader.wb
-        book.xlfin_load_strings = reader.load_strings
-    except UnreadableWorkbook:
-        raise
-    except Exception as exc:  # openpyxl raises many kinds on damaged packages
-        if _is_entity_attack(exc):
-            raise _unsafe(
-                "the workbook's XML declares entities (an entity-expansion or "
-                "external-entity attack); it is refused and nothing was expanded "
-                "or fetched"
-            ) from exc
-        raise _refuse(
-            "FILE_UNREADABLE",
-            f"the workbook cannot be read ({type(exc).__name__}: {str(exc)[:200]}); open it in "
-            "Excel and save it again",
-        ) from exc
+        book = Book(path, limits, engine or default_engine())
+    except Exception as exc:
+        raise _unreadable(exc) from exc
     try:
-        if len(book.sheetnames) > limits.sheets:
-            raise _unsafe(
-                _over(f"the workbook has {len(book.sheetnames)} sheets", "sheets", limits.sheets)
-            )
-        if len(book._cell_styles) > limits.styles:
-            raise _unsafe(
-                _over(
-                    f"the workbook has {len(book._cell_styles)} cell styles",
-                    "styles",
-                    limits.styles,
-                )
-            )
-        book.xlfin_engine = engine or default_engine()
-        book.xlfin_path = path
+        try:
+            book.read_structure()
+        except UnreadableWorkbook:
+            raise
+        except Exception as exc:  # damaged XML or packages raise many kinds
+            raise _unreadable(exc) from exc
         yield book
     finally:
         book.close()
 
 
-class _Parser(WorkSheetParser):
-    """openpyxl's parser, telling uncomputed formulas, error values and impossible dates
-    apart from blank cells and text, and noting hidden rows."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.hidden_rows: list[int] = []
-
-    def parse_row(self, row):  # type: ignore[no-untyped-def]
-        if row.get("hidden") in ("1", "true"):
-            number = row.get("r")
-            self.hidden_rows.append(int(number) if number else self.row_counter + 1)
-        return super().parse_row(row)
-
-    def parse_cell(self, element):  # type: ignore[no-untyped-def]
-        try:
-            cell = super().parse_cell(element)
-        except ValueError:  # a number cell openpyxl cannot cast: NaN, INF, garbage
-            coordinate = element.get("r")
-            if coordinate:
-                row, column = coordinate_to_tuple(coordinate)
-                self.col_counter = column
-            else:
-                self.col_counter += 1
-                row, column = self.row_counter, self.col_counter
-            text = element.findtext(VALUE_TAG) or ""
-            return {
-                "row": row,
-                "column": column,
-                "value": NotANumber(text),
-                "data_type": "n",
-                "style_id": 0,
-            }
-        value = cell["value"]
-        if value is None:
-            if element.find(FORMULA_TAG) is not None and not element.findtext(VALUE_TAG):
-                cell["value"] = NOT_COMPUTED
-        elif cell["data_type"] == "e":
-            if element.get("t", "n") == "n":  # a number formatted as a date Excel cannot show
-                cell["value"] = OutOfRangeDate(element.findtext(VALUE_TAG))
-            else:
-                cell["value"] = ErrorValue(value)
-        return cell
+def _unreadable(exc: Exception) -> UnreadableWorkbook:
+    if _is_entity_attack(exc):
+        return _unsafe(
+            "the workbook's XML declares entities (an entity-expansion or external-entity "
+            "attack); it is refused and nothing was expanded or fetched"
+        )
+    return _refuse(
+        "FILE_UNREADABLE",
+        f"the workbook cannot be read ({type(exc).__name__}: {str(exc)[:200]}); open it in "
+        "Excel and save it again",
+    )
 
 
 Cells = list[object]
@@ -385,36 +421,24 @@ Cells = list[object]
 
 
 def iter_rows(
-    worksheet: Any, limits: Limits = DEFAULT_LIMITS, hidden: list[int] | None = None
+    worksheet: Worksheet, limits: Limits = DEFAULT_LIMITS, hidden: list[int] | None = None
 ) -> Iterator[tuple[int, Cells]]:
-    """(row number, values from column A) for every row in the sheet's XML, in order.
+    """(row number, values from column A) for every row in the sheet's XML, in order, read
+    by openpyxl's parser (see openpyxl_rows).
 
     Hidden rows are appended to `hidden`. A sheet that cannot be read to its end raises
     UnreadableWorkbook, so that nothing is built from half of it.
     """
-    book = worksheet.parent
     try:
-        with worksheet._get_source() as source, warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            parser = _Parser(
-                source,
-                worksheet._shared_strings,
-                data_only=True,
-                epoch=book.epoch,
-                date_formats=book._date_formats,
-                timedelta_formats=book._timedelta_formats,
-            )
-            for row_number, cells in parser.parse():
-                if row_number > limits.rows:
-                    raise _unsafe(
-                        _over(f"sheet {worksheet.title!r} has more rows", "rows", limits.rows)
-                    )
-                values: Cells = [None] * max((c["column"] for c in cells), default=0)
-                for c in cells:
-                    values[c["column"] - 1] = c["value"]
-                yield row_number, values
-            if hidden is not None:
-                hidden.extend(parser.hidden_rows)
+        from xlfin.reader.openpyxl_rows import parse_rows
+
+        styles = worksheet.parent.openpyxl_styles()
+        for row_number, values in parse_rows(worksheet, styles, hidden):
+            if row_number > limits.rows:
+                raise _unsafe(
+                    _over(f"sheet {worksheet.title!r} has more rows", "rows", limits.rows)
+                )
+            yield row_number, values
     except UnreadableWorkbook:
         raise
     except Exception as exc:
@@ -450,17 +474,18 @@ MARKER_HINTS = (b"<f", b't="e"', b'hidden="', b"<!")
 
 
 def sheet_rows(
-    worksheet: Any, limits: Limits = DEFAULT_LIMITS, hidden: list[int] | None = None
+    worksheet: Worksheet, limits: Limits = DEFAULT_LIMITS, hidden: list[int] | None = None
 ) -> Iterator[tuple[int, Cells]]:
     """A sheet's rows as `iter_rows` gives them, by the fastest engine that reads the sheet
     exactly: calamine when the sheet holds nothing it reads differently, else openpyxl.
     Both engines give the same rows; a test checks it on every sample and test workbook."""
     book = worksheet.parent
-    if book.xlfin_engine == "auto":
-        member = worksheet._worksheet_path.lstrip("/")
-        if _plain(book._archive, member, worksheet.title):
-            return _calamine_rows(book, worksheet.title, limits)
-    book.xlfin_load_strings()
+    if (
+        book.engine == "auto"
+        and worksheet.plain_target
+        and _plain(book.archive, worksheet.member, worksheet.title)
+    ):
+        return _calamine_rows(book, worksheet.title, limits)
     return iter_rows(worksheet, limits, hidden)
 
 
@@ -501,11 +526,11 @@ def as_openpyxl_reads(value: object) -> object:
     return value
 
 
-def _calamine_rows(book: Any, title: str, limits: Limits) -> Iterator[tuple[int, Cells]]:
+def _calamine_rows(book: Book, title: str, limits: Limits) -> Iterator[tuple[int, Cells]]:
     try:
-        calamine = book.__dict__.get("xlfin_calamine")
+        calamine = book.calamine
         if calamine is None:
-            calamine = book.xlfin_calamine = CalamineWorkbook.from_path(str(book.xlfin_path))
+            calamine = book.calamine = CalamineWorkbook.from_path(str(book.path))
         sheet = calamine.get_sheet_by_name(title)
         pad = [None] * (sheet.start[1] if sheet.start else 0)
         for index, row in enumerate(sheet.iter_rows()):

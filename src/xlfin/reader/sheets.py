@@ -8,7 +8,7 @@ from datetime import date, datetime
 from itertools import chain
 from typing import Any
 
-from openpyxl.utils import get_column_letter
+from xlsxwriter.utility import xl_col_to_name
 
 from xlfin.problems import Problem, problem
 from xlfin.reader.cells import (
@@ -242,7 +242,7 @@ class SheetReader:
             )
 
         for index, text in sorted(header.items()):
-            letter = get_column_letter(index)
+            letter = xl_col_to_name(index - 1)
             column = self._column_of(text)
             if column is None:
                 unknown.append(letter)
@@ -255,9 +255,10 @@ class SheetReader:
                         letter,
                     )
             elif column.key in seen:
+                first = xl_col_to_name(seen[column.key] - 1)
                 report(
                     "COLUMN_DUPLICATE",
-                    f"column {column.name} is also in column {get_column_letter(seen[column.key])}",
+                    f"column {column.name} is also in column {first}",
                     letter,
                     column.name,
                 )
