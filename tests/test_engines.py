@@ -77,7 +77,9 @@ def test_calamine_is_really_used(monkeypatch):
 def test_the_quick_scan_cannot_miss_a_marker():
     """The scan looks for the exact markers only in blocks holding one of the hints."""
     for marker in engine.CALAMINE_CANNOT_SEE:
-        assert any(hint in marker for hint in engine.MARKER_HINTS), marker
+        assert any(hint in marker for _, hint in engine.MARKER_HINTS), marker
+    for byte, hint in engine.MARKER_HINTS:
+        assert len(byte) == 1 and byte in hint
 
 
 @pytest.mark.parametrize("marker", engine.CALAMINE_CANNOT_SEE)

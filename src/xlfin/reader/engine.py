@@ -469,8 +469,11 @@ CALAMINE_CANNOT_SEE = (
 )
 """What calamine reads differently: formulas (an uncomputed one reads as blank), error
 cells (blank), hidden rows (not reported), DTDs (refused by openpyxl as attacks)."""
-MARKER_HINTS = (b"<f", b't="e"', b'hidden="', b"<!")
-"""Each marker above contains one of these."""
+MARKER_HINTS = ((b"f", b"<f"), (b"e", b't="e"'), (b"e", b'hidden="'), (b"!", b"<!"))
+"""Each marker above contains one of these hints, and each hint its byte. A search for
+one byte is a memchr, thirty times faster than one for two bytes of which the first is
+"<" (in every tag): a plain sheet's rows, as Excel writes them, rarely hold an "f" or a
+"!" at all."""
 
 
 def sheet_rows(
@@ -497,8 +500,8 @@ def _plain(archive: zipfile.ZipFile, member: str, title: str) -> bool:
             tail = b""
             while chunk := stream.read(1 << 20):
                 block = tail + chunk
-                # Four quick searches first; the exact markers only in a block that may hold one.
-                if any(hint in block for hint in MARKER_HINTS) and any(
+                # Quick searches first (a byte, then its hint); the exact markers only then.
+                if any(byte in block and hint in block for byte, hint in MARKER_HINTS) and any(
                     marker in block for marker in CALAMINE_CANNOT_SEE
                 ):
                     return False
