@@ -169,6 +169,17 @@ def test_problem_code(book, code, text, where):
         assert p.cell == where.split("!")[1]
 
 
+def test_a_duplicate_hour_entry_names_its_first_row(book):
+    wb, problems = book(
+        P + "[Users]\nUser\nu1\n[Hours]\nEntry | Project | User | Date | Hours\n"
+        "H1 | P1 | u1 | 2024-01-02 | 1\nH2 | P1 | u1 | 2024-01-02 | 1\n"
+        "H1 | P1 | u1 | 2024-01-03 | 2\n"
+    )
+    duplicates = [(p.cell, p.message) for p in problems if p.code == "ID_DUPLICATE"]
+    assert duplicates == [("A4", "entry 'H1' is also in row 2")]
+    assert [line.entry for line in wb.hours] == ["H1", "H2"]
+
+
 def test_did_you_mean_ignores_case(book):
     _, problems = book(
         P + "[Roles]\nRole\nProject Manager\n[Users]\nUser | Primary role\nu1 | project manager\n"

@@ -829,32 +829,34 @@ class _Assembler:
             _Ids("role", roles),
         )
         record_ids, task_ids = _Ids("billing record", records), _task_ids(tasks)
-        seen: dict[str, int] = {}
+        known_projects, known_users, known_roles = project_ids.ids, user_ids.ids, role_ids.ids
+        first_row: dict[str, int] = {}
+        first_row_of = first_row.setdefault
         lines: list[HourLine] = []
         for row in self.rows("Hours"):
             entry = row.get("entry")
             if entry is not None:
-                if entry in seen:
+                first = first_row_of(entry, row.row)  # one lookup in a million-entry dict
+                if first != row.row:
                     self.report(
                         "ID_DUPLICATE",
-                        f"entry {entry!r} is also in row {seen[entry]}",
+                        f"entry {entry!r} is also in row {first}",
                         "Hours",
                         row.row,
                         "entry",
                     )
                     continue
-                seen[entry] = row.row
             # The common case (a known id) inline, and fields read with .get (a blank one
             # costs no __missing__ call): a sheet of a million lines.
             project, user, role = row.get("project"), row.get("user"), row.get("role")
-            if project not in project_ids.ids:
+            if project not in known_projects:
                 project = self.check_ref(project_ids, row, "Hours", "project")
             task = given_task = row.get("task")
             if task is not None and (project, task) not in tasks:
                 task = self.check_task(tasks, task_ids, row, "Hours", project)
-            if user not in user_ids.ids:
+            if user not in known_users:
                 user = self.check_ref(user_ids, row, "Hours", "user")
-            if role is not None and role not in role_ids.ids:
+            if role is not None and role not in known_roles:
                 role = self.check_ref(role_ids, row, "Hours", "role")
             record = row.get("billing_record")
             if record is not None:
