@@ -3,7 +3,7 @@
 The sheets calamine reads differently (formulas, error values, hidden rows, DTDs) are
 read here, with openpyxl's parser hooked so that a formula cell whose value was never
 computed is told apart from a blank cell, and an error value (#REF!) from text. openpyxl
-is imported only when a workbook holds such a sheet (or `--engine openpyxl` is asked for):
+is imported only when a workbook holds such a sheet (or XLFIN_ENGINE=openpyxl asks for it):
 loading it costs a tenth of a second, more when it finds numpy installed.
 """
 
