@@ -80,9 +80,11 @@ def sheet_part(path: Path, title: str) -> str:
     return f"xl/worksheets/sheet{index}.xml"
 
 
-def refused(path: Path, limits: Limits | None = None, seconds: float = 5.0) -> str:
+def refused(
+    path: Path, limits: Limits | None = None, seconds: float = 5.0, engine: str | None = None
+) -> str:
     started = time.monotonic()
-    _, problems = read_workbook(path, limits or Limits())
+    _, problems = read_workbook(path, limits or Limits(), engine=engine)
     assert time.monotonic() - started < seconds, "refusing took too long"
     assert len(problems) == 1 and problems[0].is_error, [p.line("b") for p in problems]
     return f"{problems[0].code}: {problems[0].message}"
@@ -182,6 +184,22 @@ class TestMalicious:
 
     def test_too_large_file(self, tmp_path):
         assert "over the limit" in refused(small_book(tmp_path), Limits(file_size=100))
+
+    @pytest.mark.parametrize("engine", ENGINES)
+    def test_a_sheet_at_the_row_limit_is_read_whole(self, tmp_path, engine):
+        """Rows up to the limit (Excel's 1,048,576 by default) are all read, by both
+        engines; one row more and the workbook is refused, never cut short."""
+        sheets = parse_sheets(SMALL)
+        header, first = sheets["Hours"]
+        sheets["Hours"] = [header] + [
+            [f"H{n}", *first[1:]] for n in range(1, 30)
+        ]  # 30 rows with the header
+        path = write_sheets(tmp_path / "long.xlsx", sheets)
+        workbook, problems = read_workbook(path, Limits(rows=30), engine=engine)
+        assert not has_errors(problems) and len(workbook.hours) == 29
+        assert [line.row for line in workbook.hours] == list(range(2, 31))
+        message = refused(path, Limits(rows=29), engine=engine)
+        assert message.startswith("FILE_UNSAFE: sheet 'Hours' has more rows, over the limit")
 
     def test_many_columns_give_bounded_problems(self, tmp_path):
         sheets = parse_sheets(SMALL)
