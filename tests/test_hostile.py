@@ -282,9 +282,19 @@ class TestMessy:
         book.save(path)
         problems = {engine: read_workbook(path, engine=engine)[1] for engine in ENGINES}
         assert problems["auto"] == problems["openpyxl"]
-        assert {(p.code, p.sheet) for p in problems["auto"] if p.is_error} == {
-            ("COLUMN_MISSING", "Hours")
-        }
+        assert [(p.code, p.sheet) for p in problems["auto"] if p.is_error] == [
+            ("SHEET_IS_CHART", "Hours")
+        ]
+        assert "chart sheet, not a table" in problems["auto"][0].message
+        del book["Projects"]
+        other = BarChart()
+        other.add_data(Reference(book["Roles"], min_col=2, min_row=1, max_row=3))
+        book.create_chartsheet("Projects").add_chart(other)
+        book.save(path)
+        errors = [(p.code, p.sheet) for p in read_workbook(path)[1] if p.is_error]
+        charts = sorted(e for e in errors if e[0] == "SHEET_IS_CHART")
+        assert charts == [("SHEET_IS_CHART", "Hours"), ("SHEET_IS_CHART", "Projects")]
+        assert "SHEET_MISSING" not in {code for code, _ in errors}  # the chart says it
 
     def test_a_sheet_whose_part_is_missing_is_left_out(self, tmp_path):
         """As openpyxl does: the sheet is not there (here a missing Expenses sheet, which

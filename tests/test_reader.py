@@ -126,6 +126,7 @@ HOSTILE_CODES = {
     "ROWS_HIDDEN",
     "HEADER_NOT_IN_ROW_1",
     "VALUE_TOO_LONG",
+    "SHEET_IS_CHART",
 }  # tested in test_hostile.py
 LEDGER_CODES = {
     "BILLED_RECORD_DELETED",

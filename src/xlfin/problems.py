@@ -91,6 +91,13 @@ CATALOGUE: tuple[Code, ...] = (
         "Keep one of them.",
     ),
     Code(
+        "SHEET_IS_CHART",
+        E,
+        "Chart sheet where a table belongs",
+        "A sheet with a contract name is a chart sheet: it holds no cells to read.",
+        "Rename the chart sheet, and put the table on a worksheet with that name.",
+    ),
+    Code(
         "COLUMN_MISSING",
         E,
         "Required column missing",

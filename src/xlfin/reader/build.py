@@ -117,6 +117,7 @@ class _Assembler:
 
     def _find_sheets(self) -> None:
         ignored = {normalize(name) for name in IGNORED_SHEETS}
+        charts: set[str] = set()
         for title in self.book.sheetnames:
             spec = find_sheet(title)
             if spec is None and normalize(title) in ignored:
@@ -138,6 +139,16 @@ class _Assembler:
                         sheet=title,
                     )
                 )
+            elif self.book[title].chart:
+                charts.add(spec.name)
+                self.problems.append(
+                    problem(
+                        "SHEET_IS_CHART",
+                        f"sheet {title!r} is a chart sheet, not a table; rename it and put "
+                        f"the {spec.name} table on a worksheet of that name",
+                        sheet=spec.name,
+                    )
+                )
             else:
                 worksheet = self.worksheets[spec.name] = self.book[title]
                 if worksheet.sheet_state != "visible":
@@ -148,7 +159,7 @@ class _Assembler:
                             sheet=spec.name,
                         )
                     )
-        if "Projects" not in self.worksheets:
+        if "Projects" not in self.worksheets and "Projects" not in charts:
             self.problems.append(
                 problem(
                     "SHEET_MISSING",

@@ -276,6 +276,8 @@ class Worksheet:
     member: str
     plain_target: bool = True
     """The relationship names the part without "." or ".." steps, as calamine finds it."""
+    chart: bool = False
+    """A chart sheet: no cells."""
 
 
 class Book:
@@ -350,10 +352,11 @@ class Book:
                     f"the workbook lists two sheets named {title!r}; open it in Excel and "
                     "save it again",
                 )
-            _, member, plain = relationships[rel_id]
+            kind, member, plain = relationships[rel_id]
             if member in self.members:  # openpyxl skips a sheet whose part is missing
                 state = sheet.get("state") or "visible"
-                self.sheets[title] = Worksheet(self, title, state, member, plain)
+                chart = kind.endswith("/chartsheet")
+                self.sheets[title] = Worksheet(self, title, state, member, plain, chart)
         if len(self.sheets) > self.limits.sheets:
             raise _unsafe(
                 _over(f"the workbook has {len(self.sheets)} sheets", "sheets", self.limits.sheets)
