@@ -13,8 +13,10 @@ date, `=…` as a formula without a cached value, `#REF!` as an error value,
 
 from __future__ import annotations
 
+import io
 import re
 import textwrap
+import zipfile
 from datetime import date
 from pathlib import Path
 
@@ -62,6 +64,18 @@ def parse_sheets(text: str) -> dict[str, list[list[object]]]:
         assert current is not None, f"row outside a sheet: {line!r}"
         current.append([cell_value(c) for c in line.split("|")])
     return sheets
+
+
+def rewrite_part(path: Path, part: str, change) -> Path:  # type: ignore[no-untyped-def]
+    """Rewrite one part of an .xlsx with `change(old text) -> new text`."""
+    source = zipfile.ZipFile(io.BytesIO(path.read_bytes()))
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == part:
+                data = change(data.decode("utf-8")).encode("utf-8")
+            out.writestr(info, data)
+    return path
 
 
 def write_sheets(path: Path, sheets: dict[str, list[list[object]]]) -> Path:

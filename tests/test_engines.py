@@ -8,8 +8,9 @@ with XLFIN_ENGINE=openpyxl.)
 
 from __future__ import annotations
 
-import io
 import os
+import re
+import shutil
 import sys
 import zipfile
 from pathlib import Path
@@ -17,7 +18,7 @@ from pathlib import Path
 import pytest
 
 import xlfin.reader.engine as engine
-from conftest import SAMPLES, write_text_workbook
+from conftest import SAMPLES, rewrite_part, write_text_workbook
 from test_reader import CASES
 from xlfin.reader import read_workbook
 from xlfin.template import write_template
@@ -112,18 +113,14 @@ def structure_as_xlfin_reads_it(path: Path) -> list[tuple[str, str, str]]:
         return [(ws.title, ws.sheet_state, ws.member) for ws in book.sheets.values()]
 
 
-def relocated(path: Path, change) -> Path:  # type: ignore[no-untyped-def]
-    """The workbook with its relationships' targets rewritten by `change(target)`."""
-    import re
-
-    source = zipfile.ZipFile(io.BytesIO(path.read_bytes()))
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
-        for info in source.infolist():
-            data = source.read(info)
-            if info.filename == "xl/_rels/workbook.xml.rels":
-                data = re.sub(rb'Target="([^"]+)"', lambda m: b'Target="%s"' % change(m[1]), data)
-            out.writestr(info, data)
-    return path
+def relocated(path: Path, prefix: str) -> Path:
+    """A copy of the agency sample at `path`, its sheets' targets prefixed with `prefix`."""
+    shutil.copy(SAMPLES / "agency.xlsx", path)
+    return rewrite_part(
+        path,
+        "xl/_rels/workbook.xml.rels",
+        lambda xml: re.sub(r'Target="([^"]+)"', lambda m: f'Target="{prefix}{m[1]}"', xml),
+    )
 
 
 def test_the_structure_is_read_as_openpyxl_reads_it(tmp_path):
@@ -137,12 +134,8 @@ def test_the_structure_is_read_as_openpyxl_reads_it(tmp_path):
     book["Roles"].sheet_state = "hidden"
     book["Users"].sheet_state = "veryHidden"
     book.save(hidden)
-    absolute = tmp_path / "abs.xlsx"
-    shutil_copy(SAMPLES / "agency.xlsx", absolute)
-    relocated(absolute, lambda t: b"/xl/" + t)
-    dotted = tmp_path / "dotted.xlsx"
-    shutil_copy(SAMPLES / "agency.xlsx", dotted)
-    relocated(dotted, lambda t: b"../xl/./" + t)
+    absolute = relocated(tmp_path / "abs.xlsx", "/xl/")
+    dotted = relocated(tmp_path / "dotted.xlsx", "../xl/./")
     paths = [SAMPLES / "agency.xlsx", SAMPLES / "broken.xlsx", tmp_path / "t.xlsx"]
     for path in [*paths, hidden, absolute, dotted]:
         ours = structure_as_xlfin_reads_it(path)
@@ -150,10 +143,6 @@ def test_the_structure_is_read_as_openpyxl_reads_it(tmp_path):
         assert ours and all(member.startswith("xl/worksheets/") for _, _, member in ours)
     assert ("Users", "veryHidden") in {(t, s) for t, s, _ in structure_as_xlfin_reads_it(hidden)}
     assert read_workbook(absolute)[1] == [] and read_workbook(dotted)[1] == []
-
-
-def shutil_copy(source: Path, target: Path) -> None:
-    target.write_bytes(source.read_bytes())
 
 
 def test_openpyxl_is_loaded_only_for_a_sheet_that_needs_it():

@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl.utils.exceptions import IllegalCharacterError
 
-from conftest import SAMPLES, codes, parse_sheets, write_sheets
+from conftest import SAMPLES, codes, parse_sheets, rewrite_part, write_sheets
 from xlfin.build import build
 from xlfin.cli import main
 from xlfin.core.compute import compute
@@ -59,18 +59,6 @@ def excel_like(folder: Path) -> Path:
     """The agency sample, written as Excel writes (shared strings, XML declarations)."""
     path = folder / "agency.xlsx"
     shutil.copy(SAMPLES / "agency.xlsx", path)
-    return path
-
-
-def rewrite_part(path: Path, part: str, change) -> Path:  # type: ignore[no-untyped-def]
-    """Rewrite one part of an .xlsx with `change(old text) -> new text`."""
-    source = zipfile.ZipFile(io.BytesIO(path.read_bytes()))
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
-        for info in source.infolist():
-            data = source.read(info)
-            if info.filename == part:
-                data = change(data.decode("utf-8")).encode("utf-8")
-            out.writestr(info, data)
     return path
 
 

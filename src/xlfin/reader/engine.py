@@ -296,8 +296,8 @@ class Book:
         self.date1904 = False
         self.strings_path: str | None = None
         self.styles_path = STYLES_PART if STYLES_PART in self.members else None
-        self.styles: Any = None
-        """openpyxl_rows.Styles, loaded for the first sheet openpyxl reads."""
+        self.parser_inputs: Any = None
+        """openpyxl_rows.ParserInputs, loaded for the first sheet openpyxl reads."""
         self.calamine: CalamineWorkbook | None = None
 
     @property
@@ -373,14 +373,15 @@ class Book:
                 prolog = stream.read(4096)
             if b"<!DOCTYPE" in prolog or b"<!ENTITY" in prolog or b"<!doctype" in prolog:
                 # calamine would read it; openpyxl (defusedxml) refuses it now, as an attack
-                self.openpyxl_styles()
+                self.openpyxl_inputs()
 
-    def openpyxl_styles(self) -> Any:
-        if self.styles is None:
+    def openpyxl_inputs(self) -> Any:
+        """The shared strings and date styles, parsed by openpyxl (imported only now)."""
+        if self.parser_inputs is None:
             from xlfin.reader import openpyxl_rows
 
-            self.styles = openpyxl_rows.load_styles(self)
-        return self.styles
+            self.parser_inputs = openpyxl_rows.load_parser_inputs(self)
+        return self.parser_inputs
 
 
 @contextmanager
@@ -435,8 +436,8 @@ def iter_rows(
     try:
         from xlfin.reader.openpyxl_rows import parse_rows
 
-        styles = worksheet.parent.openpyxl_styles()
-        for row_number, values in parse_rows(worksheet, styles, hidden):
+        inputs = worksheet.parent.openpyxl_inputs()
+        for row_number, values in parse_rows(worksheet, inputs, hidden):
             if row_number > limits.rows:
                 raise _unsafe(
                     _over(f"sheet {worksheet.title!r} has more rows", "rows", limits.rows)

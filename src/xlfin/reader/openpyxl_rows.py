@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class Styles:
+class ParserInputs:
     """What openpyxl's parser needs of the workbook to type a cell."""
 
     strings: list[str]
@@ -46,7 +46,7 @@ def read_strings(book: Book) -> list[str]:
         return read_string_table(stream)
 
 
-def load_styles(book: Book) -> Styles:
+def load_parser_inputs(book: Book) -> ParserInputs:
     """The shared strings, date system and date styles, as openpyxl's reader takes them."""
     date_formats: Any = {}
     timedelta_formats: Any = {}
@@ -55,7 +55,7 @@ def load_styles(book: Book) -> Styles:
         if stylesheet.cell_styles:  # else openpyxl keeps its defaults: no date style
             date_formats = stylesheet.date_formats
             timedelta_formats = stylesheet.timedelta_formats
-    return Styles(
+    return ParserInputs(
         read_strings(book),
         CALENDAR_MAC_1904 if book.date1904 else CALENDAR_WINDOWS_1900,
         date_formats,
@@ -109,7 +109,7 @@ class _Parser(WorkSheetParser):
 
 
 def parse_rows(
-    worksheet: Worksheet, styles: Styles, hidden: list[int] | None
+    worksheet: Worksheet, inputs: ParserInputs, hidden: list[int] | None
 ) -> Iterator[tuple[int, Cells]]:
     """(row number, values from column A) for every row in the sheet's XML, in order;
     hidden rows are appended to `hidden` at the end. Exceptions are the caller's."""
@@ -117,11 +117,11 @@ def parse_rows(
         warnings.simplefilter("ignore")
         parser = _Parser(
             source,
-            styles.strings,
+            inputs.strings,
             data_only=True,
-            epoch=styles.epoch,
-            date_formats=styles.date_formats,
-            timedelta_formats=styles.timedelta_formats,
+            epoch=inputs.epoch,
+            date_formats=inputs.date_formats,
+            timedelta_formats=inputs.timedelta_formats,
         )
         for row_number, cells in parser.parse():
             values: Cells = [None] * max((c["column"] for c in cells), default=0)

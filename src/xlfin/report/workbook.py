@@ -105,8 +105,7 @@ class ReportWriter:
     def _formats(self) -> dict[str, Any]:
         def add(properties: dict[str, Any]) -> Format:
             made = self.book.add_format(properties)
-            if hasattr(Format, "_get_xf_index"):  # else xlsxwriter changed: its own class
-                made.__class__ = CellFormat
+            made.__class__ = CellFormat  # same attributes; only how it gives its index
             return made
 
         currency = self.results.settings.currency
