@@ -19,10 +19,17 @@ from click.testing import CliRunner
 from openpyxl.utils import range_boundaries
 
 from conftest import SAMPLES, write_text_workbook
-from xlfin.build import build
 from xlfin.cli import main
+from xlfin.pipeline import build
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
+
+
+def LEDGER(folder: Path) -> Path:
+    """The test's own ledger (conftest's private_ledger), never one beside the samples."""
+    return folder / "test-ledger.sqlite"
+
+
 GENERATED_AT = datetime(2024, 7, 1, 9, 30)
 
 
@@ -194,7 +201,9 @@ def test_input_text_is_never_a_formula(tmp_path):
     book["Projects"]["B2"].data_type = "s"
     book["Hours"]["A2"].data_type = "s"
     book.save(path)
-    outcome = build(path, tmp_path / "out.xlsx", generated_at=GENERATED_AT)
+    outcome = build(
+        path, tmp_path / "out.xlsx", generated_at=GENERATED_AT, ledger_path=LEDGER(tmp_path)
+    )
     assert outcome.ok, [p.line("h") for p in outcome.problems]
     report = openpyxl.load_workbook(tmp_path / "out.xlsx")
     texts = {
@@ -268,7 +277,7 @@ def test_build_refuses_to_overwrite_its_input(tmp_path):
 
 
 def test_crash_leaves_no_half_written_report(tmp_path, monkeypatch):
-    import xlfin.build
+    import xlfin.pipeline
 
     target = tmp_path / "r.xlsx"
     target.write_bytes(b"previous report")
@@ -277,9 +286,9 @@ def test_crash_leaves_no_half_written_report(tmp_path, monkeypatch):
         path.write_bytes(b"half")
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(xlfin.build, "write_report", crash)
+    monkeypatch.setattr(xlfin.pipeline, "write_report", crash)
     with pytest.raises(RuntimeError):
-        build(SAMPLES / "agency.xlsx", target)
+        build(SAMPLES / "agency.xlsx", target, ledger_path=LEDGER(tmp_path))
     assert target.read_bytes() == b"previous report"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.xlsx", "test-ledger.sqlite"]
 
@@ -313,7 +322,12 @@ def test_cell_formats_write_the_same_xml_as_xlsxwriters_own(tmp_path, monkeypatc
 
     import xlfin.report.workbook as report
 
-    outcome = build(SAMPLES / "agency.xlsx", tmp_path / "ours.xlsx", generated_at=GENERATED_AT)
+    outcome = build(
+        SAMPLES / "agency.xlsx",
+        tmp_path / "ours.xlsx",
+        generated_at=GENERATED_AT,
+        ledger_path=LEDGER(tmp_path),
+    )
     writer = report.ReportWriter(
         tmp_path / "unused.xlsx", outcome.workbook, outcome.results, [], GENERATED_AT
     )
@@ -321,7 +335,12 @@ def test_cell_formats_write_the_same_xml_as_xlsxwriters_own(tmp_path, monkeypatc
     assert isinstance(writer.formats["money"]._get_xf_index(), str)
     writer.book.close()
     monkeypatch.setattr(report.CellFormat, "_get_xf_index", Format._get_xf_index)
-    build(SAMPLES / "agency.xlsx", tmp_path / "theirs.xlsx", generated_at=GENERATED_AT)
+    build(
+        SAMPLES / "agency.xlsx",
+        tmp_path / "theirs.xlsx",
+        generated_at=GENERATED_AT,
+        ledger_path=LEDGER(tmp_path),
+    )
     ours, theirs = (
         zipfile.ZipFile(tmp_path / "ours.xlsx"),
         zipfile.ZipFile(tmp_path / "theirs.xlsx"),
@@ -335,7 +354,12 @@ def test_a_table_longer_than_a_sheet_continues(tmp_path, monkeypatch):
     import xlfin.report.workbook
 
     monkeypatch.setattr(xlfin.report.workbook, "MAX_ROWS", 12)
-    outcome = build(SAMPLES / "agency.xlsx", tmp_path / "r.xlsx", generated_at=GENERATED_AT)
+    outcome = build(
+        SAMPLES / "agency.xlsx",
+        tmp_path / "r.xlsx",
+        generated_at=GENERATED_AT,
+        ledger_path=LEDGER(tmp_path),
+    )
     assert outcome.ok
     book = openpyxl.load_workbook(tmp_path / "r.xlsx", data_only=True)
     parts = [name for name in book.sheetnames if name.startswith("Hours")]
@@ -367,7 +391,12 @@ def test_a_table_longer_than_a_sheet_continues(tmp_path, monkeypatch):
 
 def test_progress_is_told_each_step_with_counts(tmp_path):
     heard: list[str] = []
-    build(SAMPLES / "agency.xlsx", tmp_path / "r.xlsx", progress=heard.append)
+    build(
+        SAMPLES / "agency.xlsx",
+        tmp_path / "r.xlsx",
+        progress=heard.append,
+        ledger_path=LEDGER(tmp_path),
+    )
     assert heard == [
         "reading agency.xlsx",
         "read 3 projects, 10 tasks, 25 hour lines, 5 expenses",

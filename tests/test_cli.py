@@ -2,6 +2,7 @@
 
 import gc
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -134,7 +135,7 @@ def test_template_has_every_sheet_with_headers_and_lists(tmp_path):
 def test_unexpected_error_is_one_line(monkeypatch, tmp_path):
     import xlfin.cli
 
-    def boom(path, limits=None):
+    def boom(*args):
         raise RuntimeError("kaboom")
 
     monkeypatch.setattr(xlfin.cli, "read_workbook", boom)
@@ -178,24 +179,61 @@ def test_the_program_ends_at_once_with_every_exit_code_and_all_its_output(tmp_pa
     assert usage.returncode == 2 and "No such option" in usage.stderr
 
 
-def test_the_program_freezes_its_modules_out_of_the_collector_and_leaves_it_on():
-    """`xlfin.program.main` loads xlfin with the collector paused, freezes what loading made,
-    and runs the command with the collector back on."""
-    probe = (
-        "import gc, xlfin.cli, xlfin.program\n"
-        "xlfin.cli.run = lambda: print(gc.isenabled(), gc.get_freeze_count() > 1000)\n"
-        "xlfin.program.main()\n"
+PROBE = """
+import gc, os, sys
+import xlfin.program
+real_exit = os._exit
+def end(code):
+    print(gc.isenabled(), gc.get_freeze_count() > 1000, code, flush=True)
+    real_exit(code)
+os._exit = end
+sys.argv = ["xlfin", *sys.argv[1:]]
+xlfin.program.main()
+print("returned", gc.isenabled(), gc.get_freeze_count() > 1000, flush=True)
+"""
+
+
+def probe(*args, plain=False):
+    env = {**os.environ, "XLFIN_PLAIN_PROCESS": "1" if plain else "0"}
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE, *map(str, args)], capture_output=True, text=True, env=env
     )
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    return result.stdout.split()
+
+
+def test_the_program_keeps_the_collector_off_for_a_one_shot_command_and_ends_at_once(tmp_path):
+    """A one-shot command runs with the collector off, xlfin's modules frozen out of it, and
+    the program ends with os._exit and the command's exit code."""
+    report = tmp_path / "r.xlsx"
+    built = probe("build", SAMPLES / "agency.xlsx", "-o", report, "--no-ledger")
+    assert built[-3:] == ["False", "True", "0"]
+    assert report.exists()
+    assert probe("validate", tmp_path / "missing.xlsx")[-3:] == ["False", "True", "1"]
+
+
+def test_the_program_keeps_the_collector_on_for_watch():
+    assert probe("watch", "--help")[-3:] == ["True", "True", "0"]
+
+
+def test_one_switch_turns_the_process_tricks_off(tmp_path):
+    """XLFIN_PLAIN_PROCESS=1: the collector on, nothing frozen, the process ends the usual
+    way (click's SystemExit)."""
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE, "validate", str(SAMPLES / "agency.xlsx")],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "XLFIN_PLAIN_PROCESS": "1"},
+    )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["True", "True"]
+    assert "no problems" in result.stdout
+    assert "False" not in result.stdout and "returned" not in result.stdout
 
 
-def test_a_build_leaves_its_results_to_the_run_instead_of_freeing_them(tmp_path):
-    """What a build leaves behind stays referenced by the run's Context, so that `run`'s
+def test_a_build_keeps_what_it_made_in_the_run(tmp_path):
+    """What a build made stays referenced by the run's Context, so that the program's
     os._exit ends the process before a million objects are freed one by one."""
-    from xlfin.build import Outcome
     from xlfin.cli import Context
+    from xlfin.pipeline import Outcome
 
     session = Context()
     result = CliRunner().invoke(
@@ -204,23 +242,9 @@ def test_a_build_leaves_its_results_to_the_run_instead_of_freeing_them(tmp_path)
         obj=session,
     )
     assert result.exit_code == 0, result.output
-    [outcome] = session.left_behind
+    [outcome] = session.made
     assert isinstance(outcome, Outcome) and outcome.results is not None
-    assert gc.isenabled()  # a command run in a process that goes on leaves the collector on
-
-
-def test_a_build_in_a_program_that_ends_at_once_leaves_the_collector_off(tmp_path):
-    """`run` ends the process after the command: the collector paused for the build stays
-    off, so that it does not walk the build's million objects once more before the end."""
-    from xlfin.cli import Context
-
-    args = ["build", str(SAMPLES / "agency.xlsx"), "-o", str(tmp_path / "r.xlsx"), "--no-ledger"]
-    try:
-        result = CliRunner().invoke(main, args, obj=Context(ends_at_once=True))
-        assert result.exit_code == 0, result.output
-        assert not gc.isenabled()
-    finally:
-        gc.enable()
+    assert gc.isenabled()  # a command run inside another program leaves the collector alone
 
 
 def test_every_command_is_documented():

@@ -17,11 +17,12 @@ from pathlib import Path
 
 import pytest
 
-import xlfin.reader.engine as engine
+import xlfin.reader.calamine_rows as calamine_rows
+import xlfin.reader.package as package
 from conftest import SAMPLES, rewrite_part, write_text_workbook
 from test_reader import CASES
 from xlfin.reader import read_workbook
-from xlfin.template import write_template
+from xlfin.report.template import write_template
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 from generate import generate
@@ -61,13 +62,13 @@ def test_generated_workbook(tmp_path):
 
 def test_calamine_is_really_used(monkeypatch):
     used: list[str] = []
-    real = engine._calamine_rows
+    real = calamine_rows.rows
 
     def spy(book, title, limits):  # type: ignore[no-untyped-def]
         used.append(title)
         return real(book, title, limits)
 
-    monkeypatch.setattr(engine, "_calamine_rows", spy)
+    monkeypatch.setattr(calamine_rows, "rows", spy)
     read_workbook(SAMPLES / "agency.xlsx", engine="auto")
     assert "Hours" in used and "Projects" in used
     used.clear()
@@ -77,23 +78,23 @@ def test_calamine_is_really_used(monkeypatch):
 
 def test_the_quick_scan_cannot_miss_a_marker():
     """The scan looks for the exact markers only in blocks holding one of the hints."""
-    for marker in engine.CALAMINE_CANNOT_SEE:
-        assert any(hint in marker for _, hint in engine.MARKER_HINTS), marker
-    for byte, hint in engine.MARKER_HINTS:
+    for marker in calamine_rows.CALAMINE_CANNOT_SEE:
+        assert any(hint in marker for _, hint in calamine_rows.MARKER_HINTS), marker
+    for byte, hint in calamine_rows.MARKER_HINTS:
         assert len(byte) == 1 and byte in hint
 
 
-@pytest.mark.parametrize("marker", engine.CALAMINE_CANNOT_SEE)
+@pytest.mark.parametrize("marker", calamine_rows.CALAMINE_CANNOT_SEE)
 def test_a_marker_deep_in_a_sheet_sends_it_to_openpyxl(tmp_path, marker):
     filler = b"<row>" + b"x" * (3 << 20) + b"</row>"  # the marker lands in the fourth block
     with zipfile.ZipFile(tmp_path / "book.zip", "w") as archive:
         archive.writestr("sheet.xml", filler + marker + b"</sheetData>")
     with zipfile.ZipFile(tmp_path / "book.zip") as archive:
-        assert not engine._plain(archive, "sheet.xml", "Hours")
+        assert not calamine_rows.is_plain(archive, "sheet.xml", "Hours")
     with zipfile.ZipFile(tmp_path / "plain.zip", "w") as archive:
         archive.writestr("sheet.xml", filler + b"</sheetData>")
     with zipfile.ZipFile(tmp_path / "plain.zip") as archive:
-        assert engine._plain(archive, "sheet.xml", "Hours")
+        assert calamine_rows.is_plain(archive, "sheet.xml", "Hours")
 
 
 def structure_as_openpyxl_reads_it(path: Path) -> list[tuple[str, str, str]]:
@@ -109,7 +110,7 @@ def structure_as_openpyxl_reads_it(path: Path) -> list[tuple[str, str, str]]:
 
 
 def structure_as_xlfin_reads_it(path: Path) -> list[tuple[str, str, str]]:
-    with engine.open_workbook(path) as book:
+    with package.open_workbook(path) as book:
         return [(ws.title, ws.sheet_state, ws.member) for ws in book.sheets.values()]
 
 

@@ -24,12 +24,13 @@ from hypothesis import strategies as st
 from openpyxl.utils.exceptions import IllegalCharacterError
 
 from conftest import SAMPLES, codes, parse_sheets, rewrite_part, write_sheets
-from xlfin.build import build
 from xlfin.cli import main
 from xlfin.core.compute import compute
+from xlfin.pipeline import build
 from xlfin.problems import has_errors
 from xlfin.reader import read_workbook
-from xlfin.reader.engine import ENGINES, Limits
+from xlfin.reader.engine import ENGINES
+from xlfin.reader.package import Limits
 
 SMALL = """
     [Roles]
@@ -447,7 +448,7 @@ class TestReportCarriesNothingOnward:
         for row in book["Tasks"].iter_rows(min_row=3):
             row[3].data_type = "s"  # a string cell, as a typed text would be
         book.save(path)
-        outcome = build(path, tmp_path / "r.xlsx")
+        outcome = build(path, tmp_path / "r.xlsx", ledger_path=tmp_path / "test-ledger.sqlite")
         assert outcome.ok, [p.line("d") for p in outcome.problems]
         report = openpyxl.load_workbook(tmp_path / "r.xlsx")
         names = {c.value: c for c in report["Tasks"]["C"]}

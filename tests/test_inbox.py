@@ -28,7 +28,7 @@ from click.testing import CliRunner
 
 from conftest import SAMPLES
 from xlfin.cli import main
-from xlfin.mail import SmtpSettings, load_settings
+from xlfin.delivery.mail import SmtpSettings, load_settings
 
 PASSWORD = "hunter2-very-secret"
 

@@ -19,9 +19,9 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import parse_sheets, write_sheets
-from xlfin.build import build
 from xlfin.cli import main
 from xlfin.ledger.store import MIGRATIONS, Ledger, LedgerError
+from xlfin.pipeline import build
 
 BOOK = """
     [Roles]
@@ -378,7 +378,7 @@ class TestStore:
 BUILD_SCRIPT = """
 import sys
 from pathlib import Path
-from xlfin.build import build
+from xlfin.pipeline import build
 outcome = build(Path(sys.argv[1]), Path(sys.argv[2]), ledger_path=Path(sys.argv[3]))
 print(",".join(outcome.frozen))
 sys.exit(0 if outcome.ok else 1)
@@ -473,7 +473,7 @@ def slow_freeze(self, records):
         Path(sys.argv[4]).write_text("inside")
         time.sleep(60)
 store.Ledger.freeze = slow_freeze
-from xlfin.build import build
+from xlfin.pipeline import build
 build(Path(sys.argv[1]), Path(sys.argv[2]), ledger_path=Path(sys.argv[3]))
 """
 

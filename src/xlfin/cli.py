@@ -8,29 +8,49 @@ the user unless `--debug` is given.
 from __future__ import annotations
 
 import dataclasses
-import gc
 import json
+import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from xlfin.ledger.store import LedgerError
+from xlfin.ledger.store import LEDGER_NAME, LedgerError
 from xlfin.problems import Problem, Severity, has_errors, sort_key
 from xlfin.reader import read_workbook
-from xlfin.reader.engine import Limits
+from xlfin.reader.engine import ENGINES
+from xlfin.reader.package import Limits
+
+if TYPE_CHECKING:  # delivery and the pipeline load only for the commands that use them
+    from xlfin.delivery.folder import Job
+
+
+ENGINE_ENV = "XLFIN_ENGINE"
+"""Which engine reads sheet rows (auto or openpyxl): read here, passed down."""
 
 
 class Context:
-    """One run of the command: --debug, and what its builds leave behind (see `run`)."""
+    """One run of the command: --debug, the reading engine, and what its builds made (kept
+    until the run ends: see `xlfin.program`)."""
 
-    def __init__(self, debug: bool = False, ends_at_once: bool = False) -> None:
+    def __init__(self, debug: bool = False) -> None:
         self.debug = debug
-        self.left_behind: list[object] = []
-        self.ends_at_once = ends_at_once
-        """True when the process ends as soon as the command is done (`run`)."""
+        self.engine = engine_from(os.environ)
+        self.made: list[object] = []
+
+
+def engine_from(env: Mapping[str, str]) -> str:
+    engine = env.get(ENGINE_ENV, "auto")
+    return engine if engine in ENGINES else "auto"
+
+
+def session_engine() -> str:
+    """The reading engine of the command being run."""
+    session = click.get_current_context().find_object(Context)
+    return session.engine if session is not None else engine_from(os.environ)
 
 
 class Group(click.Group):
@@ -142,7 +162,7 @@ def validate(workbook: Path, output_format: str, limits: Limits) -> None:
     Example:
       xlfin validate sample_workbooks/agency.xlsx
     """
-    _, problems = read_workbook(workbook, limits)
+    _, problems = read_workbook(workbook, limits, session_engine())
     print_problems(workbook.name, problems, output_format)
     sys.exit(1 if has_errors(problems) else 0)
 
@@ -160,7 +180,7 @@ def template(path: Path, force: bool) -> None:
     Example:
       xlfin template agency.xlsx
     """
-    from xlfin.template import write_template
+    from xlfin.report.template import write_template
 
     if path.exists() and not force:
         raise click.UsageError(f"{path} exists; use --force to overwrite it")
@@ -233,7 +253,7 @@ def make_delivery(  # type: ignore[no-untyped-def]
     outbox: Path | None = None,
 ):
     """The delivery options of build and watch; SMTP settings only when mail is sent."""
-    from xlfin.batch import Delivery
+    from xlfin.delivery.folder import Delivery
 
     sending = (email_to or report_to) and not eml_dir
     return Delivery(
@@ -247,7 +267,7 @@ def make_delivery(  # type: ignore[no-untyped-def]
 
 
 def smtp_settings(folders: list[Path]):  # type: ignore[no-untyped-def]
-    from xlfin.mail import MailError, load_settings
+    from xlfin.delivery.mail import MailError, load_settings
 
     try:
         return load_settings(folders)
@@ -321,7 +341,7 @@ def build(
       xlfin build sample_workbooks/agency.xlsx -o agency-billing.xlsx --json agency.json
       xlfin build inbox/ --out reports/ --email
     """
-    from xlfin.batch import Job
+    from xlfin.delivery.folder import Job
 
     folder = workbook if workbook.is_dir() else workbook.parent
     delivery = make_delivery(folder, email_to, report_to, split_by, eml_dir)
@@ -330,54 +350,45 @@ def build(
             raise click.UsageError("-o and --json take one workbook; for a folder use --out")
         out = out_dir or workbook
         out.mkdir(parents=True, exist_ok=True)
-        job = Job(workbook, out, ledger_path, not no_ledger, limits, delivery)
+        job = Job(workbook, out, ledger_path, not no_ledger, limits, delivery, session_engine())
         sys.exit(build_many(workbook, job, jobs))
     build_one(
         workbook,
         report,
         summary_path,
-        Job(workbook, workbook.parent, ledger_path, not no_ledger, limits, delivery),
+        Job(
+            workbook,
+            workbook.parent,
+            ledger_path,
+            not no_ledger,
+            limits,
+            delivery,
+            session_engine(),
+        ),
         quiet,
     )
 
 
-def build_one(  # type: ignore[no-untyped-def]
-    workbook: Path, report: Path | None, summary_path: Path | None, job, quiet: bool = False
+def build_one(
+    workbook: Path, report: Path | None, summary_path: Path | None, job: Job, quiet: bool = False
 ) -> None:
-    from xlfin.batch import after_build
-    from xlfin.build import build as run_build
-    from xlfin.build import default_report_path
+    from xlfin.delivery.folder import run_job
+    from xlfin.pipeline import default_report_path
 
     target = report or default_report_path(workbook)
     if workbook.exists() and target.exists() and target.resolve() == workbook.resolve():
         raise click.UsageError("the report would overwrite the input workbook; choose -o")
-    when = datetime.now().replace(microsecond=0)
-    session = click.get_current_context().find_object(Context)
-    if session is not None and session.ends_at_once:
-        # The build pauses the cyclic collector; when the process ends right after it, the
-        # collector is left off: its first pass would only walk every object of the build
-        # once more (0.1 s at 100,000 hour lines) just before the process ends.
-        gc.disable()
-    outcome = run_build(
-        workbook,
-        report,
-        summary_path,
-        generated_at=when,
-        ledger_path=job.ledger,
-        use_ledger=job.use_ledger,
-        limits=job.limits,
-        progress=None if quiet or not sys.stderr.isatty() else terminal_progress(),
-    )
+    progress = None if quiet or not sys.stderr.isatty() else terminal_progress()
+    outcome, files, log = run_job(job, target, summary_path, progress)
     if not outcome.ok:
         print_problems(workbook.name, outcome.problems, "text")
         click.echo(
             f"no report written: fix the errors in {workbook.name} and build again", err=True
         )
         sys.exit(1)
-    assert outcome.report is not None
+    session = click.get_current_context().find_object(Context)
     if session is not None:
-        session.left_behind.append(outcome)
-    files, log = after_build(job, outcome, outcome.report, when)
+        session.made.append(outcome)
     if quiet:
         return
     print_warnings(workbook.name, outcome.problems)
@@ -414,7 +425,7 @@ def build_many(folder: Path, template, workers: int) -> int:  # type: ignore[no-
     """Build a folder; one line per workbook; the exit code."""
     import dataclasses
 
-    from xlfin.batch import run_all, workbooks_in
+    from xlfin.delivery.folder import run_all, workbooks_in
 
     paths = workbooks_in(folder)
     if not paths:
@@ -492,12 +503,12 @@ def watch(
     Example:
       xlfin watch /srv/finance/inbox --out /srv/finance/reports --email
     """
-    from xlfin.batch import Job
-    from xlfin.watch import Inbox
+    from xlfin.delivery.folder import Job
+    from xlfin.delivery.inbox import Inbox
 
     delivery = make_delivery(inbox, email_to, report_to, split_by, eml_dir, inbox / "outbox")
     out = out_dir or inbox / "reports"
-    job = Job(inbox, out, ledger_path, not no_ledger, limits, delivery)
+    job = Job(inbox, out, ledger_path, not no_ledger, limits, delivery, session_engine())
 
     def log(line: str) -> None:
         click.echo(f"{datetime.now():%Y-%m-%d %H:%M:%S} {line}")
@@ -518,7 +529,7 @@ def send_outbox_command(outbox: Path) -> None:
     Example:
       xlfin send-outbox inbox/outbox
     """
-    from xlfin.mail import send_outbox
+    from xlfin.delivery.mail import send_outbox
 
     settings = smtp_settings([outbox.parent, outbox, Path.cwd()])
     if settings is None:
@@ -557,11 +568,18 @@ def explain(
       xlfin explain sample_workbooks/agency.xlsx --project P-300 --task T1
       xlfin explain sample_workbooks/agency.xlsx --project P-100 --entry H-009
     """
-    from xlfin.build import analyse
-    from xlfin.explain import NotFound
-    from xlfin.explain import explain as explain_text
+    from xlfin.pipeline import analyse
+    from xlfin.report.explain import NotFound
+    from xlfin.report.explain import explain as explain_text
 
-    analysis = analyse(workbook, ledger_path, use_ledger=not no_ledger, freeze=False, limits=limits)
+    analysis = analyse(
+        workbook,
+        ledger_path,
+        use_ledger=not no_ledger,
+        freeze=False,
+        limits=limits,
+        engine=session_engine(),
+    )
     if analysis.results is None or has_errors(analysis.problems):
         print_problems(workbook.name, analysis.problems, "text")
         sys.exit(1)
@@ -590,13 +608,10 @@ def ledger_path_option(function):  # type: ignore[no-untyped-def]
         type=click.Path(path_type=Path, dir_okay=False),
         envvar="XLFIN_LEDGER",
         show_envvar=True,
-        default=LEDGER_DEFAULT,
+        default=LEDGER_NAME,
         show_default=True,
         help="The ledger file.",
     )(function)
-
-
-LEDGER_DEFAULT = "xlfin-ledger.sqlite"
 
 
 def open_ledger(path: Path):  # type: ignore[no-untyped-def]
@@ -736,32 +751,3 @@ def ledger_reopen(record: str, reason: str, ledger_path: Path) -> None:
         f"reopened {record} (v{version.version} kept in the history); the next build "
         "freezes it again"
     )
-
-
-def run() -> None:
-    """The `xlfin` program (see `xlfin.program`): `main`, then the process ends at once with
-    its exit code.
-
-    A build of a million hour lines leaves some ten million small objects; freeing them one
-    by one at exit takes seconds (about 3 s at 1,000,000 lines) and serves nothing once the
-    report is written and closed. So the run's Context keeps what its builds left behind,
-    and once the command is done, stdout and stderr are flushed and `os._exit` ends the
-    process. An exception that escapes (only with --debug) ends it the usual way.
-    """
-    import contextlib
-    import os
-
-    try:
-        main(obj=Context(ends_at_once=True))  # click's standalone mode ends in SystemExit
-        code: object = 0
-    except SystemExit as exc:
-        code = exc.code
-    if code is None:
-        code = 0
-    elif not isinstance(code, int):
-        print(code, file=sys.stderr)  # what Python does with sys.exit("message")
-        code = 1
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(OSError, ValueError):  # a closed pipe (xlfin … | head)
-            stream.flush()
-    os._exit(code)

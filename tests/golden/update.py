@@ -13,7 +13,7 @@ sys.path.insert(0, str(HERE.parent))
 
 from conftest import SAMPLES  # noqa: E402
 from test_build import GENERATED_AT, report_lines  # noqa: E402
-from xlfin.build import build  # noqa: E402
+from xlfin.pipeline import build  # noqa: E402
 
 if __name__ == "__main__":
     folder = Path(tempfile.mkdtemp())

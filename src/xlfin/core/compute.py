@@ -6,11 +6,9 @@ lines take the frozen amounts given in `frozen` (the ledger supplies them).
 
 from __future__ import annotations
 
-import gc
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import date
 from decimal import Context, Decimal, Inexact
@@ -59,8 +57,7 @@ NO_COST = RateSource(RateLevel.NO_COST, Decimal(0))
 
 def compute(workbook: Workbook, frozen: Mapping[str, FrozenLine] | None = None) -> Results:
     """Every project's results, and the problems found computing them."""
-    with gc_paused():
-        return _Computation(workbook, frozen or {}).run()
+    return _Computation(workbook, frozen or {}).run()
 
 
 def with_frozen(results: Results, frozen: Mapping[str, FrozenLine]) -> Results | None:
@@ -144,24 +141,6 @@ class _Amounts(dict[tuple[Decimal, Decimal], Decimal]):
         if len(self) < self.REMEMBERED:
             self[key] = amount
         return amount
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a workbook's objects are built.
-
-    Models and results are a million small objects that hold no cycles; without the
-    pause, CPython's collector walks them again and again as they grow, and doubles the
-    time of computing (reading and writing too lose a fifth at a million lines). The
-    little cyclic garbage made meanwhile is collected once the collector is back.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 class _Computation:

@@ -19,6 +19,8 @@ from pathlib import Path
 APPLICATION_ID = 0x78666E31  # "xfn1": marks the file as an xlfin ledger
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_SECONDS = 60
+LEDGER_NAME = "xlfin-ledger.sqlite"
+"""The ledger's file name when none is given: beside the input workbook."""
 
 MIGRATIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (

@@ -1,5 +1,5 @@
 """The reader: workbook -> frozen models + problems."""
 
-from xlfin.reader.build import read_workbook
+from xlfin.reader.assemble import read_workbook
 
 __all__ = ["read_workbook"]

@@ -11,6 +11,7 @@ from typing import Any
 from xlsxwriter.utility import xl_col_to_name
 
 from xlfin.problems import Problem, problem
+from xlfin.reader.calamine_rows import as_openpyxl_reads
 from xlfin.reader.cells import (
     NOT_COMPUTED,
     CellError,
@@ -23,7 +24,8 @@ from xlfin.reader.cells import (
     read_text,
     shown,
 )
-from xlfin.reader.engine import DEFAULT_LIMITS, Cells, Limits, as_openpyxl_reads, sheet_rows
+from xlfin.reader.engine import sheet_rows
+from xlfin.reader.package import DEFAULT_LIMITS, Cells, Limits
 from xlfin.schema import Column, Kind, Sheet, find_column
 
 HEADER_SEARCH_ROWS = 20

@@ -38,7 +38,7 @@ from xlfin.models import (
     Workbook,
 )
 from xlfin.problems import Problem, problem
-from xlfin.reader.engine import DEFAULT_LIMITS, Limits, UnreadableWorkbook, open_workbook
+from xlfin.reader.package import DEFAULT_LIMITS, Limits, UnreadableWorkbook, open_workbook
 from xlfin.reader.sheets import Row, SheetReader
 from xlfin.schema import IGNORED_SHEETS, SHEETS_BY_NAME, WEEKDAYS, find_sheet, normalize
 
@@ -62,7 +62,7 @@ READ_ORDER = (
 
 
 def read_workbook(
-    path: str | Path, limits: Limits = DEFAULT_LIMITS, engine: str | None = None
+    path: str | Path, limits: Limits = DEFAULT_LIMITS, engine: str = "auto"
 ) -> tuple[Workbook, list[Problem]]:
     """The workbook's models and every problem found reading it.
 

@@ -9,33 +9,30 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from xlfin.core.compute import compute, gc_paused, with_frozen
+from xlfin.core.compute import compute, with_frozen
 from xlfin.core.results import Results
 from xlfin.files import atomic_write
 from xlfin.ledger.records import conflicts, frozen_lines, to_freeze
-from xlfin.ledger.store import Ledger, LedgerError
+from xlfin.ledger.store import LEDGER_NAME, Ledger, LedgerError
 from xlfin.models import BillingStatus, Workbook
 from xlfin.problems import Problem, has_errors, problem
 from xlfin.reader import read_workbook
-from xlfin.reader.engine import DEFAULT_LIMITS, Limits
+from xlfin.reader.package import DEFAULT_LIMITS, Limits
 from xlfin.report.summary import summary
 from xlfin.report.workbook import write_report
 
-LEDGER_NAME = "xlfin-ledger.sqlite"
+REPORT_SUFFIX = "-billing.xlsx"
+"""A report's name is its workbook's stem and this (`agency.xlsx` -> `agency-billing.xlsx`)."""
 Progress = Callable[[str], None]
 
 
 def _silent(message: str) -> None:
     """The progress of a build that nobody watches."""
-
-
-LEDGER_ENV = "XLFIN_LEDGER"
 
 
 @dataclass(frozen=True)
@@ -55,15 +52,16 @@ class Outcome:
         return self.report is not None
 
 
-def default_report_path(workbook: Path) -> Path:
-    """`agency.xlsx` -> `agency-billing.xlsx`, beside the input."""
-    return workbook.with_name(f"{workbook.stem}-billing.xlsx")
+def default_report_path(workbook: Path, folder: Path | None = None, part: str = "") -> Path:
+    """`agency.xlsx` -> `agency-billing.xlsx` (with `part` "P-100": `agency-P-100-billing.xlsx`),
+    in `folder` (default: beside the input)."""
+    stem = f"{workbook.stem}-{part}" if part else workbook.stem
+    return (folder or workbook.parent) / f"{stem}{REPORT_SUFFIX}"
 
 
 def default_ledger_path(workbook: Path) -> Path:
-    """$XLFIN_LEDGER, else `xlfin-ledger.sqlite` beside the input workbook."""
-    chosen = os.environ.get(LEDGER_ENV)
-    return Path(chosen) if chosen else workbook.with_name(LEDGER_NAME)
+    """`xlfin-ledger.sqlite` beside the input workbook."""
+    return workbook.with_name(LEDGER_NAME)
 
 
 def sha256(path: Path) -> str:
@@ -115,6 +113,7 @@ def analyse(
     at: datetime | None = None,
     limits: Limits = DEFAULT_LIMITS,
     progress: Progress | None = None,
+    engine: str = "auto",
 ) -> Analysis:
     """Read, check against the ledger, compute and (with `freeze`) freeze Billed records.
 
@@ -123,7 +122,7 @@ def analyse(
     """
     say = progress or _silent
     say(f"reading {path.name}")
-    workbook, read_problems = read_workbook(path, limits)
+    workbook, read_problems = read_workbook(path, limits, engine)
     say(
         f"read {len(workbook.projects):,} projects, {len(workbook.tasks):,} tasks, "
         f"{len(workbook.hours):,} hour lines, {len(workbook.expenses):,} expenses"
@@ -206,23 +205,28 @@ def build(
     use_ledger: bool = True,
     limits: Limits = DEFAULT_LIMITS,
     progress: Progress | None = None,
+    engine: str = "auto",
 ) -> Outcome:
     """Build the report of the workbook at `path`; the input is only read."""
-    with gc_paused():
-        when = generated_at or datetime.now().replace(microsecond=0)
-        analysis = analyse(
-            path, ledger_path, use_ledger, freeze=True, at=when, limits=limits, progress=progress
-        )
-        workbook, results, problems = analysis.workbook, analysis.results, analysis.problems
-        if not analysis.ok or workbook is None or results is None:
-            return Outcome(problems, frozen=analysis.frozen)
-        report = report or default_report_path(path)
-        lines = sum(
-            len(p.project_lines) + sum(len(t.lines) for t in p.tasks) for p in results.projects
-        )
-        (progress or _silent)(f"writing {report.name} ({lines:,} hour lines)")
-        atomic_write(report, lambda tmp: write_report(tmp, workbook, results, problems, when))
-        if summary_path is not None:
-            text = json.dumps(summary(results, problems), indent=2, ensure_ascii=False) + "\n"
-            atomic_write(summary_path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
-        return Outcome(problems, report, summary_path, workbook, results, analysis.frozen)
+    when = generated_at or datetime.now().replace(microsecond=0)
+    analysis = analyse(
+        path,
+        ledger_path,
+        use_ledger,
+        freeze=True,
+        at=when,
+        limits=limits,
+        progress=progress,
+        engine=engine,
+    )
+    workbook, results, problems = analysis.workbook, analysis.results, analysis.problems
+    if not analysis.ok or workbook is None or results is None:
+        return Outcome(problems, frozen=analysis.frozen)
+    report = report or default_report_path(path)
+    lines = sum(len(p.project_lines) + sum(len(t.lines) for t in p.tasks) for p in results.projects)
+    (progress or _silent)(f"writing {report.name} ({lines:,} hour lines)")
+    atomic_write(report, lambda tmp: write_report(tmp, workbook, results, problems, when))
+    if summary_path is not None:
+        text = json.dumps(summary(results, problems), indent=2, ensure_ascii=False) + "\n"
+        atomic_write(summary_path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    return Outcome(problems, report, summary_path, workbook, results, analysis.frozen)

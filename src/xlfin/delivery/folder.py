@@ -16,19 +16,18 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from xlfin.build import Outcome, build
 from xlfin.core.results import Results
 from xlfin.files import atomic_write
+from xlfin.pipeline import REPORT_SUFFIX, Outcome, Progress, build, default_report_path
 from xlfin.problems import Severity, sort_key
-from xlfin.reader.engine import DEFAULT_LIMITS, Limits
+from xlfin.reader.package import DEFAULT_LIMITS, Limits
 from xlfin.report.summary import money_text
 from xlfin.report.workbook import write_report
 
 if TYPE_CHECKING:  # the mail modules load only for a build that sends
-    from xlfin.mail import SmtpSettings
+    from xlfin.delivery.mail import SmtpSettings
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
-REPORT_SUFFIX = "-billing.xlsx"
 
 
 def is_input_workbook(path: Path) -> bool:
@@ -67,8 +66,8 @@ class Job:
     use_ledger: bool = True
     limits: Limits = DEFAULT_LIMITS
     delivery: Delivery = field(default_factory=Delivery)
-    report_name: str | None = None
-    """The report's file name (default `<stem>-billing.xlsx`)."""
+    engine: str = "auto"
+    """Which engine reads sheet rows (see `xlfin.reader.engine`)."""
 
 
 @dataclass(frozen=True)
@@ -112,16 +111,7 @@ def _problems_path(job: Job) -> Path:
 
 
 def _process(job: Job) -> Done:
-    report = job.out / (job.report_name or f"{job.workbook.stem}{REPORT_SUFFIX}")
-    when = datetime.now().replace(microsecond=0)
-    outcome = build(
-        job.workbook,
-        report,
-        generated_at=when,
-        ledger_path=job.ledger,
-        use_ledger=job.use_ledger,
-        limits=job.limits,
-    )
+    outcome, files, log = run_job(job, default_report_path(job.workbook, job.out))
     errors = sum(p.severity is Severity.ERROR for p in outcome.problems)
     warnings = len(outcome.problems) - errors
     if not outcome.ok:
@@ -130,8 +120,36 @@ def _process(job: Job) -> Done:
         text = "\n".join([*lines, f"{errors} errors, {warnings} warnings", ""])
         atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
         return Done(job.workbook, False, problems_report=path, errors=errors, warnings=warnings)
-    files, log = after_build(job, outcome, report, when)
-    return Done(job.workbook, True, report, errors=0, warnings=warnings, files=files, log=log)
+    return Done(
+        job.workbook, True, outcome.report, errors=0, warnings=warnings, files=files, log=log
+    )
+
+
+def run_job(
+    job: Job,
+    report: Path,
+    summary_path: Path | None = None,
+    progress: Progress | None = None,
+) -> tuple[Outcome, tuple[Path, ...], tuple[str, ...]]:
+    """The one route of a build, from the command line, a folder or the inbox: build the
+    workbook's report, then (when it is built) its split reports and messages. Returns the
+    outcome, the files written and the log lines."""
+    when = datetime.now().replace(microsecond=0)
+    outcome = build(
+        job.workbook,
+        report,
+        summary_path,
+        generated_at=when,
+        ledger_path=job.ledger,
+        use_ledger=job.use_ledger,
+        limits=job.limits,
+        progress=progress,
+        engine=job.engine,
+    )
+    if not outcome.ok or outcome.report is None:
+        return outcome, (), ()
+    files, log = after_build(job, outcome, outcome.report, when)
+    return outcome, files, log
 
 
 def after_build(
@@ -143,7 +161,7 @@ def after_build(
     d = job.delivery
     if d.split_by_project:
         for project in _projects(outcome.results):
-            path = report.parent / f"{job.workbook.stem}-{_safe(project)}{REPORT_SUFFIX}"
+            path = default_report_path(job.workbook, report.parent, _safe(project))
             _write_subset(outcome, {project}, path, when)
             files.append(path)
     if d.email_to:
@@ -154,7 +172,7 @@ def after_build(
             log.append(f"{job.workbook.name}: no project has a Report to address; nothing sent")
         for recipient, projects in recipients.items():
             with tempfile.TemporaryDirectory() as folder:
-                path = Path(folder) / f"{job.workbook.stem}-{_safe(recipient)}{REPORT_SUFFIX}"
+                path = default_report_path(job.workbook, Path(folder), _safe(recipient))
                 _write_subset(outcome, projects, path, when)
                 log.append(_send(job, outcome, path, (recipient,), recipient, projects))
     return tuple(files), tuple(log)
@@ -199,7 +217,7 @@ def _send(
     tag: str,
     projects: set[str] | None = None,
 ) -> str:
-    from xlfin.mail import ProjectLine, compose, deliver
+    from xlfin.delivery.mail import ProjectLine, compose, deliver
 
     d = job.delivery
     assert outcome.results is not None

@@ -25,7 +25,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
-from xlfin.batch import Done, Job, is_input_workbook, process
+from xlfin.delivery.folder import Done, Job, is_input_workbook, process
 
 STATE_FOLDER = ".xlfin"
 SEEN_FILE = "seen.txt"

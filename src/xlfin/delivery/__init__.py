@@ -1,0 +1,1 @@
+"""Delivery: folder builds, the inbox watcher and email, above the pipeline."""
