@@ -313,47 +313,10 @@ def test_explain_unknown_things():
     assert run("explain", SAMPLES / "broken.xlsx", "--project", "P-100").exit_code == 1
 
 
-def test_cell_formats_write_the_same_xml_as_xlsxwriters_own(tmp_path, monkeypatch):
-    """CellFormat hands xlsxwriter the style index as text (its quick path): every part
-    of the report is byte for byte what xlsxwriter's own Format writes."""
-    import zipfile
-
-    from xlsxwriter.format import Format
-
-    import xlfin.report.workbook as report
-
-    outcome = build(
-        SAMPLES / "agency.xlsx",
-        tmp_path / "ours.xlsx",
-        generated_at=GENERATED_AT,
-        ledger_path=LEDGER(tmp_path),
-    )
-    writer = report.ReportWriter(
-        tmp_path / "unused.xlsx", outcome.workbook, outcome.results, [], GENERATED_AT
-    )
-    assert all(type(f) is report.CellFormat for f in writer.formats.values())
-    assert isinstance(writer.formats["money"]._get_xf_index(), str)
-    writer.book.close()
-    monkeypatch.setattr(report.CellFormat, "_get_xf_index", Format._get_xf_index)
-    build(
-        SAMPLES / "agency.xlsx",
-        tmp_path / "theirs.xlsx",
-        generated_at=GENERATED_AT,
-        ledger_path=LEDGER(tmp_path),
-    )
-    ours, theirs = (
-        zipfile.ZipFile(tmp_path / "ours.xlsx"),
-        zipfile.ZipFile(tmp_path / "theirs.xlsx"),
-    )
-    assert ours.namelist() == theirs.namelist()
-    for name in ours.namelist():
-        assert ours.read(name) == theirs.read(name), name
-
-
 def test_a_table_longer_than_a_sheet_continues(tmp_path, monkeypatch):
-    import xlfin.report.workbook
+    import xlfin.report.table
 
-    monkeypatch.setattr(xlfin.report.workbook, "MAX_ROWS", 12)
+    monkeypatch.setattr(xlfin.report.table, "MAX_ROWS", 12)
     outcome = build(
         SAMPLES / "agency.xlsx",
         tmp_path / "r.xlsx",

@@ -86,3 +86,111 @@ def test_every_package_is_installed():
         for p in (ROOT / "src" / "xlfin").rglob("*.py")
     }
     assert found | {"xlfin.templates"} == listed
+
+
+LIBRARIES = ("openpyxl", "xlsxwriter", "python_calamine")
+PROCESS_MODULE = ROOT / "src" / "xlfin" / "program.py"
+NAMED_TUPLE_API = {"_replace", "_asdict", "_fields", "_make"}
+
+
+def source_files() -> list[Path]:
+    return sorted((ROOT / "src" / "xlfin").rglob("*.py"))
+
+
+def library_names(tree: ast.AST) -> set[str]:
+    """Names bound to a library or to something imported from one, in a module."""
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {
+                (a.asname or a.name).split(".")[0]
+                for a in node.names
+                if a.name.split(".")[0] in LIBRARIES
+            }
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in LIBRARIES:
+            names |= {a.asname or a.name for a in node.names}
+    return names
+
+
+def private_library_uses(path: Path) -> list[str]:
+    """Private modules, names and attributes of the libraries a module uses: `_reader`,
+    `Format._get_xf_index`, `ws._write_string`, a subclass of a library class."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = []
+    libraries = library_names(tree)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in LIBRARIES:
+            parts = node.module.split(".") + [a.name for a in node.names]  # type: ignore[union-attr]
+            found += [f"import {node.module}" for part in parts if part.startswith("_")]
+        elif isinstance(node, ast.Attribute) and node.attr.startswith("_") and libraries:
+            own = isinstance(node.value, ast.Name) and node.value.id in ("self", "cls")
+            public = node.attr in NAMED_TUPLE_API or node.attr.startswith("__")
+            if node.attr == "__class__" or not (own or public):
+                found.append(f"line {node.lineno}: .{node.attr}")
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            if node.value.startswith("_write_") or node.value == "_get_xf_index":
+                found.append(f"line {node.lineno}: {node.value!r}")
+        elif isinstance(node, ast.ClassDef):
+            bases = {b.id for b in node.bases if isinstance(b, ast.Name)}
+            found += [f"class {node.name}({b})" for b in bases & libraries]
+    return found
+
+
+def test_no_private_api_of_a_library_is_used():
+    """Libraries through their public APIs only: no private module, attribute or method, no
+    subclass of a library's class, no swapped __class__ (any of them pins a version)."""
+    for path in source_files():
+        assert not private_library_uses(path), (path.name, private_library_uses(path))
+
+
+def test_the_private_api_check_can_fail(tmp_path):
+    bad = tmp_path / "bad.py"
+    bad.write_text(
+        "from openpyxl.worksheet._reader import WorkSheetParser\n"
+        "from xlsxwriter.format import Format\n"
+        "class Mine(Format):\n    pass\n"
+        "def f(ws, made):\n    made.__class__ = Mine\n"
+        "    getattr(ws, '_write_string')\n    return ws._write_number\n",
+        encoding="utf-8",
+    )
+    assert len(private_library_uses(bad)) == 5
+
+
+def test_process_tricks_live_in_one_module():
+    """Only the program touches the collector or ends the process early."""
+    for path in source_files():
+        if path == PROCESS_MODULE:
+            continue
+        text = path.read_text(encoding="utf-8")
+        assert "gc" not in imported_modules(path), path.name
+        assert "os._exit" not in text, path.name
+    assert "os._exit" in PROCESS_MODULE.read_text(encoding="utf-8")
+
+
+def test_no_import_cycle():
+    """xlfin's modules import each other in one direction (lazy imports included)."""
+    modules: dict[str, Path] = {}
+    for path in source_files():
+        parts = path.relative_to(ROOT / "src").with_suffix("").parts
+        modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    graph: dict[str, set[str]] = {}
+    for module, path in modules.items():
+        targets = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                for alias in node.names:  # `from xlfin.reader import engine` is the module
+                    sub = f"{node.module}.{alias.name}"
+                    targets.add(sub if sub in modules else node.module)
+            elif isinstance(node, ast.Import):
+                targets |= {a.name for a in node.names}
+        graph[module] = {t for t in targets if t in modules and t != module}
+
+    def reaches(start: str, goal: str, seen: set[str]) -> bool:
+        for step in graph[start] - seen:
+            seen.add(step)
+            if step == goal or reaches(step, goal, seen):
+                return True
+        return False
+
+    cycles = [m for m in graph if reaches(m, m, set())]
+    assert not cycles, cycles

@@ -1,68 +1,20 @@
-"""The billing-record workbook, written with xlsxwriter.
-
-One method per sheet. Numbers are written as numbers and dates as dates, with the
-currency's format; every text that came from the input is written with
-`write_string`, so it is never read as a formula. Totals are SUM formulas whose
-cached value is the computed total, so viewers that do not recalculate show it.
-"""
+"""The billing-record workbook: one method per sheet, each a layout of tables (`table`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, time
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
 from decimal import Decimal
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-import xlsxwriter
-from xlsxwriter.format import Format
-from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+from xlsxwriter.utility import xl_rowcol_to_cell
 
-from xlfin.core.money import round_money
 from xlfin.core.rates import RateSource, source_text
 from xlfin.core.results import LineResult, ProjectResult, Results
 from xlfin.models import BillingStatus, Workbook
 from xlfin.problems import Problem, sort_key
-
-MAX_ROWS = 1_048_576
-EXCEL_EPOCH = date(1899, 12, 30)
-"""Day 0 of Excel's 1900 date system (serial numbers count days from it)."""
-EXCEL_EPOCH_ORDINAL = EXCEL_EPOCH.toordinal()
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-"""Text that a spreadsheet could take for a formula: written with a quote prefix."""
-FORMULA_FIRST = "".join(FORMULA_STARTS)
-"""The same, as one string: `text[0] in FORMULA_FIRST` is the cheaper test per cell."""
-CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CHF": "CHF "}
-
-
-class CellFormat(Format):
-    """xlsxwriter's Format, handing the cell writer its style index as text.
-
-    xlsxwriter passes every attribute of a cell through a regular-expression search for
-    characters to escape; for the style index, an int, the search raises TypeError and
-    xlsxwriter catches it: 0.4 µs for every formatted cell, a million times over in a
-    large report (3 % of the whole build at 100,000 hour lines, by instruction count).
-    The same index as text takes the search's quick path and gives the same XML. The
-    index is given by Format's own method, once, so the styles are numbered as before.
-    """
-
-    xf_text: str | int | None = None
-
-    def _get_xf_index(self) -> str | int:  # type: ignore[override]
-        if self.xf_text is None:
-            index = super()._get_xf_index()
-            self.xf_text = str(index) if index else index  # 0 (no style) stays falsy
-        return self.xf_text
-
-
-@dataclass(frozen=True)
-class Col:
-    header: str
-    kind: str = "text"  # text, money, hours, rate, date, percent, int
-    width: int = 14
-    total: bool = False
+from xlfin.report.table import Col, TableWriter
 
 
 def revenue_source_text(r: LineResult) -> str:
@@ -73,7 +25,7 @@ def revenue_source_text(r: LineResult) -> str:
     return source_text(r.revenue_source)
 
 
-class ReportWriter:
+class ReportWriter(TableWriter):
     """Writes `results` to an xlsx file; `generated_at` is passed in, never read here."""
 
     def __init__(
@@ -84,232 +36,13 @@ class ReportWriter:
         problems: Sequence[Problem],
         generated_at: datetime,
     ) -> None:
-        self.path = path
+        super().__init__(
+            path, results.settings.currency, results.settings.decimals, workbook.source
+        )
         self.input = workbook
         self.results = results
         self.problems = sorted(problems, key=sort_key)
         self.generated_at = generated_at
-        self.decimals = results.settings.decimals
-        self.max_rows = MAX_ROWS
-        self.book = xlsxwriter.Workbook(
-            str(path),
-            {
-                "constant_memory": True,
-                "strings_to_formulas": False,
-                "strings_to_urls": False,
-                "strings_to_numbers": False,
-            },
-        )
-        self.formats = self._formats()
-
-    def _formats(self) -> dict[str, Any]:
-        def add(properties: dict[str, Any]) -> Format:
-            made = self.book.add_format(properties)
-            made.__class__ = CellFormat  # same attributes; only how it gives its index
-            return made
-
-        currency = self.results.settings.currency
-        zeros = "0" * self.decimals
-        number = f"#,##0{'.' + zeros if zeros else ''}"
-        symbol = CURRENCY_SYMBOLS.get(currency)
-        money = f'"{symbol}"{number}' if symbol else f'{number} "{currency}"'
-        money = f"{money};-{money}"
-        return {
-            "header": add(
-                {
-                    "bold": True,
-                    "bg_color": "#DDEBF7",
-                    "border": 1,
-                    "text_wrap": True,
-                    "valign": "top",
-                }
-            ),
-            "title": add({"bold": True, "font_size": 14}),
-            "bold": add({"bold": True}),
-            "note": add({"italic": True, "font_color": "#595959"}),
-            "text": add({}),
-            "text_quoted": add({"quote_prefix": True}),
-            "money": add({"num_format": money}),
-            "money_total": add({"num_format": money, "bold": True, "top": 1}),
-            "rate": add({"num_format": money}),
-            "hours": add({"num_format": "#,##0.00"}),
-            "hours_total": add({"num_format": "#,##0.00", "bold": True, "top": 1}),
-            "date": add({"num_format": "yyyy-mm-dd"}),
-            "percent": add({"num_format": "0.0%"}),
-            "percent_total": add({"num_format": "0.0%", "bold": True, "top": 1}),
-            "int": add({"num_format": "0"}),
-            "total_label": add({"bold": True, "top": 1}),
-        }
-
-    # -- cells ------------------------------------------------------------------------------
-
-    def cell(
-        self, ws: Any, row: int, col: int, value: object, kind: str = "text", fmt: str | None = None
-    ) -> None:
-        f = self.formats[fmt or kind]
-        if value is None:
-            ws.write_blank(row, col, None, f)
-        elif kind == "text":
-            text = str(value)
-            if text.startswith(FORMULA_STARTS) and not fmt:
-                f = self.formats["text_quoted"]  # stays text even when the cell is edited
-            ws.write_string(row, col, text, f)
-        elif kind == "date":
-            assert isinstance(value, date)
-            ws.write_datetime(row, col, datetime.combine(value, time()), f)
-        else:
-            if isinstance(value, Fraction):
-                value = round_money(value, 6 if kind == "hours" else self.decimals)
-            ws.write_number(row, col, value, f)
-
-    def new_sheet(
-        self, name: str, cols: Sequence[Col], title: str | None = None, headers: bool = True
-    ) -> tuple[Any, int]:
-        """A sheet with a header row (after an optional title); returns (sheet, header row)."""
-        ws = self.book.add_worksheet(name)
-        ws.set_landscape()
-        ws.fit_to_pages(1, 0)
-        ws.set_paper(9)  # A4; Excel falls back to Letter where A4 is not loaded
-        row = 0
-        if title:
-            ws.write_string(0, 0, title, self.formats["title"])
-            row = 2
-        for c, col in enumerate(cols):
-            ws.set_column(c, c, col.width)
-            if headers:
-                ws.write_string(row, c, col.header, self.formats["header"])
-        if headers:
-            ws.set_row(row, 30)  # room for headers that wrap onto two lines
-            ws.freeze_panes(row + 1, 0)
-            ws.repeat_rows(row)
-        ws.set_header(f'&L&"-,Bold"{name}&R{self.input.source}')
-        ws.set_footer("&LGenerated by xlfin&RPage &P of &N")
-        return ws, row
-
-    def row_writer(self, ws: Any, cols: Sequence[Col]) -> Callable[[int, Sequence[object]], None]:
-        """The function that writes one table row of `cols` at a given row of `ws`.
-
-        A report holds millions of cells, so the work per cell is kept to the least: the
-        columns are grouped by kind once, plain text is written without a format, blank
-        values (None, "") are skipped, and cells go through xlsxwriter's undecorated
-        writers (the public ones only add A1-notation parsing, which is never used here).
-        """
-        write_string = getattr(ws, "_write_string", ws.write_string)
-        write_number = getattr(ws, "_write_number", ws.write_number)
-        quoted = self.formats["text_quoted"]
-        texts = [c for c, col in enumerate(cols) if col.kind == "text"]
-        dates = [(c, self.formats["date"]) for c, col in enumerate(cols) if col.kind == "date"]
-        numbers = [
-            (c, self.formats[col.kind], 6 if col.kind == "hours" else self.decimals)
-            for c, col in enumerate(cols)
-            if col.kind not in ("text", "date")
-        ]
-
-        def write_row(r: int, values: Sequence[object]) -> None:
-            for c in texts:
-                text = values[c]
-                if text is None or text == "":
-                    continue
-                if type(text) is not str:
-                    text = str(text)
-                    if not text:
-                        continue
-                if text[0] in FORMULA_FIRST:  # stays text even when the cell is edited
-                    write_string(r, c, text, quoted)
-                else:  # plain text needs no format, and a cell without one is cheaper
-                    write_string(r, c, text)
-            for c, f in dates:
-                day = values[c]
-                if day is not None:
-                    write_number(r, c, day.toordinal() - EXCEL_EPOCH_ORDINAL, f)  # type: ignore[attr-defined]
-            for c, f, places in numbers:
-                value = values[c]
-                if value is not None:
-                    if type(value) is Fraction:
-                        value = round_money(value, places)
-                    write_number(r, c, value, f)
-
-        return write_row
-
-    def table(
-        self,
-        name: str,
-        cols: Sequence[Col],
-        rows: Iterable[Sequence[object]],
-        title: str | None = None,
-        total_label: str = "Total",
-    ) -> tuple[Any, int]:
-        """A sheet holding one table with autofilter and a totals row; returns (sheet, rows).
-
-        A table longer than a sheet holds continues on `<name> (2)`, `<name> (3)`, … each
-        with its headers, a note and the totals of its own rows: nothing is dropped.
-        """
-        ws, header = self.new_sheet(name, cols, title)
-        first_ws, part, count = ws, 1, 0
-        sums: dict[int, Decimal] = {c: Decimal(0) for c, col in enumerate(cols) if col.total}
-        write_row = self.row_writer(ws, cols)
-        summed = list(sums)
-        r = header
-        for values in rows:
-            r += 1
-            if r >= self.max_rows - 1:  # keep the last row for the totals
-                part += 1
-                next_name = f"{name} ({part})"
-                self.close_table(
-                    ws,
-                    header,
-                    r - 1,
-                    cols,
-                    sums,
-                    f"{total_label} of this sheet (continued on {next_name})",
-                )
-                ws, header = self.new_sheet(next_name, cols, f"{name}, continued (part {part})")
-                sums = dict.fromkeys(sums, Decimal(0))
-                write_row = self.row_writer(ws, cols)
-                r = header + 1
-            write_row(r, values)
-            for c in summed:
-                value = values[c]
-                if value is not None:
-                    sums[c] += value  # type: ignore[operator]
-            count += 1
-        label = total_label if part == 1 else f"{total_label} of this sheet"
-        self.close_table(ws, header, r, cols, sums, label)
-        return first_ws, count
-
-    def close_table(
-        self,
-        ws: Any,
-        header: int,
-        last: int,
-        cols: Sequence[Col],
-        sums: dict[int, Decimal],
-        label: str,
-    ) -> None:
-        if sums:
-            self.totals_row(ws, last + 1, header + 1, last, cols, sums, label)
-        ws.autofilter(header, 0, max(last, header), len(cols) - 1)
-
-    def totals_row(
-        self,
-        ws: Any,
-        row: int,
-        first: int,
-        last: int,
-        cols: Sequence[Col],
-        sums: dict[int, Decimal],
-        label: str,
-    ) -> None:
-        ws.write_string(row, 0, label, self.formats["total_label"])
-        for c, total in sums.items():
-            column = xl_col_to_name(c)
-            formula = f"=SUM({column}{first + 1}:{column}{last + 1})" if last >= first else "=0"
-            fmt = self.formats[
-                f"{cols[c].kind}_total" if cols[c].kind in ("money", "hours") else "money_total"
-            ]
-            ws.write_formula(row, c, formula, fmt, total)
-
-    # -- the sheets -------------------------------------------------------------------------
 
     def write(self) -> None:
         try:
