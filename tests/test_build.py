@@ -388,3 +388,25 @@ def test_written_files_are_readable_like_any_new_file(tmp_path):
     kept.chmod(0o640)
     atomic_write(kept, lambda path: path.write_text("new"))
     assert (kept.read_text(), kept.stat().st_mode & 0o777) == ("new", 0o640)
+
+
+def test_the_rates_sheet_lists_levels_in_the_order_the_core_tries_them(agency):
+    """For every project, role and location, the Rates sheet's rows (those of that location
+    and of any location) are the periods of the chain the core looks the rate up in."""
+    from xlfin.core.rates import RateBook
+
+    sheet = openpyxl.load_workbook(agency.report, read_only=True)["Rates"]
+    rows = [r for r in sheet.iter_rows(min_row=4, values_only=True) if r[0] and r[7]]
+    book = RateBook(agency.workbook)
+    checked = 0
+    roles = {(r[0], r[1]) for r in rows if not r[1].startswith("user ")}
+    for project_id, role in roles:
+        group = [r for r in rows if (r[0], r[1]) == (project_id, role)]
+        project = agency.workbook.projects[project_id]
+        for location in {r[3] for r in group} | {None}:
+            listed = [r[7] for r in group if r[3] in (None, location)]
+            chain = book.billing_for_role(project, role, location)
+            tried = [f"{p.sheet} row {p.row}" for _, line in chain.levels for p in line.periods]
+            assert listed == tried, (project_id, role, location)
+            checked += 1
+    assert checked > len(roles)  # a location-specific card line was checked too

@@ -338,10 +338,7 @@ def test_frozen_lines_keep_their_amounts(results, book):
     assert t.actual_revenue == Decimal("280.00")
 
 
-def test_daily_distribution_on_demand_adds_up(results):
-    from xlfin.core.calendar import WorkCalendar
-    from xlfin.models import Schedule
-
+def test_planned_hours_are_spread_over_rate_segments_by_working_days(results):
     r = results(
         BASE
         + """
@@ -359,17 +356,14 @@ def test_daily_distribution_on_demand_adds_up(results):
     )
     t = task(r)
     plan = t.plans[0]
-    calendar = WorkCalendar(Schedule(schedule="Std", exceptions=frozenset({date(2024, 6, 5)})))
-    days = list(plan.daily(calendar))
-    # Mon 3, Tue 4 at 90; Wed 5 is a holiday; Thu 6, Fri 7 at 95: 2.5 h a day.
-    assert [(d.day.day, d.hours, d.source.rate) for d in days] == [
-        (3, 2.5, 90),
-        (4, 2.5, 90),
-        (6, 2.5, 95),
-        (7, 2.5, 95),
-    ]
-    assert sum(d.amount for d in days) == plan.planned_revenue
-    assert t.planned_revenue == Decimal(2 * 2.5 * 90 + 2 * 2.5 * 95)
+    # Mon 3, Tue 4 at 90; Wed 5 is a holiday (its gap is never priced); Thu 6, Fri 7 at 95:
+    # 10 h over 4 working days is 2.5 h a day.
+    segments = [(s.first.day, s.last.day, s.working_days, s.source.rate) for s in plan.revenue]
+    assert segments == [(3, 4, 2, 90), (6, 7, 2, 95)]
+    assert [plan.segment_hours(s) for s in plan.revenue] == [5, 5]
+    assert sum(plan.segment_amount(s) for s in plan.revenue) == plan.planned_revenue
+    hours_a_day = Decimal(10) / 4
+    assert t.planned_revenue == 2 * hours_a_day * 90 + 2 * hours_a_day * 95
 
 
 def test_one_rate_question(book):
@@ -379,10 +373,8 @@ def test_one_rate_question(book):
     rates = RateBook(wb)
     p = wb.projects["P1"]
     day = date(2024, 6, 3)
-    assert rates.rate("billing", p, day, user="ann")[0].rate == 110
-    assert rates.rate("billing", p, day, user="ben")[0].rate == 150  # via primary role PM
-    assert rates.rate("billing", p, day, role="Dev")[0].rate == 100
-    assert rates.rate("cost", p, day, user="ben")[0].rate == 60
-    assert rates.rate("cost", p, day, role="Dev")[0].rate == 40
-    with pytest.raises(ValueError):
-        rates.rate("price", p, day, role="Dev")
+    assert rates.billing_for_user(p, "ann").at(day)[0].rate == 110
+    assert rates.billing_for_user(p, "ben").at(day)[0].rate == 150  # via primary role PM
+    assert rates.billing_for_role(p, "Dev", None).at(day)[0].rate == 100
+    assert rates.cost_for_user("ben").at(day)[0].rate == 60
+    assert rates.cost_for_role("Dev").at(day)[0].rate == 40

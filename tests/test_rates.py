@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from xlfin.core.rates import RateBook, RateLevel, Timeline
+from xlfin.core.rates import RateBook, RateLevel, Timeline, source_text
 from xlfin.models import Company, Project, RateCard, RatePeriod, Role, User, Workbook
 
 D = date
@@ -46,16 +46,10 @@ class TestTimeline:
         assert t.at(D(2017, 6, 17)).rate == Decimal("45.00")
         for day in (18, 19, 20):
             assert t.at(D(2017, 6, day)) is None
-            assert t.in_gap(D(2017, 6, day))
         assert t.at(D(2017, 6, 21)).rate == Decimal("95.00")
 
     def test_no_periods_no_rate(self):
         assert Timeline(()).at(D(2024, 1, 1)) is None
-
-    def test_boundaries_within(self):
-        t = Timeline((period(1, None, D(2024, 1, 31)), period(2, D(2024, 2, 1), None)))
-        assert t.boundaries_within(D(2024, 1, 1), D(2024, 3, 1)) == [D(2024, 2, 1)]
-        assert t.boundaries_within(D(2024, 2, 1), D(2024, 3, 1)) == []
 
 
 def workbook(
@@ -160,7 +154,7 @@ def test_role_billing_hierarchy(kwargs, location, level, rate):
 def test_rate_source_names_the_row():
     source = role_rate(workbook(card=True, project_rate=False), "Paris")
     assert (source.sheet, source.row) == ("Rate cards", 4)
-    assert source.describe() == "140/h rate card (Rate cards row 4)"
+    assert source_text(source) == "rate card (Rate cards row 4)"
 
 
 def test_user_billing_rate_then_primary_role():

@@ -6,7 +6,6 @@ lines take the frozen amounts given in `frozen` (the ledger supplies them).
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
@@ -451,13 +450,12 @@ class _Computation:
                 plan = memo[(line.user, line.role)] = self.line_plan(project, task, line)
             cost_source = plan.cost
             if type(cost_source) is RateChain:
-                cost_source, gap = cost_source.pieces[bisect_right(cost_source.edges, line.date)]
+                cost_source, gap = cost_source.at(line.date)
                 if gap or cost_source.rate is None:
                     self.rate_problem(cost_source, line, plan.cost_key, "cost rate")
             revenue_source = plan.revenue if line.billable else NOT_BILLABLE
             if type(revenue_source) is RateChain:
-                chain = revenue_source
-                revenue_source, gap = chain.pieces[bisect_right(chain.edges, line.date)]
+                revenue_source, gap = revenue_source.at(line.date)
                 if gap or revenue_source.rate is None:
                     self.rate_problem(revenue_source, line, plan.revenue_key, "billing rate")
             rate = revenue_source.rate

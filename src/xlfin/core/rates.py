@@ -3,14 +3,17 @@
 A `Timeline` holds one object's dated periods and finds the period of a date by
 bisection. A `RateChain` is the ordered list of timelines that answer one question
 ("billing rate of role R on project P at location L"); its rate on a date is the
-first level that has one. `RateBook.billing_for_role`, `billing_for_user`,
-`cost_for_user` and `cost_for_role` build (and cache) the chains: the one rate
-lookup of xlfin.
+first level that has one. `role_billing_levels` is the one ordered list of the
+levels tried for a role's billing rate: the chains the core looks rates up in, and the
+report's Rates sheet, are both made from it. `RateBook.billing_for_role`,
+`billing_for_user`, `cost_for_user` and `cost_for_role` build (and cache) the chains, and
+`RateChain.at` is the one rate lookup of xlfin.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -43,13 +46,6 @@ class RateSource(NamedTuple):
     rate: Decimal | None
     sheet: str | None = None
     row: int | None = None
-
-    def describe(self) -> str:
-        """`108.00/h project override (Project rates row 2)`, for reports and explain."""
-        if self.rate is None:
-            return self.level.value
-        where = f" ({self.sheet} row {self.row})" if self.sheet else ""
-        return f"{self.rate}/h {self.level.value}{where}"
 
 
 NO_RATE = RateSource(RateLevel.NONE, None)
@@ -94,15 +90,6 @@ class Timeline:
         if period.end is None or day <= period.end or i == len(periods) - 1:
             return period
         return None
-
-    def in_gap(self, day: date) -> bool:
-        return bool(self.periods) and self.at(day) is None
-
-    def boundaries_within(self, first: date, last: date) -> list[date]:
-        """Dates in (first, last] on which this timeline's rate may change."""
-        return self.boundaries[
-            bisect_right(self.boundaries, first) : bisect_right(self.boundaries, last)
-        ]
 
 
 EMPTY = Timeline(())
@@ -160,6 +147,48 @@ class RateChain:
         return [Segment(s, e, piece[0]) for s, e, piece in zip(starts, ends, sources, strict=True)]
 
 
+class Level(NamedTuple):
+    """One level of a rate hierarchy: where it is (`level`, `label` in the report's words,
+    the rate card's `location` or None) and the periods it holds (none: it has no rate)."""
+
+    level: RateLevel
+    label: str
+    location: str | None
+    periods: tuple[RatePeriod, ...]
+
+
+def role_billing_levels(
+    workbook: Workbook, project: Project, role: str, locations: Sequence[str]
+) -> list[Level]:
+    """Model 1.1: the levels tried, in order, for the billing rate of `role` on `project`.
+
+    A rate card's lines for each of `locations` come before its line for any location;
+    the core asks for one location (the line's), the Rates sheet for every location the
+    card has for the role.
+    """
+    company = workbook.companies.get(project.company) if project.company else None
+    company_rates = (company.role_rates.get(role) if company else None) or ()
+    levels: list[Level] = []
+    if project.company_rates_override:
+        levels.append(Level(RateLevel.COMPANY, "company (override)", None, company_rates))
+    levels.append(
+        Level(RateLevel.PROJECT, "project override", None, project.role_rates.get(role, ()))
+    )
+    card = workbook.rate_cards.get(project.rate_card) if project.rate_card else None
+    if card is not None:
+        label = f"rate card {card.rate_card}"
+        for location in locations:
+            levels.append(
+                Level(RateLevel.RATE_CARD, label, location, card.rates.get((role, location), ()))
+            )
+        levels.append(Level(RateLevel.RATE_CARD, label, None, card.rates.get((role, None), ())))
+    elif not project.company_rates_override:
+        levels.append(Level(RateLevel.COMPANY, "company", None, company_rates))
+    system = workbook.roles.get(role)
+    levels.append(Level(RateLevel.SYSTEM, "system", None, system.billing_rates if system else ()))
+    return levels
+
+
 class RateBook:
     """Builds the rate chains of a workbook (section 1 of the finance model), cached."""
 
@@ -180,58 +209,13 @@ class RateBook:
     def _role_levels(
         self, project: Project, role: str | None, location: str | None
     ) -> list[tuple[RateLevel, Timeline]]:
-        """Section 1.1: the levels for role billing rates on `project`."""
+        """Section 1.1: the levels for role billing rates on `project`, at `location`."""
         if role is None:
             return []
-        wb = self.workbook
-        company = wb.companies.get(project.company) if project.company else None
-        company_rates = self._timeline(company.role_rates.get(role)) if company else EMPTY
-        levels: list[tuple[RateLevel, Timeline]] = []
-        if project.company_rates_override:
-            levels.append((RateLevel.COMPANY, company_rates))
-        levels.append((RateLevel.PROJECT, self._timeline(project.role_rates.get(role))))
-        card = wb.rate_cards.get(project.rate_card) if project.rate_card else None
-        if card is not None:
-            if location is not None:
-                levels.append(
-                    (RateLevel.RATE_CARD, self._timeline(card.rates.get((role, location))))
-                )
-            levels.append((RateLevel.RATE_CARD, self._timeline(card.rates.get((role, None)))))
-        elif not project.company_rates_override:
-            levels.append((RateLevel.COMPANY, company_rates))
-        role_row = wb.roles.get(role)
-        levels.append(
-            (RateLevel.SYSTEM, self._timeline(role_row.billing_rates if role_row else None))
+        levels = role_billing_levels(
+            self.workbook, project, role, [location] if location is not None else []
         )
-        return levels
-
-    def rate(
-        self,
-        kind: str,
-        project: Project,
-        day: date,
-        *,
-        role: str | None = None,
-        user: str | None = None,
-        location: str | None = None,
-    ) -> tuple[RateSource, bool]:
-        """The one question: `kind` ("billing" or "cost") rate of `user` (else `role`) on
-        `project` on `day` at `location`; returns (rate source, whether a gap was passed).
-
-        Billing: a user's rate (1.2–1.3) when `user` is given, else the role's (1.1, 1.3).
-        Cost: the user's, else the role's (1.4); never overridden.
-        """
-        if kind == "billing":
-            chain = (
-                self.billing_for_user(project, user, location)
-                if user is not None
-                else self.billing_for_role(project, role, location)
-            )
-        elif kind == "cost":
-            chain = self.cost_for_user(user) if user is not None else self.cost_for_role(role)
-        else:
-            raise ValueError(f"kind must be 'billing' or 'cost', not {kind!r}")
-        return chain.at(day)
+        return [(lv.level, self._timeline(lv.periods)) for lv in levels]
 
     def _chain(self, key: tuple, build, *args) -> RateChain:  # type: ignore[no-untyped-def]
         chain = self._chains.get(key)

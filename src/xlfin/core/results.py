@@ -7,14 +7,13 @@ weighted sum behind a task's planned figure without rounding it twice.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 from typing import NamedTuple
 
-from xlfin.core.calendar import WorkCalendar
 from xlfin.core.rates import RateSource
 from xlfin.models import (
     Assignment,
@@ -93,22 +92,6 @@ class AssignmentPlan:
 
     def segment_amount(self, segment: PlannedSegment) -> Fraction:
         return self.segment_hours(segment) * Fraction(segment.source.rate or 0)
-
-    def daily(self, calendar: WorkCalendar, revenue: bool = True) -> Iterator[DailyPlan]:
-        """The plan day by day (for showing a task's daily distribution, on demand only)."""
-        per_day = self.hours / self.days if self.days else self.hours
-        for segment in self.revenue if revenue else self.cost:
-            rate = Fraction(segment.source.rate or 0)
-            days = calendar.days(segment.first, segment.last) if self.days else [segment.first]
-            for day in days:
-                yield DailyPlan(day, per_day, segment.source, per_day * rate)
-
-
-class DailyPlan(NamedTuple):
-    day: date
-    hours: Fraction
-    source: RateSource
-    amount: Fraction
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from typing import Any
 
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from xlfin.core.rates import RateSource, source_text
+from xlfin.core.rates import RateSource, role_billing_levels, source_text
 from xlfin.core.results import LineResult, ProjectResult, Results
 from xlfin.models import BillingStatus, Workbook
 from xlfin.problems import Problem, sort_key
@@ -455,30 +455,20 @@ class ReportWriter(TableWriter):
             wb = self.input
             for p in self.results.projects:
                 project = p.project
-                company = wb.companies.get(project.company or "")
                 card = wb.rate_cards.get(project.rate_card or "")
                 for role in sorted(_roles_used(p)):
-                    levels: list[tuple[str, str | None, Any]] = []
-                    if company and project.company_rates_override:
-                        levels.append(
-                            ("company (override)", None, company.role_rates.get(role, ()))
-                        )
-                    levels.append(("project override", None, project.role_rates.get(role, ())))
-                    if card:
-                        for (card_role, location), periods in card.rates.items():
-                            if card_role == role:
-                                levels.append((f"rate card {card.rate_card}", location, periods))
-                    elif company and not project.company_rates_override:
-                        levels.append(("company", None, company.role_rates.get(role, ())))
-                    system = wb.roles.get(role)
-                    levels.append(("system", None, system.billing_rates if system else ()))
-                    for level, location, periods in levels:
-                        for period in periods:
+                    locations = [
+                        location
+                        for card_role, location in (card.rates if card else ())
+                        if card_role == role and location is not None
+                    ]
+                    for level in role_billing_levels(wb, project, role, locations):
+                        for period in level.periods:
                             yield (
                                 project.project,
                                 role,
-                                level,
-                                location,
+                                level.label,
+                                level.location,
                                 period.rate,
                                 period.start,
                                 period.end,
