@@ -194,3 +194,28 @@ def test_no_import_cycle():
 
     cycles = [m for m in graph if reaches(m, m, set())]
     assert not cycles, cycles
+
+
+OUTPUT_VOCABULARY = {"report/workbook.py", "delivery/mail.py"}
+"""Modules that write xlfin's own headers (the report's sheets and columns, a message's
+table), some of which read like input names ("Project", "Hours")."""
+
+
+def input_name_literals(path: Path) -> list[str]:
+    from xlfin.schema import SHEETS
+
+    names = {s.name for s in SHEETS} | {c.name for s in SHEETS for c in s.columns}
+    return [
+        f"line {node.lineno}: {node.value!r}"
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Constant) and node.value in names
+    ]
+
+
+def test_input_sheet_and_column_names_are_written_only_in_the_schema():
+    for path in source_files():
+        where = path.relative_to(ROOT / "src" / "xlfin").as_posix()
+        if where == "schema.py" or where in OUTPUT_VOCABULARY:
+            continue
+        assert not input_name_literals(path), (where, input_name_literals(path))
+    assert input_name_literals(ROOT / "src" / "xlfin" / "schema.py")  # the check can fail

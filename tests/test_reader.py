@@ -276,7 +276,7 @@ def test_defaults(book):
         "New",
     )
     assert wb.billing_records["B1"].status.value == "Not Billed"
-    assert (wb.settings.currency, wb.settings.decimals, wb.settings.time_zone) == ("USD", 2, "UTC")
+    assert (wb.settings.currency, wb.settings.decimals) == ("USD", 2)
 
 
 def test_all_problems_are_collected(tmp_path):

@@ -11,56 +11,18 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from enum import StrEnum
 from typing import NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 
+from xlfin.schema import BillingStatus, CostType, RevenueType, TaskStatus
 
-class CostType(StrEnum):
-    NO_COST = "No Cost"
-    FIXED_HOURLY = "Fixed Hourly"
-    USER_HOURLY = "User Hourly"
-    ROLE_HOURLY = "Role Hourly"
-
-
-class RevenueType(StrEnum):
-    NOT_BILLABLE = "Not Billable"
-    FIXED_REVENUE = "Fixed Revenue"
-    FIXED_HOURLY = "Fixed Hourly"
-    USER_HOURLY = "User Hourly"
-    USER_HOURLY_PLUS_FIXED = "User Hourly Plus Fixed"
-    USER_HOURLY_WITH_CAP = "User Hourly with Cap"
-    ROLE_HOURLY = "Role Hourly"
-    ROLE_HOURLY_PLUS_FIXED = "Role Hourly Plus Fixed"
-    ROLE_HOURLY_WITH_CAP = "Role Hourly with Cap"
-
-    @property
-    def is_user_hourly(self) -> bool:
-        return self.value.startswith("User Hourly")
-
-    @property
-    def is_role_hourly(self) -> bool:
-        return self.value.startswith("Role Hourly")
-
-    @property
-    def plus_fixed(self) -> bool:
-        return self.value.endswith("Plus Fixed")
-
-    @property
-    def with_cap(self) -> bool:
-        return self.value.endswith("with Cap")
-
-
-class TaskStatus(StrEnum):
-    NEW = "New"
-    IN_PROGRESS = "In Progress"
-    COMPLETE = "Complete"
-
-
-class BillingStatus(StrEnum):
-    NOT_BILLED = "Not Billed"
-    BILLED = "Billed"
+__all__ = [
+    "BillingStatus",
+    "CostType",
+    "RevenueType",
+    "TaskStatus",
+]
 
 
 class Frozen(BaseModel):
@@ -80,14 +42,12 @@ class RatePeriod(Frozen):
 class Settings(Frozen):
     currency: str = "USD"
     decimals: int = 2
-    time_zone: str = "UTC"
 
 
 class Schedule(Frozen):
     schedule: str
     working_days: frozenset[int] = frozenset({0, 1, 2, 3, 4})
     """Weekday numbers, Monday = 0."""
-    hours_per_day: Decimal = Decimal(8)
     exceptions: frozenset[dt.date] = frozenset()
     row: int | None = None
 

@@ -25,6 +25,7 @@ from xlfin.reader import read_workbook
 from xlfin.reader.package import DEFAULT_LIMITS, Limits
 from xlfin.report.summary import summary
 from xlfin.report.workbook import write_report
+from xlfin.schema import SHEETS_BY_NAME, SheetName
 
 REPORT_SUFFIX = "-billing.xlsx"
 """A report's name is its workbook's stem and this (`agency.xlsx` -> `agency-billing.xlsx`)."""
@@ -79,10 +80,10 @@ def unledgered(workbook: Workbook) -> list[Problem]:
             "LEDGER_DISABLED",
             f"billing record {r.billing_record!r} is Billed but this "
             "build has no ledger: its amounts are today's, not frozen",
-            sheet="Billing records",
+            sheet=SheetName.BILLING_RECORDS,
             row=r.row,
-            column=workbook.column_of("Billing records", "status"),
-            field="Status",
+            column=workbook.column_of(SheetName.BILLING_RECORDS, "status"),
+            field=SHEETS_BY_NAME[SheetName.BILLING_RECORDS].column("status").name,
         )
         for r in workbook.billing_records.values()
         if r.status is BillingStatus.BILLED

@@ -26,20 +26,96 @@ class Kind(StrEnum):
     CHOICE = "choice"
 
 
-COST_TYPES = ("No Cost", "Fixed Hourly", "User Hourly", "Role Hourly")
-REVENUE_TYPES = (
-    "Not Billable",
-    "Fixed Revenue",
-    "Fixed Hourly",
-    "User Hourly",
-    "User Hourly Plus Fixed",
-    "User Hourly with Cap",
-    "Role Hourly",
-    "Role Hourly Plus Fixed",
-    "Role Hourly with Cap",
-)
-TASK_STATUSES = ("New", "In Progress", "Complete")
-BILLING_STATUSES = ("Not Billed", "Billed")
+class CostType(StrEnum):
+    NO_COST = "No Cost"
+    FIXED_HOURLY = "Fixed Hourly"
+    USER_HOURLY = "User Hourly"
+    ROLE_HOURLY = "Role Hourly"
+
+
+class RevenueType(StrEnum):
+    NOT_BILLABLE = "Not Billable"
+    FIXED_REVENUE = "Fixed Revenue"
+    FIXED_HOURLY = "Fixed Hourly"
+    USER_HOURLY = "User Hourly"
+    USER_HOURLY_PLUS_FIXED = "User Hourly Plus Fixed"
+    USER_HOURLY_WITH_CAP = "User Hourly with Cap"
+    ROLE_HOURLY = "Role Hourly"
+    ROLE_HOURLY_PLUS_FIXED = "Role Hourly Plus Fixed"
+    ROLE_HOURLY_WITH_CAP = "Role Hourly with Cap"
+
+    @property
+    def is_user_hourly(self) -> bool:
+        return self.value.startswith("User Hourly")
+
+    @property
+    def is_role_hourly(self) -> bool:
+        return self.value.startswith("Role Hourly")
+
+    @property
+    def plus_fixed(self) -> bool:
+        return self.value.endswith("Plus Fixed")
+
+    @property
+    def with_cap(self) -> bool:
+        return self.value.endswith("with Cap")
+
+
+class TaskStatus(StrEnum):
+    NEW = "New"
+    IN_PROGRESS = "In Progress"
+    COMPLETE = "Complete"
+
+
+class BillingStatus(StrEnum):
+    NOT_BILLED = "Not Billed"
+    BILLED = "Billed"
+
+
+class SheetName(StrEnum):
+    """The input sheets, as their headers are matched (ignoring case and spaces)."""
+
+    SETTINGS = "Settings"
+    SCHEDULES = "Schedules"
+    SCHEDULE_EXCEPTIONS = "Schedule exceptions"
+    ROLES = "Roles"
+    USERS = "Users"
+    COMPANIES = "Companies"
+    COMPANY_RATES = "Company rates"
+    RATE_CARDS = "Rate cards"
+    PROJECTS = "Projects"
+    PROJECT_RATES = "Project rates"
+    TASKS = "Tasks"
+    ASSIGNMENTS = "Assignments"
+    HOURS = "Hours"
+    EXPENSES = "Expenses"
+    BILLING_RECORDS = "Billing records"
+
+
+class SettingName(StrEnum):
+    """The settings of the Settings sheet (column Setting)."""
+
+    CURRENCY = "Currency"
+    DECIMALS = "Decimals"
+    TIME_ZONE = "Time zone"
+
+
+SETTING_DEFAULTS: dict[SettingName, str] = {
+    SettingName.CURRENCY: "USD",
+    SettingName.DECIMALS: "2",
+    SettingName.TIME_ZONE: "UTC",
+}
+"""What a workbook without the setting gets, and what the template fills in."""
+
+
+def _values(choices: type[StrEnum]) -> tuple[str, ...]:
+    return tuple(choice.value for choice in choices)
+
+
+COST_TYPES = _values(CostType)
+REVENUE_TYPES = _values(RevenueType)
+TASK_STATUSES = _values(TaskStatus)
+BILLING_STATUSES = _values(BillingStatus)
 TRUE_WORDS = ("yes", "true", "y", "1", "oui")
 FALSE_WORDS = ("no", "false", "n", "0", "non")
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -143,28 +219,31 @@ def _billing_record_ref(description: str) -> Column:
 
 SHEETS: tuple[Sheet, ...] = (
     Sheet(
-        "Settings",
+        SheetName.SETTINGS,
         "Workbook-wide settings, one per row.",
         (
             Column(
                 "Setting",
                 Kind.TEXT,
                 True,
-                description="Currency, Decimals or Time zone.",
+                description=f"{', '.join(SettingName)}.",
                 example="Currency",
                 width=16,
             ),
             Column("Value", Kind.TEXT, description="The setting's value.", example="EUR", width=16),
         ),
         notes=(
-            "`Currency`: ISO 4217 code, default USD.",
-            "`Decimals`: decimals of the currency's minor unit, 0 to 4, default 2.",
-            "`Time zone`: IANA name (e.g. Europe/Paris), default UTC. Dates are calendar "
-            "dates in this zone; nothing is shifted.",
+            f"`{SettingName.CURRENCY}`: ISO 4217 code, default "
+            f"{SETTING_DEFAULTS[SettingName.CURRENCY]}.",
+            f"`{SettingName.DECIMALS}`: decimals of the currency's minor unit, 0 to 4, default "
+            f"{SETTING_DEFAULTS[SettingName.DECIMALS]}.",
+            f"`{SettingName.TIME_ZONE}`: IANA name (e.g. Europe/Paris), default "
+            f"{SETTING_DEFAULTS[SettingName.TIME_ZONE]}. Dates are calendar dates in this zone; "
+            "nothing is shifted.",
         ),
     ),
     Sheet(
-        "Schedules",
+        SheetName.SCHEDULES,
         "Working weeks. A project's planned hours are spread over its schedule's working days.",
         (
             _id("Schedule", "Schedule id.", "Standard"),
@@ -186,7 +265,7 @@ SHEETS: tuple[Sheet, ...] = (
         ),
     ),
     Sheet(
-        "Schedule exceptions",
+        SheetName.SCHEDULE_EXCEPTIONS,
         "Days off (holidays) of a schedule: not working days.",
         (
             _id("Schedule", "The schedule this day off belongs to.", "Standard"),
@@ -197,7 +276,7 @@ SHEETS: tuple[Sheet, ...] = (
         ),
     ),
     Sheet(
-        "Roles",
+        SheetName.ROLES,
         "Job roles and their system rates. Several rows per role give dated rates.",
         (
             _id("Role", "Role id.", "Designer"),
@@ -208,7 +287,7 @@ SHEETS: tuple[Sheet, ...] = (
         ),
     ),
     Sheet(
-        "Users",
+        SheetName.USERS,
         "People who log hours. Several rows per user give dated rates; name, primary role and "
         "location go on the first row.",
         (
@@ -233,7 +312,7 @@ SHEETS: tuple[Sheet, ...] = (
         ),
     ),
     Sheet(
-        "Companies",
+        SheetName.COMPANIES,
         "Customers.",
         (
             _id("Company", "Company id.", "ACME"),
@@ -241,7 +320,7 @@ SHEETS: tuple[Sheet, ...] = (
         ),
     ),
     Sheet(
-        "Company rates",
+        SheetName.COMPANY_RATES,
         "A company's billing rate for a role (overrides the system rate on its projects that "
         "have no rate card).",
         (
@@ -253,7 +332,7 @@ SHEETS: tuple[Sheet, ...] = (
         ),
     ),
     Sheet(
-        "Rate cards",
+        SheetName.RATE_CARDS,
         "Named sets of role billing rates by location. One row per role, location and period.",
         (
             _id("Rate card", "Rate card id.", "EU-2024"),
@@ -272,7 +351,7 @@ SHEETS: tuple[Sheet, ...] = (
         ),
     ),
     Sheet(
-        "Projects",
+        SheetName.PROJECTS,
         "Projects, one row each. The only sheet that must be present.",
         (
             _id("Project", "Project id.", "P-100"),
@@ -335,7 +414,7 @@ SHEETS: tuple[Sheet, ...] = (
         required=True,
     ),
     Sheet(
-        "Project rates",
+        SheetName.PROJECT_RATES,
         "A project's own billing rate for a role, or for a user. Several rows give dated rates.",
         (
             _id("Project", "Project id.", "P-100"),
@@ -354,7 +433,7 @@ SHEETS: tuple[Sheet, ...] = (
         ),
     ),
     Sheet(
-        "Tasks",
+        SheetName.TASKS,
         "Tasks, identified by Project and Task.",
         (
             _id("Project", "Project id.", "P-100"),
@@ -429,7 +508,7 @@ SHEETS: tuple[Sheet, ...] = (
         ),
     ),
     Sheet(
-        "Assignments",
+        SheetName.ASSIGNMENTS,
         "Who is planned to work on a task: a user, a role, or both.",
         (
             _id("Project", "Project id.", "P-100"),
@@ -450,7 +529,7 @@ SHEETS: tuple[Sheet, ...] = (
         ),
     ),
     Sheet(
-        "Hours",
+        SheetName.HOURS,
         "Logged hours, one line per entry.",
         (
             _id("Entry", "Entry id.", "H-0001"),
@@ -476,7 +555,7 @@ SHEETS: tuple[Sheet, ...] = (
         ),
     ),
     Sheet(
-        "Expenses",
+        SheetName.EXPENSES,
         "Expenses of a project or of one of its tasks.",
         (
             _id("Expense", "Expense id.", "E-01"),
@@ -517,7 +596,7 @@ SHEETS: tuple[Sheet, ...] = (
         ),
     ),
     Sheet(
-        "Billing records",
+        SheetName.BILLING_RECORDS,
         "Invoices-to-be of a project. Billed records are frozen.",
         (
             _id("Billing record", "Billing record id.", "B-2024-01"),

@@ -44,7 +44,7 @@ from xlfin.models import (
     Workbook,
 )
 from xlfin.problems import Problem, problem
-from xlfin.schema import SHEETS_BY_NAME
+from xlfin.schema import SHEETS_BY_NAME, SheetName
 
 # Sums of working days × rates are exact: no rounding at any precision we can meet.
 EXACT = Context(prec=200, traps=[Inexact])
@@ -253,7 +253,7 @@ class _Computation:
                 "ASSIGNMENT_HOURS_MISMATCH",
                 f"assignments of task {task.task!r} plan {_hours(sum(given))} h, the "
                 f"task plans {task.planned_hours} h; the assignments' hours are used",
-                "Tasks",
+                SheetName.TASKS,
                 task.row,
                 "planned_hours",
             )
@@ -302,7 +302,7 @@ class _Computation:
                 "NO_RATE",
                 f"no rate for {who!r} on some planned days of task "
                 f"{assignment.task!r}; those hours are planned at 0",
-                "Assignments",
+                SheetName.ASSIGNMENTS,
                 assignment.row,
                 "user" if assignment.user else "role",
             )
@@ -422,7 +422,7 @@ class _Computation:
             self.report(
                 "NO_RATE",
                 f"no {what} for entry {line.entry!r} on {line.date}; its amount is 0",
-                "Hours",
+                SheetName.HOURS,
                 line.row,
                 key,
             )
@@ -431,7 +431,7 @@ class _Computation:
                 "RATE_GAP_USED",
                 f"{line.date} falls in a gap between rate periods; "
                 f"the {what} came from the {source.level.value} level",
-                "Hours",
+                SheetName.HOURS,
                 line.row,
                 "date",
             )
@@ -471,7 +471,7 @@ class _Computation:
                     "HOURS_BEFORE_PROJECT_START",
                     f"entry {line.entry!r} on {line.date} is before project "
                     f"{project.project!r} starts ({start}); the first rate period applies",
-                    "Hours",
+                    SheetName.HOURS,
                     line.row,
                     "date",
                 )
@@ -509,7 +509,7 @@ class _Computation:
                     "NO_WORKING_DAY",
                     f"task {task.task!r} has no working day from "
                     f"{first} to {last}; its planned hours are put on {first}",
-                    "Tasks",
+                    SheetName.TASKS,
                     task.row,
                     "planned_start",
                 )
@@ -585,12 +585,12 @@ class _Computation:
             and task.hourly_rate is None,
         }
         for key in (k for k, blank in blanks.items() if blank):
-            name = SHEETS_BY_NAME["Tasks"].column(key).name
+            name = SHEETS_BY_NAME[SheetName.TASKS].column(key).name
             self.report(
                 "NO_RATE",
                 f"task {task.task!r} is Fixed Hourly but its {name} is blank; "
                 "its hours are counted at 0",
-                "Tasks",
+                SheetName.TASKS,
                 task.row,
                 key,
             )
@@ -627,7 +627,7 @@ class _Computation:
                 self.report(
                     "BILLING_LINE_NOT_BILLABLE",
                     f"entry {r.line.entry!r} cannot be in billing record {rid!r}: {why}",
-                    "Hours",
+                    SheetName.HOURS,
                     r.line.row,
                     "billing_record",
                 )
@@ -637,7 +637,7 @@ class _Computation:
                 self.report(
                     "BILLING_LINE_NOT_BILLABLE",
                     f"expense {e.expense!r} cannot be in billing record {rid!r}: {why}",
-                    "Expenses",
+                    SheetName.EXPENSES,
                     e.row,
                     "billing_record",
                 )
@@ -652,7 +652,7 @@ class _Computation:
                 self.report(
                     "BILLING_LINE_NOT_BILLABLE",
                     f"task {task.task!r} cannot be in billing record {rid!r}: {why}",
-                    "Tasks",
+                    SheetName.TASKS,
                     task.row,
                     "billing_record",
                 )
@@ -740,7 +740,7 @@ def _task_rate(task: Task, rate: Decimal | None) -> RateSource:
     """A Fixed Hourly task's own rate (its blank is reported once per task)."""
     if rate is None:
         return NO_RATE
-    return RateSource(RateLevel.TASK_HOURLY, rate, "Tasks", task.row)
+    return RateSource(RateLevel.TASK_HOURLY, rate, SheetName.TASKS, task.row)
 
 
 _date_entry = attrgetter("date", "entry")

@@ -16,7 +16,7 @@ from xlfin.core.results import FrozenLine, RecordResult, Results
 from xlfin.ledger.store import FrozenExpense, FrozenHours, FrozenRecord
 from xlfin.models import BillingStatus, Expense, HourLine, RevenueType, Task, Workbook
 from xlfin.problems import Problem, problem
-from xlfin.schema import SHEETS_BY_NAME
+from xlfin.schema import SHEETS_BY_NAME, SheetName
 
 
 def frozen_lines(records: Iterable[FrozenRecord]) -> dict[str, FrozenLine]:
@@ -138,14 +138,14 @@ def conflicts(workbook: Workbook, frozen: dict[str, FrozenRecord]) -> list[Probl
             c.add(
                 "BILLED_RECORD_DELETED",
                 f"billing record {rid!r} ({when}, total {rec.total}) is no longer in the workbook",
-                "Billing records",
+                SheetName.BILLING_RECORDS,
             )
             continue
         if record.status is not BillingStatus.BILLED:
             c.add(
                 "BILLED_RECORD_UNBILLED",
                 f"billing record {rid!r} was {when} and is now {record.status.value}",
-                "Billing records",
+                SheetName.BILLING_RECORDS,
                 record.row,
                 "status",
             )
@@ -159,9 +159,9 @@ def conflicts(workbook: Workbook, frozen: dict[str, FrozenRecord]) -> list[Probl
             if then != now:
                 c.add(
                     "BILLED_RECORD_CHANGED",
-                    f"{_name('Billing records', key)} of billed "
+                    f"{_name(SheetName.BILLING_RECORDS, key)} of billed "
                     f"record {rid!r} was {then} when {when}, now {now}",
-                    "Billing records",
+                    SheetName.BILLING_RECORDS,
                     record.row,
                     key,
                 )
@@ -174,7 +174,7 @@ def conflicts(workbook: Workbook, frozen: dict[str, FrozenRecord]) -> list[Probl
                 "BILLED_RECORD_CHANGED",
                 f"the fixed-revenue tasks of billed record {rid!r}"
                 f" were {_pairs(rec.fixed)} when {when}, now {_pairs(fixed_now)}",
-                "Tasks",
+                SheetName.TASKS,
                 rows[0],
                 "billing_record",
             )
@@ -198,7 +198,7 @@ def _line_conflicts(
                 "BILLED_LINE_REMOVED",
                 f"entry {x.entry!r} ({x.hours} h on {x.date}) was "
                 f"{when} in record {rid!r} and is no longer in the workbook",
-                "Hours",
+                SheetName.HOURS,
             )
             continue
         if line.billing_record != rid:
@@ -206,7 +206,7 @@ def _line_conflicts(
                 "BILLED_LINE_REMOVED",
                 f"entry {x.entry!r} was {when} in record {rid!r} "
                 f"and is now in {line.billing_record or 'no record'}",
-                "Hours",
+                SheetName.HOURS,
                 line.row,
                 "billing_record",
             )
@@ -219,9 +219,9 @@ def _line_conflicts(
             if then != now:
                 c.add(
                     "BILLED_LINE_CHANGED",
-                    f"{_name('Hours', key)} of entry {x.entry!r} was "
+                    f"{_name(SheetName.HOURS, key)} of entry {x.entry!r} was "
                     f"{then} when {when} in record {rid!r}, now {now}",
-                    "Hours",
+                    SheetName.HOURS,
                     line.row,
                     key,
                 )
@@ -231,7 +231,7 @@ def _line_conflicts(
                 "BILLED_LINE_ADDED",
                 f"entry {line.entry!r} was put in record {rid!r} after it was {when}; "
                 "use a new record",
-                "Hours",
+                SheetName.HOURS,
                 line.row,
                 "billing_record",
             )
@@ -254,13 +254,13 @@ def _expense_conflicts(
                 "BILLED_RECORD_CHANGED",
                 f"expense {expense!r} ({x.amount}) was {when} in "
                 f"record {rid!r} and is no longer in the workbook",
-                "Expenses",
+                SheetName.EXPENSES,
             )
         elif e.billing_record != rid or not e.billable:
             c.add(
                 "BILLED_RECORD_CHANGED",
                 f"expense {expense!r} was {when} in record {rid!r} and has left it",
-                "Expenses",
+                SheetName.EXPENSES,
                 e.row,
                 "billing_record",
             )
@@ -269,7 +269,7 @@ def _expense_conflicts(
                 "BILLED_RECORD_CHANGED",
                 f"the actual amount of expense {expense!r} was "
                 f"{x.amount} when {when}, now {e.actual_amount}",
-                "Expenses",
+                SheetName.EXPENSES,
                 e.row,
                 "actual_amount",
             )
@@ -279,7 +279,7 @@ def _expense_conflicts(
                 "BILLED_LINE_ADDED",
                 f"expense {e.expense!r} was put in record {rid!r} after "
                 f"it was {when}; use a new record",
-                "Expenses",
+                SheetName.EXPENSES,
                 e.row,
                 "billing_record",
             )

@@ -40,24 +40,14 @@ from xlfin.models import (
 from xlfin.problems import Problem, problem
 from xlfin.reader.package import DEFAULT_LIMITS, Limits, UnreadableWorkbook, open_workbook
 from xlfin.reader.sheets import Row, SheetReader
-from xlfin.schema import IGNORED_SHEETS, SHEETS_BY_NAME, WEEKDAYS, find_sheet, normalize
-
-READ_ORDER = (
-    "Settings",
-    "Schedules",
-    "Schedule exceptions",
-    "Roles",
-    "Users",
-    "Companies",
-    "Company rates",
-    "Rate cards",
-    "Projects",
-    "Project rates",
-    "Billing records",
-    "Tasks",
-    "Assignments",
-    "Hours",
-    "Expenses",
+from xlfin.schema import (
+    IGNORED_SHEETS,
+    SHEETS_BY_NAME,
+    WEEKDAYS,
+    SettingName,
+    SheetName,
+    find_sheet,
+    normalize,
 )
 
 
@@ -159,12 +149,12 @@ class _Assembler:
                             sheet=spec.name,
                         )
                     )
-        if "Projects" not in self.worksheets and "Projects" not in charts:
+        if SheetName.PROJECTS not in self.worksheets and SheetName.PROJECTS not in charts:
             self.problems.append(
                 problem(
                     "SHEET_MISSING",
                     "the workbook has no Projects sheet; add one (see `xlfin template`)",
-                    sheet="Projects",
+                    sheet=SheetName.PROJECTS,
                 )
             )
 
@@ -276,59 +266,58 @@ class _Assembler:
     def read_settings(self) -> Settings:
         found: dict[str, Any] = {}
         seen: dict[str, int] = {}
-        for row in self.rows("Settings"):
+        for row in self.rows(SheetName.SETTINGS):
             name = normalize(row["setting"] or "")
             value = row["value"]
             if name in seen:
                 self.report(
                     "ID_DUPLICATE",
                     f"setting {row['setting']!r} is also given in row {seen[name]}",
-                    "Settings",
+                    SheetName.SETTINGS,
                     row.row,
                     "setting",
                 )
                 continue
             seen[name] = row.row
-            if name == "currency":
+            if name == normalize(SettingName.CURRENCY):
                 code = (value or "").upper()
                 if not re.fullmatch(r"[A-Z]{3}", code):
                     self.report(
                         "SETTING_INVALID",
                         f"Currency must be a 3-letter ISO code such as USD or EUR, not {value!r}",
-                        "Settings",
+                        SheetName.SETTINGS,
                         row.row,
                         "value",
                     )
                 else:
                     found["currency"] = code
-            elif name == "decimals":
+            elif name == normalize(SettingName.DECIMALS):
                 if value is None or not re.fullmatch(r"[0-4](\.0+)?", value):
                     self.report(
                         "SETTING_INVALID",
                         f"Decimals must be a whole number from 0 to 4, not {value!r}",
-                        "Settings",
+                        SheetName.SETTINGS,
                         row.row,
                         "value",
                     )
                 else:
                     found["decimals"] = int(value.split(".")[0])
-            elif name == "time zone":
+            elif name == normalize(SettingName.TIME_ZONE):
                 try:
-                    ZoneInfo(value or "")
-                    found["time_zone"] = value
+                    ZoneInfo(value or "")  # checked, and informational: nothing is shifted
                 except (ZoneInfoNotFoundError, ValueError):
                     self.report(
                         "SETTING_INVALID",
                         f"Time zone must be an IANA name such as Europe/Paris, not {value!r}",
-                        "Settings",
+                        SheetName.SETTINGS,
                         row.row,
                         "value",
                     )
             else:
                 self.report(
                     "SETTING_UNKNOWN",
-                    f"unknown setting {row['setting']!r}; known: Currency, Decimals, Time zone",
-                    "Settings",
+                    f"unknown setting {row['setting']!r}; known: {', '.join(SettingName)}",
+                    SheetName.SETTINGS,
                     row.row,
                     "setting",
                 )
@@ -336,7 +325,7 @@ class _Assembler:
 
     def read_schedules(self) -> dict[str, Schedule]:
         fields: dict[str, dict[str, Any]] = {}
-        for row in self.rows("Schedules"):
+        for row in self.rows(SheetName.SCHEDULES):
             key = row["schedule"]
             if key is None:
                 continue
@@ -344,7 +333,7 @@ class _Assembler:
                 self.report(
                     "ID_DUPLICATE",
                     f"schedule {key!r} is also in row {fields[key]['row']}",
-                    "Schedules",
+                    SheetName.SCHEDULES,
                     row.row,
                     "schedule",
                 )
@@ -357,23 +346,21 @@ class _Assembler:
                         "WORKING_DAYS_INVALID",
                         f"{row['working_days']!r} is not a list "
                         f"of weekdays; write e.g. Mon,Tue,Wed,Thu,Fri",
-                        "Schedules",
+                        SheetName.SCHEDULES,
                         row.row,
                         "working_days",
                     )
                 else:
                     days = parsed
-            hours = row["hours_per_day"]
             fields[key] = {
                 "schedule": key,
                 "working_days": days,
                 "row": row.row,
                 "exceptions": set(),
-                **({"hours_per_day": hours} if hours else {}),
             }
         ids = _Ids("schedule", fields)
-        for row in self.rows("Schedule exceptions"):
-            key = self.check_ref(ids, row, "Schedule exceptions", "schedule")
+        for row in self.rows(SheetName.SCHEDULE_EXCEPTIONS):
+            key = self.check_ref(ids, row, SheetName.SCHEDULE_EXCEPTIONS, "schedule")
             if key is not None and row["date"] is not None:
                 fields[key]["exceptions"].add(row["date"])
         return {
@@ -445,7 +432,7 @@ class _Assembler:
         return objects
 
     def read_roles(self) -> dict[str, Role]:
-        found = self._dated_objects("Roles", "role", (), ("cost_rate", "billing_rate"), {})
+        found = self._dated_objects(SheetName.ROLES, "role", (), ("cost_rate", "billing_rate"), {})
         return {
             k: Role(
                 role=k, row=e["row"], cost_rates=e["cost_rate"], billing_rates=e["billing_rate"]
@@ -455,7 +442,7 @@ class _Assembler:
 
     def read_users(self, roles: dict[str, Role]) -> dict[str, User]:
         found = self._dated_objects(
-            "Users",
+            SheetName.USERS,
             "user",
             ("name", "primary_role", "location"),
             ("cost_rate", "billing_rate"),
@@ -517,18 +504,18 @@ class _Assembler:
     def read_companies(self, roles: dict[str, Role]) -> dict[str, Company]:
         names = {
             row["company"]: (row["name"], row.row)
-            for row in self._unique("Companies", "company", "company")
+            for row in self._unique(SheetName.COMPANIES, "company", "company")
         }
         companies_ids, role_ids = _Ids("company", names), _Ids("role", roles)
 
         def keyed() -> Iterator[tuple[Row, Any]]:
-            for row in self.rows("Company rates"):
-                company = self.check_ref(companies_ids, row, "Company rates", "company")
-                role = self.check_ref(role_ids, row, "Company rates", "role")
+            for row in self.rows(SheetName.COMPANY_RATES):
+                company = self.check_ref(companies_ids, row, SheetName.COMPANY_RATES, "company")
+                role = self.check_ref(role_ids, row, SheetName.COMPANY_RATES, "role")
                 if company and role:
                     yield row, (company, role)
 
-        groups = self._rate_groups("Company rates", keyed())
+        groups = self._rate_groups(SheetName.COMPANY_RATES, keyed())
         by_company: dict[str, dict[str, tuple[RatePeriod, ...]]] = defaultdict(dict)
         for (company, role), periods in groups.items():
             by_company[company][role] = periods
@@ -542,7 +529,7 @@ class _Assembler:
         cards: dict[str, dict[str, Any]] = {}
 
         def keyed() -> Iterator[tuple[Row, Any]]:
-            for row in self.rows("Rate cards"):
+            for row in self.rows(SheetName.RATE_CARDS):
                 card = row["rate_card"]
                 if card is None:
                     continue
@@ -555,16 +542,16 @@ class _Assembler:
                             "CURRENCY_MISMATCH",
                             f"rate card {card!r} is in {currency} "
                             f"but the workbook is in {settings.currency}",
-                            "Rate cards",
+                            SheetName.RATE_CARDS,
                             row.row,
                             "currency",
                         )
                     entry["currency"] = entry["currency"] or currency
-                role = self.check_ref(role_ids, row, "Rate cards", "role")
+                role = self.check_ref(role_ids, row, SheetName.RATE_CARDS, "role")
                 if role:
                     yield row, (card, role, row["location"])
 
-        groups = self._rate_groups("Rate cards", keyed())
+        groups = self._rate_groups(SheetName.RATE_CARDS, keyed())
         by_card: dict[str, dict[tuple[str, str | None], tuple[RatePeriod, ...]]] = defaultdict(dict)
         for (card, role, location), periods in groups.items():
             by_card[card][(role, location)] = periods
@@ -587,7 +574,7 @@ class _Assembler:
             "schedule": _Ids("schedule", schedules),
         }
         fields: dict[str, dict[str, Any]] = {}
-        for row in self._unique("Projects", "project", "project"):
+        for row in self._unique(SheetName.PROJECTS, "project", "project"):
             entry = {
                 "project": row["project"],
                 "row": row.row,
@@ -602,13 +589,13 @@ class _Assembler:
                 ),
             }
             for key, ids in refs.items():
-                entry[key] = self.check_ref(ids, row, "Projects", key)
+                entry[key] = self.check_ref(ids, row, SheetName.PROJECTS, key)
             start, end = entry["planned_start"], entry["planned_completion"]
             if start and end and end < start:
                 self.report(
                     "PERIOD_REVERSED",
                     f"Planned completion {end} is before Planned start {start}",
-                    "Projects",
+                    SheetName.PROJECTS,
                     row.row,
                     "planned_completion",
                 )
@@ -620,24 +607,24 @@ class _Assembler:
         )
 
         def keyed() -> Iterator[tuple[Row, Any]]:
-            for row in self.rows("Project rates"):
-                project = self.check_ref(project_ids, row, "Project rates", "project")
+            for row in self.rows(SheetName.PROJECT_RATES):
+                project = self.check_ref(project_ids, row, SheetName.PROJECT_RATES, "project")
                 if (row["role"] is None) == (row["user"] is None):
                     both = "both Role and User" if row["role"] else "neither Role nor User"
                     self.report(
                         "PROJECT_RATE_TARGET",
                         f"the row names {both}; fill exactly one",
-                        "Project rates",
+                        SheetName.PROJECT_RATES,
                         row.row,
                         "role",
                     )
                     continue
-                role = self.check_ref(role_ids, row, "Project rates", "role")
-                user = self.check_ref(user_ids, row, "Project rates", "user")
+                role = self.check_ref(role_ids, row, SheetName.PROJECT_RATES, "role")
+                user = self.check_ref(user_ids, row, SheetName.PROJECT_RATES, "user")
                 if project and (role or user):
                     yield row, (project, "role" if role else "user", role or user)
 
-        groups = self._rate_groups("Project rates", keyed())
+        groups = self._rate_groups(SheetName.PROJECT_RATES, keyed())
         for (project, kind, target), periods in groups.items():
             fields[project].setdefault(f"{kind}_rates", {})[target] = periods
         return {k: Project(**e) for k, e in fields.items()}
@@ -645,8 +632,8 @@ class _Assembler:
     def read_billing_records(self, projects: dict[str, Project]) -> dict[str, BillingRecord]:
         project_ids = _Ids("project", projects)
         records: dict[str, BillingRecord] = {}
-        for row in self._unique("Billing records", "billing_record", "billing record"):
-            project = self.check_ref(project_ids, row, "Billing records", "project")
+        for row in self._unique(SheetName.BILLING_RECORDS, "billing_record", "billing record"):
+            project = self.check_ref(project_ids, row, SheetName.BILLING_RECORDS, "project")
             if project is None:
                 continue
             records[row["billing_record"]] = BillingRecord(
@@ -693,8 +680,8 @@ class _Assembler:
         record_ids = _Ids("billing record", records)
         tasks: dict[tuple[str, str], Task] = {}
         seen: dict[tuple[str, str], int] = {}
-        for row in self.rows("Tasks"):
-            project = self.check_ref(project_ids, row, "Tasks", "project")
+        for row in self.rows(SheetName.TASKS):
+            project = self.check_ref(project_ids, row, SheetName.TASKS, "project")
             task_id = row["task"]
             if project is None or task_id is None:
                 continue
@@ -703,7 +690,7 @@ class _Assembler:
                 self.report(
                     "ID_DUPLICATE",
                     f"task {task_id!r} of project {project!r} is also in row {seen[key]}",
-                    "Tasks",
+                    SheetName.TASKS,
                     row.row,
                     "task",
                 )
@@ -714,7 +701,7 @@ class _Assembler:
                 self.report(
                     "TASK_DATES_REVERSED",
                     f"Planned completion {end} is before Planned start {start}",
-                    "Tasks",
+                    SheetName.TASKS,
                     row.row,
                     "planned_completion",
                 )
@@ -731,9 +718,11 @@ class _Assembler:
                 hourly_cost=row["hourly_cost"],
                 hourly_rate=row["hourly_rate"],
                 fixed_amount=row["fixed_amount"],
-                role=self.check_ref(role_ids, row, "Tasks", "role"),
+                role=self.check_ref(role_ids, row, SheetName.TASKS, "role"),
                 status=TaskStatus(row["status"] or TaskStatus.NEW),
-                billing_record=self.check_record(records, record_ids, row, "Tasks", project),
+                billing_record=self.check_record(
+                    records, record_ids, row, SheetName.TASKS, project
+                ),
             )
         return tasks
 
@@ -768,20 +757,20 @@ class _Assembler:
         )
         task_ids = _task_ids(tasks)
         found: list[Assignment] = []
-        for row in self.rows("Assignments"):
-            project = self.check_ref(project_ids, row, "Assignments", "project")
-            task = self.check_task(tasks, task_ids, row, "Assignments", project)
+        for row in self.rows(SheetName.ASSIGNMENTS):
+            project = self.check_ref(project_ids, row, SheetName.ASSIGNMENTS, "project")
+            task = self.check_task(tasks, task_ids, row, SheetName.ASSIGNMENTS, project)
             if row["user"] is None and row["role"] is None:
                 self.report(
                     "ASSIGNMENT_TARGET",
                     "the assignment names neither a User nor a Role",
-                    "Assignments",
+                    SheetName.ASSIGNMENTS,
                     row.row,
                     "user",
                 )
                 continue
-            user = self.check_ref(user_ids, row, "Assignments", "user")
-            role = self.check_ref(role_ids, row, "Assignments", "role")
+            user = self.check_ref(user_ids, row, SheetName.ASSIGNMENTS, "user")
+            role = self.check_ref(role_ids, row, SheetName.ASSIGNMENTS, "role")
             if project and task and (user or role):
                 found.append(
                     Assignment(
@@ -821,7 +810,7 @@ class _Assembler:
                     f"task {task.task!r} has assignments whose "
                     "hours are spread over its days, but neither it nor project "
                     f"{project.project!r} has a planned start and completion",
-                    "Tasks",
+                    SheetName.TASKS,
                     task.row,
                     "planned_start",
                 )
@@ -844,7 +833,7 @@ class _Assembler:
         first_row: dict[str, int] = {}
         first_row_of = first_row.setdefault
         lines: list[HourLine] = []
-        for row in self.rows("Hours"):
+        for row in self.rows(SheetName.HOURS):
             entry = row.get("entry")
             if entry is not None:
                 first = first_row_of(entry, row.row)  # one lookup in a million-entry dict
@@ -852,7 +841,7 @@ class _Assembler:
                     self.report(
                         "ID_DUPLICATE",
                         f"entry {entry!r} is also in row {first}",
-                        "Hours",
+                        SheetName.HOURS,
                         row.row,
                         "entry",
                     )
@@ -861,19 +850,19 @@ class _Assembler:
             # costs no __missing__ call): a sheet of a million lines.
             project, user, role = row.get("project"), row.get("user"), row.get("role")
             if project not in known_projects:
-                project = self.check_ref(project_ids, row, "Hours", "project")
+                project = self.check_ref(project_ids, row, SheetName.HOURS, "project")
             task = given_task = row.get("task")
             if task is not None and (project, task) not in tasks:
-                task = self.check_task(tasks, task_ids, row, "Hours", project)
+                task = self.check_task(tasks, task_ids, row, SheetName.HOURS, project)
             if user not in known_users:
-                user = self.check_ref(user_ids, row, "Hours", "user")
+                user = self.check_ref(user_ids, row, SheetName.HOURS, "user")
             if role is not None and role not in known_roles:
-                role = self.check_ref(role_ids, row, "Hours", "role")
+                role = self.check_ref(role_ids, row, SheetName.HOURS, "role")
             record = row.get("billing_record")
             if record is not None:
                 known = records.get(record)
                 if known is None or known.project != project:
-                    record = self.check_record(records, record_ids, row, "Hours", project)
+                    record = self.check_record(records, record_ids, row, SheetName.HOURS, project)
             if row.bad or entry is None or project is None or user is None:
                 continue
             if given_task is not None and task is None:
@@ -904,10 +893,10 @@ class _Assembler:
         project_ids, record_ids = _Ids("project", projects), _Ids("billing record", records)
         task_ids = _task_ids(tasks)
         found: list[Expense] = []
-        for row in self._unique("Expenses", "expense", "expense"):
-            project = self.check_ref(project_ids, row, "Expenses", "project")
-            task = self.check_task(tasks, task_ids, row, "Expenses", project)
-            record = self.check_record(records, record_ids, row, "Expenses", project)
+        for row in self._unique(SheetName.EXPENSES, "expense", "expense"):
+            project = self.check_ref(project_ids, row, SheetName.EXPENSES, "project")
+            task = self.check_task(tasks, task_ids, row, SheetName.EXPENSES, project)
+            record = self.check_record(records, record_ids, row, SheetName.EXPENSES, project)
             if project is None or (row["task"] is not None and task is None):
                 continue
             found.append(

@@ -188,7 +188,7 @@ def _as_excel_shows(value: float) -> Decimal:
 
 
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-FIRST_DATE, LAST_DATE = date(1900, 1, 1), date(9999, 12, 31)
+FIRST_DATE = date(1900, 1, 1)
 
 
 def _in_range(day: date, raw: object) -> date:

@@ -7,10 +7,9 @@ from pathlib import Path
 
 import xlsxwriter
 
-from xlfin.schema import SHEETS, Kind
+from xlfin.schema import SETTING_DEFAULTS, SHEETS, Kind, SheetName
 
 VALIDATION_ROWS = 5000
-SETTINGS_DEFAULTS = (("Currency", "USD"), ("Decimals", "2"), ("Time zone", "UTC"))
 
 
 def instructions() -> str:
@@ -61,8 +60,8 @@ def write_template(path: Path) -> None:
                             "error_message": "Choose one of: " + ", ".join(column.choices),
                         },
                     )
-            if spec.name == "Settings":
-                for row, (name, value) in enumerate(SETTINGS_DEFAULTS, start=1):
+            if spec.name == SheetName.SETTINGS:
+                for row, (name, value) in enumerate(SETTING_DEFAULTS.items(), start=1):
                     sheet.write_string(row, 0, name)
                     sheet.write_string(row, 1, value)
     finally:
