@@ -219,3 +219,21 @@ def test_input_sheet_and_column_names_are_written_only_in_the_schema():
             continue
         assert not input_name_literals(path), (where, input_name_literals(path))
     assert input_name_literals(ROOT / "src" / "xlfin" / "schema.py")  # the check can fail
+
+
+def test_problem_codes_are_imported_from_the_catalogue():
+    """A module names the codes it raises by importing them from xlfin.problems, so that a
+    code missing from the catalogue fails when the module loads; no code is a bare string."""
+    from xlfin.problems import CODES
+
+    for path in source_files():
+        if path.name == "problems.py":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        bare = [n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and n.value in CODES]
+        assert not bare, (path.name, bare)
+
+
+def test_a_code_missing_from_the_catalogue_fails_when_the_module_loads():
+    with pytest.raises(ImportError):
+        exec("from xlfin.problems import NO_SUCH_CODE", {})

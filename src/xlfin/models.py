@@ -196,6 +196,3 @@ class Workbook(Frozen):
     billing_records: dict[str, BillingRecord] = {}
     layout: dict[str, dict[str, str]] = {}
     """Sheet name -> field key -> column letter, so computed problems can name a cell."""
-
-    def column_of(self, sheet: str, field: str) -> str | None:
-        return self.layout.get(sheet, {}).get(field)

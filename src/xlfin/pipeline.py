@@ -20,12 +20,19 @@ from xlfin.files import atomic_write
 from xlfin.ledger.records import conflicts, frozen_lines, to_freeze
 from xlfin.ledger.store import LEDGER_NAME, Ledger, LedgerError
 from xlfin.models import BillingStatus, Workbook
-from xlfin.problems import Problem, has_errors, problem
+from xlfin.problems import (
+    LEDGER_DISABLED,
+    LEDGER_UNREADABLE,
+    Problem,
+    has_errors,
+    problem,
+    problem_at,
+)
 from xlfin.reader import read_workbook
 from xlfin.reader.package import DEFAULT_LIMITS, Limits
 from xlfin.report.summary import summary
 from xlfin.report.workbook import write_report
-from xlfin.schema import SHEETS_BY_NAME, SheetName
+from xlfin.schema import SheetName
 
 REPORT_SUFFIX = "-billing.xlsx"
 """A report's name is its workbook's stem and this (`agency.xlsx` -> `agency-billing.xlsx`)."""
@@ -76,14 +83,14 @@ def sha256(path: Path) -> str:
 def unledgered(workbook: Workbook) -> list[Problem]:
     """LEDGER_DISABLED on every Billed record of a build without a ledger."""
     return [
-        problem(
-            "LEDGER_DISABLED",
+        problem_at(
+            LEDGER_DISABLED,
             f"billing record {r.billing_record!r} is Billed but this "
             "build has no ledger: its amounts are today's, not frozen",
-            sheet=SheetName.BILLING_RECORDS,
-            row=r.row,
-            column=workbook.column_of(SheetName.BILLING_RECORDS, "status"),
-            field=SHEETS_BY_NAME[SheetName.BILLING_RECORDS].column("status").name,
+            SheetName.BILLING_RECORDS,
+            r.row,
+            "status",
+            workbook.layout.get(SheetName.BILLING_RECORDS),
         )
         for r in workbook.billing_records.values()
         if r.status is BillingStatus.BILLED
@@ -91,7 +98,7 @@ def unledgered(workbook: Workbook) -> list[Problem]:
 
 
 def ledger_problem(exc: LedgerError) -> Problem:
-    return problem("LEDGER_UNREADABLE", str(exc))
+    return problem(LEDGER_UNREADABLE, str(exc))
 
 
 @dataclass

@@ -7,7 +7,7 @@ never raised; `docs/problems.md` is generated from the catalogue.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -457,6 +457,11 @@ CATALOGUE: tuple[Code, ...] = (
 
 CODES: dict[str, Code] = {code.code: code for code in CATALOGUE}
 
+# Every code is also a name of this module, so that a module that raises problems imports
+# the codes it raises (`from xlfin.problems import NO_RATE`): a code missing from the
+# catalogue fails when that module loads, not when the problem is first raised.
+globals().update({code: code for code in CODES})
+
 
 class Problem(BaseModel):
     """One problem found in a workbook. `row` is the sheet's row number (1 = headers)."""
@@ -520,3 +525,25 @@ def has_errors(problems: Iterable[Problem]) -> bool:
 
 def sort_key(p: Problem) -> tuple:
     return (p.sheet or "", p.row or 0, p.column or "", p.code)
+
+
+def problem_at(
+    code: str,
+    message: str,
+    sheet: str,
+    row: int | None = None,
+    key: str | None = None,
+    columns: Mapping[str, str] | None = None,
+) -> Problem:
+    """A problem at a cell of an input sheet: `key` is the field (`billing_rate`) whose
+    column it is, `columns` the sheet's field keys -> column letters in this workbook."""
+    from xlfin.schema import SHEETS_BY_NAME
+
+    return problem(
+        code,
+        message,
+        sheet=sheet,
+        row=row,
+        column=columns.get(key) if key and columns else None,
+        field=SHEETS_BY_NAME[sheet].column(key).name if key else None,
+    )

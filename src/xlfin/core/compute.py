@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 from xlfin.core.calendar import WorkCalendar
 from xlfin.core.money import ZERO, Rounder, round_money
-from xlfin.core.rates import NO_RATE, RateBook, RateChain, RateLevel, RateSource, Segment
+from xlfin.core.rates import NO_RATE_SOURCE, RateBook, RateChain, RateLevel, RateSource, Segment
 from xlfin.core.results import (
     AssignmentPlan,
     FrozenLine,
@@ -43,7 +43,16 @@ from xlfin.models import (
     TaskStatus,
     Workbook,
 )
-from xlfin.problems import Problem, problem
+from xlfin.problems import (
+    ASSIGNMENT_HOURS_MISMATCH,
+    BILLING_LINE_NOT_BILLABLE,
+    HOURS_BEFORE_PROJECT_START,
+    NO_RATE,
+    NO_WORKING_DAY,
+    RATE_GAP_USED,
+    Problem,
+    problem_at,
+)
 from xlfin.schema import SHEETS_BY_NAME, SheetName
 
 # Sums of working days × rates are exact: no rounding at any precision we can meet.
@@ -163,16 +172,7 @@ class _Computation:
                     self.assigned_role[key] = a.role
 
     def report(self, code: str, message: str, sheet: str, row: int | None, key: str) -> None:
-        self.problems.append(
-            problem(
-                code,
-                message,
-                sheet=sheet,
-                row=row,
-                column=self.wb.column_of(sheet, key),
-                field=SHEETS_BY_NAME[sheet].column(key).name,
-            )
-        )
+        self.problems.append(problem_at(code, message, sheet, row, key, self.wb.layout.get(sheet)))
 
     def calendar(self, project: Project) -> WorkCalendar:
         cal = self.calendars.get(project.schedule)
@@ -250,7 +250,7 @@ class _Computation:
             and ((blanks == 0 and sum(given) != total) or sum(given) > total)
         ):
             self.report(
-                "ASSIGNMENT_HOURS_MISMATCH",
+                ASSIGNMENT_HOURS_MISMATCH,
                 f"assignments of task {task.task!r} plan {_hours(sum(given))} h, the "
                 f"task plans {task.planned_hours} h; the assignments' hours are used",
                 SheetName.TASKS,
@@ -299,7 +299,7 @@ class _Computation:
         if missing:
             who = assignment.user or assignment.role
             self.report(
-                "NO_RATE",
+                NO_RATE,
                 f"no rate for {who!r} on some planned days of task "
                 f"{assignment.task!r}; those hours are planned at 0",
                 SheetName.ASSIGNMENTS,
@@ -420,7 +420,7 @@ class _Computation:
         """NO_RATE or RATE_GAP_USED for an hour line's resolved rate."""
         if source.rate is None:
             self.report(
-                "NO_RATE",
+                NO_RATE,
                 f"no {what} for entry {line.entry!r} on {line.date}; its amount is 0",
                 SheetName.HOURS,
                 line.row,
@@ -428,7 +428,7 @@ class _Computation:
             )
         else:
             self.report(
-                "RATE_GAP_USED",
+                RATE_GAP_USED,
                 f"{line.date} falls in a gap between rate periods; "
                 f"the {what} came from the {source.level.value} level",
                 SheetName.HOURS,
@@ -468,7 +468,7 @@ class _Computation:
             cost = ZERO_MONEY if rate is None else amounts[(line.hours, rate)]
             if start is not None and line.date < start:
                 self.report(
-                    "HOURS_BEFORE_PROJECT_START",
+                    HOURS_BEFORE_PROJECT_START,
                     f"entry {line.entry!r} on {line.date} is before project "
                     f"{project.project!r} starts ({start}); the first rate period applies",
                     SheetName.HOURS,
@@ -506,7 +506,7 @@ class _Computation:
         if first is not None and last is not None and last >= first:
             if days == 0 and self.assignments.get((project.project, task.task)):
                 self.report(
-                    "NO_WORKING_DAY",
+                    NO_WORKING_DAY,
                     f"task {task.task!r} has no working day from "
                     f"{first} to {last}; its planned hours are put on {first}",
                     SheetName.TASKS,
@@ -587,7 +587,7 @@ class _Computation:
         for key in (k for k, blank in blanks.items() if blank):
             name = SHEETS_BY_NAME[SheetName.TASKS].column(key).name
             self.report(
-                "NO_RATE",
+                NO_RATE,
                 f"task {task.task!r} is Fixed Hourly but its {name} is blank; "
                 "its hours are counted at 0",
                 SheetName.TASKS,
@@ -625,7 +625,7 @@ class _Computation:
                 why = "the line has no billing rate"
             if why:
                 self.report(
-                    "BILLING_LINE_NOT_BILLABLE",
+                    BILLING_LINE_NOT_BILLABLE,
                     f"entry {r.line.entry!r} cannot be in billing record {rid!r}: {why}",
                     SheetName.HOURS,
                     r.line.row,
@@ -635,7 +635,7 @@ class _Computation:
             if not e.billable or not e.actual_amount or e.actual_amount <= 0:
                 why = "it is not billable" if not e.billable else "it has no actual amount"
                 self.report(
-                    "BILLING_LINE_NOT_BILLABLE",
+                    BILLING_LINE_NOT_BILLABLE,
                     f"expense {e.expense!r} cannot be in billing record {rid!r}: {why}",
                     SheetName.EXPENSES,
                     e.row,
@@ -650,7 +650,7 @@ class _Computation:
                 why = "its fixed revenue is realized only once it is Complete"
             if why:
                 self.report(
-                    "BILLING_LINE_NOT_BILLABLE",
+                    BILLING_LINE_NOT_BILLABLE,
                     f"task {task.task!r} cannot be in billing record {rid!r}: {why}",
                     SheetName.TASKS,
                     task.row,
@@ -739,7 +739,7 @@ class _LinePlan(NamedTuple):
 def _task_rate(task: Task, rate: Decimal | None) -> RateSource:
     """A Fixed Hourly task's own rate (its blank is reported once per task)."""
     if rate is None:
-        return NO_RATE
+        return NO_RATE_SOURCE
     return RateSource(RateLevel.TASK_HOURLY, rate, SheetName.TASKS, task.row)
 
 

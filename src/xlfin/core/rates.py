@@ -48,7 +48,7 @@ class RateSource(NamedTuple):
     row: int | None = None
 
 
-NO_RATE = RateSource(RateLevel.NONE, None)
+NO_RATE_SOURCE = RateSource(RateLevel.NONE, None)
 
 
 def source_text(source: RateSource) -> str:
@@ -131,7 +131,7 @@ class RateChain:
             if period is not None:
                 return RateSource(level, period.rate, period.sheet, period.row), gap
             gap = True  # a timeline with periods but none on this day: a gap
-        return NO_RATE, gap
+        return NO_RATE_SOURCE, gap
 
     def at(self, day: date) -> tuple[RateSource, bool]:
         """(rate source on `day`, whether a gap of a higher level was passed over)."""

@@ -15,7 +15,16 @@ from xlfin.core.rates import RateLevel, RateSource, source_text
 from xlfin.core.results import FrozenLine, RecordResult, Results
 from xlfin.ledger.store import FrozenExpense, FrozenHours, FrozenRecord
 from xlfin.models import BillingStatus, Expense, HourLine, RevenueType, Task, Workbook
-from xlfin.problems import Problem, problem
+from xlfin.problems import (
+    BILLED_LINE_ADDED,
+    BILLED_LINE_CHANGED,
+    BILLED_LINE_REMOVED,
+    BILLED_RECORD_CHANGED,
+    BILLED_RECORD_DELETED,
+    BILLED_RECORD_UNBILLED,
+    Problem,
+    problem_at,
+)
 from xlfin.schema import SHEETS_BY_NAME, SheetName
 
 
@@ -101,11 +110,8 @@ class _Conflicts:
     def add(
         self, code: str, message: str, sheet: str, row: int | None = None, key: str | None = None
     ) -> None:
-        column = self.wb.column_of(sheet, key) if key and row else None
-        field = SHEETS_BY_NAME[sheet].column(key).name if key else None
-        self.problems.append(
-            problem(code, message, sheet=sheet, row=row, column=column, field=field)
-        )
+        columns = self.wb.layout.get(sheet) if row else None
+        self.problems.append(problem_at(code, message, sheet, row, key, columns))
 
 
 def conflicts(workbook: Workbook, frozen: dict[str, FrozenRecord]) -> list[Problem]:
@@ -136,14 +142,14 @@ def conflicts(workbook: Workbook, frozen: dict[str, FrozenRecord]) -> list[Probl
         record = workbook.billing_records.get(rid)
         if record is None:
             c.add(
-                "BILLED_RECORD_DELETED",
+                BILLED_RECORD_DELETED,
                 f"billing record {rid!r} ({when}, total {rec.total}) is no longer in the workbook",
                 SheetName.BILLING_RECORDS,
             )
             continue
         if record.status is not BillingStatus.BILLED:
             c.add(
-                "BILLED_RECORD_UNBILLED",
+                BILLED_RECORD_UNBILLED,
                 f"billing record {rid!r} was {when} and is now {record.status.value}",
                 SheetName.BILLING_RECORDS,
                 record.row,
@@ -158,7 +164,7 @@ def conflicts(workbook: Workbook, frozen: dict[str, FrozenRecord]) -> list[Probl
         ):
             if then != now:
                 c.add(
-                    "BILLED_RECORD_CHANGED",
+                    BILLED_RECORD_CHANGED,
                     f"{_name(SheetName.BILLING_RECORDS, key)} of billed "
                     f"record {rid!r} was {then} when {when}, now {now}",
                     SheetName.BILLING_RECORDS,
@@ -171,7 +177,7 @@ def conflicts(workbook: Workbook, frozen: dict[str, FrozenRecord]) -> list[Probl
         if set(fixed_now) != set(rec.fixed):
             rows = [t.row for t in fixed_now.values()] or [None]
             c.add(
-                "BILLED_RECORD_CHANGED",
+                BILLED_RECORD_CHANGED,
                 f"the fixed-revenue tasks of billed record {rid!r}"
                 f" were {_pairs(rec.fixed)} when {when}, now {_pairs(fixed_now)}",
                 SheetName.TASKS,
@@ -195,7 +201,7 @@ def _line_conflicts(
         line = lines.get(x.entry)
         if line is None:
             c.add(
-                "BILLED_LINE_REMOVED",
+                BILLED_LINE_REMOVED,
                 f"entry {x.entry!r} ({x.hours} h on {x.date}) was "
                 f"{when} in record {rid!r} and is no longer in the workbook",
                 SheetName.HOURS,
@@ -203,7 +209,7 @@ def _line_conflicts(
             continue
         if line.billing_record != rid:
             c.add(
-                "BILLED_LINE_REMOVED",
+                BILLED_LINE_REMOVED,
                 f"entry {x.entry!r} was {when} in record {rid!r} "
                 f"and is now in {line.billing_record or 'no record'}",
                 SheetName.HOURS,
@@ -218,7 +224,7 @@ def _line_conflicts(
         ):
             if then != now:
                 c.add(
-                    "BILLED_LINE_CHANGED",
+                    BILLED_LINE_CHANGED,
                     f"{_name(SheetName.HOURS, key)} of entry {x.entry!r} was "
                     f"{then} when {when} in record {rid!r}, now {now}",
                     SheetName.HOURS,
@@ -228,7 +234,7 @@ def _line_conflicts(
     for line in lines_in:
         if line.entry not in billed:
             c.add(
-                "BILLED_LINE_ADDED",
+                BILLED_LINE_ADDED,
                 f"entry {line.entry!r} was put in record {rid!r} after it was {when}; "
                 "use a new record",
                 SheetName.HOURS,
@@ -251,14 +257,14 @@ def _expense_conflicts(
         e = expenses.get(expense)
         if e is None:
             c.add(
-                "BILLED_RECORD_CHANGED",
+                BILLED_RECORD_CHANGED,
                 f"expense {expense!r} ({x.amount}) was {when} in "
                 f"record {rid!r} and is no longer in the workbook",
                 SheetName.EXPENSES,
             )
         elif e.billing_record != rid or not e.billable:
             c.add(
-                "BILLED_RECORD_CHANGED",
+                BILLED_RECORD_CHANGED,
                 f"expense {expense!r} was {when} in record {rid!r} and has left it",
                 SheetName.EXPENSES,
                 e.row,
@@ -266,7 +272,7 @@ def _expense_conflicts(
             )
         elif e.actual_amount != x.amount:
             c.add(
-                "BILLED_RECORD_CHANGED",
+                BILLED_RECORD_CHANGED,
                 f"the actual amount of expense {expense!r} was "
                 f"{x.amount} when {when}, now {e.actual_amount}",
                 SheetName.EXPENSES,
@@ -276,7 +282,7 @@ def _expense_conflicts(
     for e in billable_in:
         if e.expense not in billed:
             c.add(
-                "BILLED_LINE_ADDED",
+                BILLED_LINE_ADDED,
                 f"expense {e.expense!r} was put in record {rid!r} after "
                 f"it was {when}; use a new record",
                 SheetName.EXPENSES,

@@ -37,7 +37,31 @@ from xlfin.models import (
     User,
     Workbook,
 )
-from xlfin.problems import Problem, problem
+from xlfin.problems import (
+    ASSIGNMENT_TARGET,
+    BILLING_RECORD_OTHER_PROJECT,
+    CURRENCY_MISMATCH,
+    ID_DUPLICATE,
+    PERIOD_REVERSED,
+    PROJECT_RATE_TARGET,
+    RATE_GAP,
+    RATE_OVERLAP,
+    REFERENCE_UNKNOWN,
+    ROW_CONTRADICTS,
+    SETTING_INVALID,
+    SETTING_UNKNOWN,
+    SHEET_DUPLICATE,
+    SHEET_HIDDEN,
+    SHEET_IS_CHART,
+    SHEET_MISSING,
+    SHEET_UNKNOWN,
+    TASK_DATES_MISSING,
+    TASK_DATES_REVERSED,
+    WORKING_DAYS_INVALID,
+    Problem,
+    problem,
+    problem_at,
+)
 from xlfin.reader.package import DEFAULT_LIMITS, Limits, UnreadableWorkbook, open_workbook
 from xlfin.reader.sheets import Row, SheetReader
 from xlfin.schema import (
@@ -115,7 +139,7 @@ class _Assembler:
             if spec is None:
                 self.problems.append(
                     problem(
-                        "SHEET_UNKNOWN",
+                        SHEET_UNKNOWN,
                         f"sheet {title!r} is not part of the workbook contract; it is ignored",
                         sheet=title,
                     )
@@ -123,7 +147,7 @@ class _Assembler:
             elif spec.name in self.worksheets:
                 self.problems.append(
                     problem(
-                        "SHEET_DUPLICATE",
+                        SHEET_DUPLICATE,
                         f"sheet {title!r} is the same as sheet "
                         f"{self.worksheets[spec.name].title!r}; keep one",
                         sheet=title,
@@ -133,7 +157,7 @@ class _Assembler:
                 charts.add(spec.name)
                 self.problems.append(
                     problem(
-                        "SHEET_IS_CHART",
+                        SHEET_IS_CHART,
                         f"sheet {title!r} is a chart sheet, not a table; rename it and put "
                         f"the {spec.name} table on a worksheet of that name",
                         sheet=spec.name,
@@ -144,7 +168,7 @@ class _Assembler:
                 if worksheet.sheet_state != "visible":
                     self.problems.append(
                         problem(
-                            "SHEET_HIDDEN",
+                            SHEET_HIDDEN,
                             f"sheet {title!r} is hidden; it was read like the others",
                             sheet=spec.name,
                         )
@@ -152,7 +176,7 @@ class _Assembler:
         if SheetName.PROJECTS not in self.worksheets and SheetName.PROJECTS not in charts:
             self.problems.append(
                 problem(
-                    "SHEET_MISSING",
+                    SHEET_MISSING,
                     "the workbook has no Projects sheet; add one (see `xlfin template`)",
                     sheet=SheetName.PROJECTS,
                 )
@@ -169,11 +193,7 @@ class _Assembler:
     def report(
         self, code: str, message: str, sheet: str, row: int | None = None, key: str | None = None
     ) -> None:
-        column = self.layout.get(sheet, {}).get(key) if key else None
-        name = SHEETS_BY_NAME[sheet].column(key).name if key else None
-        self.problems.append(
-            problem(code, message, sheet=sheet, row=row, column=column, field=name)
-        )
+        self.problems.append(problem_at(code, message, sheet, row, key, self.layout.get(sheet)))
 
     def check_ref(self, ids: _Ids, row: Row, sheet: str, key: str) -> str | None:
         """The row's reference in `key` if it exists; reports it and gives None if not."""
@@ -182,14 +202,14 @@ class _Assembler:
             return None
         if value in ids:
             return value
-        self.report("REFERENCE_UNKNOWN", ids.unknown(value), sheet, row.row, key)
+        self.report(REFERENCE_UNKNOWN, ids.unknown(value), sheet, row.row, key)
         return None
 
     def check_period(self, row: Row, sheet: str) -> bool:
         start, end = row["start_date"], row["end_date"]
         if start is not None and end is not None and end < start:
             self.report(
-                "PERIOD_REVERSED",
+                PERIOD_REVERSED,
                 f"End date {end} is before Start date {start}",
                 sheet,
                 row.row,
@@ -208,7 +228,7 @@ class _Assembler:
                 start = period.start or date.min
                 if start <= latest_end:
                     self.report(
-                        "RATE_OVERLAP",
+                        RATE_OVERLAP,
                         f"{what}: this period overlaps the one in row {latest.row} "
                         f"({_span(latest)} and {_span(period)})",
                         period.sheet,
@@ -217,7 +237,7 @@ class _Assembler:
                     )
                 elif latest.end is not None and start > latest.end + timedelta(days=1):
                     self.report(
-                        "RATE_GAP",
+                        RATE_GAP,
                         f"{what}: no rate from {latest.end + timedelta(days=1)} to "
                         f"{start - timedelta(days=1)}, between row {latest.row} and this row",
                         period.sheet,
@@ -271,7 +291,7 @@ class _Assembler:
             value = row["value"]
             if name in seen:
                 self.report(
-                    "ID_DUPLICATE",
+                    ID_DUPLICATE,
                     f"setting {row['setting']!r} is also given in row {seen[name]}",
                     SheetName.SETTINGS,
                     row.row,
@@ -283,7 +303,7 @@ class _Assembler:
                 code = (value or "").upper()
                 if not re.fullmatch(r"[A-Z]{3}", code):
                     self.report(
-                        "SETTING_INVALID",
+                        SETTING_INVALID,
                         f"Currency must be a 3-letter ISO code such as USD or EUR, not {value!r}",
                         SheetName.SETTINGS,
                         row.row,
@@ -294,7 +314,7 @@ class _Assembler:
             elif name == normalize(SettingName.DECIMALS):
                 if value is None or not re.fullmatch(r"[0-4](\.0+)?", value):
                     self.report(
-                        "SETTING_INVALID",
+                        SETTING_INVALID,
                         f"Decimals must be a whole number from 0 to 4, not {value!r}",
                         SheetName.SETTINGS,
                         row.row,
@@ -307,7 +327,7 @@ class _Assembler:
                     ZoneInfo(value or "")  # checked, and informational: nothing is shifted
                 except (ZoneInfoNotFoundError, ValueError):
                     self.report(
-                        "SETTING_INVALID",
+                        SETTING_INVALID,
                         f"Time zone must be an IANA name such as Europe/Paris, not {value!r}",
                         SheetName.SETTINGS,
                         row.row,
@@ -315,7 +335,7 @@ class _Assembler:
                     )
             else:
                 self.report(
-                    "SETTING_UNKNOWN",
+                    SETTING_UNKNOWN,
                     f"unknown setting {row['setting']!r}; known: {', '.join(SettingName)}",
                     SheetName.SETTINGS,
                     row.row,
@@ -331,7 +351,7 @@ class _Assembler:
                 continue
             if key in fields:
                 self.report(
-                    "ID_DUPLICATE",
+                    ID_DUPLICATE,
                     f"schedule {key!r} is also in row {fields[key]['row']}",
                     SheetName.SCHEDULES,
                     row.row,
@@ -343,7 +363,7 @@ class _Assembler:
                 parsed = _weekdays(row["working_days"])
                 if parsed is None:
                     self.report(
-                        "WORKING_DAYS_INVALID",
+                        WORKING_DAYS_INVALID,
                         f"{row['working_days']!r} is not a list "
                         f"of weekdays; write e.g. Mon,Tue,Wed,Thu,Fri",
                         SheetName.SCHEDULES,
@@ -398,7 +418,7 @@ class _Assembler:
                     if value is not None and value != entry[field_key]:
                         column = SHEETS_BY_NAME[sheet].column(field_key).name
                         self.report(
-                            "ROW_CONTRADICTS",
+                            ROW_CONTRADICTS,
                             f"{column} {value!r} contradicts {entry[field_key]!r} in row "
                             f"{entry['row']}, the first row of {ident!r}; leave it blank",
                             sheet,
@@ -407,7 +427,7 @@ class _Assembler:
                         )
                 if not any(row[r] is not None or r in row.bad for r in rate_keys):
                     self.report(
-                        "ID_DUPLICATE",
+                        ID_DUPLICATE,
                         f"{ident!r} is already in row {entry['row']} and this row adds no rate",
                         sheet,
                         row.row,
@@ -470,7 +490,7 @@ class _Assembler:
                 continue
             if ident in seen:
                 self.report(
-                    "ID_DUPLICATE",
+                    ID_DUPLICATE,
                     f"{what} {ident!r} is also in row {seen[ident]}",
                     sheet,
                     row.row,
@@ -539,7 +559,7 @@ class _Assembler:
                     currency = currency.upper()
                     if currency != settings.currency:
                         self.report(
-                            "CURRENCY_MISMATCH",
+                            CURRENCY_MISMATCH,
                             f"rate card {card!r} is in {currency} "
                             f"but the workbook is in {settings.currency}",
                             SheetName.RATE_CARDS,
@@ -593,7 +613,7 @@ class _Assembler:
             start, end = entry["planned_start"], entry["planned_completion"]
             if start and end and end < start:
                 self.report(
-                    "PERIOD_REVERSED",
+                    PERIOD_REVERSED,
                     f"Planned completion {end} is before Planned start {start}",
                     SheetName.PROJECTS,
                     row.row,
@@ -612,7 +632,7 @@ class _Assembler:
                 if (row["role"] is None) == (row["user"] is None):
                     both = "both Role and User" if row["role"] else "neither Role nor User"
                     self.report(
-                        "PROJECT_RATE_TARGET",
+                        PROJECT_RATE_TARGET,
                         f"the row names {both}; fill exactly one",
                         SheetName.PROJECT_RATES,
                         row.row,
@@ -660,7 +680,7 @@ class _Assembler:
         record = self.check_ref(ids, row, sheet, "billing_record")
         if record is not None and project is not None and records[record].project != project:
             self.report(
-                "BILLING_RECORD_OTHER_PROJECT",
+                BILLING_RECORD_OTHER_PROJECT,
                 f"billing record {record!r} belongs to project "
                 f"{records[record].project!r}, not {project!r}",
                 sheet,
@@ -688,7 +708,7 @@ class _Assembler:
             key = (project, task_id)
             if key in seen:
                 self.report(
-                    "ID_DUPLICATE",
+                    ID_DUPLICATE,
                     f"task {task_id!r} of project {project!r} is also in row {seen[key]}",
                     SheetName.TASKS,
                     row.row,
@@ -699,7 +719,7 @@ class _Assembler:
             start, end = row["planned_start"], row["planned_completion"]
             if start and end and end < start:
                 self.report(
-                    "TASK_DATES_REVERSED",
+                    TASK_DATES_REVERSED,
                     f"Planned completion {end} is before Planned start {start}",
                     SheetName.TASKS,
                     row.row,
@@ -740,7 +760,7 @@ class _Assembler:
         if (project, task) in tasks:
             return task
         ids = task_ids.get(project) or _Ids("task", (), f" of project {project!r}")
-        self.report("REFERENCE_UNKNOWN", ids.unknown(task), sheet, row.row, "task")
+        self.report(REFERENCE_UNKNOWN, ids.unknown(task), sheet, row.row, "task")
         return None
 
     def read_assignments(
@@ -762,7 +782,7 @@ class _Assembler:
             task = self.check_task(tasks, task_ids, row, SheetName.ASSIGNMENTS, project)
             if row["user"] is None and row["role"] is None:
                 self.report(
-                    "ASSIGNMENT_TARGET",
+                    ASSIGNMENT_TARGET,
                     "the assignment names neither a User nor a Role",
                     SheetName.ASSIGNMENTS,
                     row.row,
@@ -806,7 +826,7 @@ class _Assembler:
                 task.planned_completion or project.planned_completion
             ) is None:
                 self.report(
-                    "TASK_DATES_MISSING",
+                    TASK_DATES_MISSING,
                     f"task {task.task!r} has assignments whose "
                     "hours are spread over its days, but neither it nor project "
                     f"{project.project!r} has a planned start and completion",
@@ -839,7 +859,7 @@ class _Assembler:
                 first = first_row_of(entry, row.row)  # one lookup in a million-entry dict
                 if first != row.row:
                     self.report(
-                        "ID_DUPLICATE",
+                        ID_DUPLICATE,
                         f"entry {entry!r} is also in row {first}",
                         SheetName.HOURS,
                         row.row,

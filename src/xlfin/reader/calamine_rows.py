@@ -14,6 +14,9 @@ from datetime import date, datetime
 
 from python_calamine import CalamineWorkbook
 
+from xlfin.problems import (
+    FILE_UNREADABLE,
+)
 from xlfin.reader.package import (
     Book,
     Cells,
@@ -61,7 +64,7 @@ def is_plain(archive: zipfile.ZipFile, member: str, title: str) -> bool:
         raise
     except Exception as exc:
         raise refuse(
-            "FILE_UNREADABLE",
+            FILE_UNREADABLE,
             f"sheet {title!r} cannot be read ({type(exc).__name__}"
             f": {str(exc)[:200]}); open the file in Excel and save it again",
         ) from exc
@@ -97,7 +100,7 @@ def rows(book: Book, title: str, limits: Limits) -> Iterator[tuple[int, Cells]]:
         raise
     except Exception as exc:
         raise refuse(
-            "FILE_UNREADABLE",
+            FILE_UNREADABLE,
             f"sheet {title!r} cannot be read to its end "
             f"({type(exc).__name__}: {str(exc)[:200]}); nothing was built from it; "
             "open the file in Excel and save it again",

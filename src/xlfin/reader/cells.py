@@ -12,6 +12,14 @@ import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
+from xlfin.problems import (
+    CHOICE_UNKNOWN,
+    VALUE_AMBIGUOUS_NUMBER,
+    VALUE_NOT_DATE,
+    VALUE_NOT_NUMBER,
+    VALUE_NOT_YES_NO,
+    VALUE_TOO_PRECISE,
+)
 from xlfin.schema import FALSE_WORDS, TRUE_WORDS
 
 MAX_DIGITS_BEFORE_POINT = 15
@@ -112,7 +120,7 @@ def _digits_with_separators(text: str) -> str:
     whole, _, fraction = text.partition(sep)
     if len(fraction) == 3 and 1 <= len(whole) <= 3 and not whole.startswith("0") and not spaced:
         raise CellError(
-            "VALUE_AMBIGUOUS_NUMBER",
+            VALUE_AMBIGUOUS_NUMBER,
             f"{text!r} could be {whole}{fraction} or {whole}.{fraction}; type it as a number",
         )
     return whole + "." + fraction
@@ -132,11 +140,11 @@ def parse_number_text(text: str) -> Decimal:
     elif body.startswith("+"):
         body = body[1:].strip()
     if not body or not re.fullmatch(r"[\d\s\u00a0\u202f',.]+", body) or not re.search(r"\d", body):
-        raise CellError("VALUE_NOT_NUMBER", f"{shown(raw)} is not a number")
+        raise CellError(VALUE_NOT_NUMBER, f"{shown(raw)} is not a number")
     try:
         number = Decimal(_digits_with_separators(body))
     except (ValueError, InvalidOperation):
-        raise CellError("VALUE_NOT_NUMBER", f"{shown(raw)} is not a number") from None
+        raise CellError(VALUE_NOT_NUMBER, f"{shown(raw)} is not a number") from None
     return -number if negative else number
 
 
@@ -146,15 +154,15 @@ def read_decimal(value: object) -> Decimal | None:
         return None
     if isinstance(value, NotANumber):
         raise CellError(
-            "VALUE_NOT_NUMBER", f"the number cell holds {value[:20]!r}, which is not a number"
+            VALUE_NOT_NUMBER, f"the number cell holds {value[:20]!r}, which is not a number"
         )
     if isinstance(value, bool):
-        raise CellError("VALUE_NOT_NUMBER", f"{shown(value)} is a yes/no value, not a number")
+        raise CellError(VALUE_NOT_NUMBER, f"{shown(value)} is a yes/no value, not a number")
     if isinstance(value, int):
         number = Decimal(value)
     elif isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
-            raise CellError("VALUE_NOT_NUMBER", f"{value} is not a number")
+            raise CellError(VALUE_NOT_NUMBER, f"{value} is not a number")
         number = _as_excel_shows(value)
     elif isinstance(value, Decimal):
         number = value
@@ -163,15 +171,15 @@ def read_decimal(value: object) -> Decimal | None:
             return None
         number = parse_number_text(value)
     elif isinstance(value, (date, datetime)):
-        raise CellError("VALUE_NOT_NUMBER", f"{shown(value)} is a date, not a number")
+        raise CellError(VALUE_NOT_NUMBER, f"{shown(value)} is a date, not a number")
     else:
-        raise CellError("VALUE_NOT_NUMBER", f"{shown(value)} is not a number")
+        raise CellError(VALUE_NOT_NUMBER, f"{shown(value)} is not a number")
     if not number.is_finite():
-        raise CellError("VALUE_NOT_NUMBER", f"{shown(value)} is not a finite number")
+        raise CellError(VALUE_NOT_NUMBER, f"{shown(value)} is not a finite number")
     _, digits, exponent = number.as_tuple()
     assert isinstance(exponent, int)
     if len(digits) + exponent > MAX_DIGITS_BEFORE_POINT or -exponent > MAX_DECIMALS:
-        raise CellError("VALUE_TOO_PRECISE", f"{shown(value)} is out of range for money or hours")
+        raise CellError(VALUE_TOO_PRECISE, f"{shown(value)} is out of range for money or hours")
     return number.normalize() if exponent < 0 else number
 
 
@@ -194,7 +202,7 @@ FIRST_DATE = date(1900, 1, 1)
 def _in_range(day: date, raw: object) -> date:
     if day < FIRST_DATE:
         raise CellError(
-            "VALUE_NOT_DATE",
+            VALUE_NOT_DATE,
             f"{shown(raw)} is before 1900, outside the dates Excel holds; check the year",
         )
     return day
@@ -220,12 +228,12 @@ def read_date(value: object) -> date | None:
             try:
                 return _in_range(date(int(match[1]), int(match[2]), int(match[3])), value)
             except ValueError:
-                raise CellError("VALUE_NOT_DATE", f"{shown(value)} is not a real date") from None
+                raise CellError(VALUE_NOT_DATE, f"{shown(value)} is not a real date") from None
         raise CellError(
-            "VALUE_NOT_DATE", f"{shown(value)} is not a date; type a date or YYYY-MM-DD text"
+            VALUE_NOT_DATE, f"{shown(value)} is not a date; type a date or YYYY-MM-DD text"
         )
     raise CellError(
-        "VALUE_NOT_DATE",
+        VALUE_NOT_DATE,
         f"{shown(value)} is not a date Excel can show; format the cell as a date or type "
         "YYYY-MM-DD",
     )
@@ -247,7 +255,7 @@ def read_bool(value: object) -> bool | None:
             return True
         if word in FALSE_WORDS:
             return False
-    raise CellError("VALUE_NOT_YES_NO", f"{shown(value)} is not Yes or No")
+    raise CellError(VALUE_NOT_YES_NO, f"{shown(value)} is not Yes or No")
 
 
 def read_choice(value: object, choices: tuple[str, ...], what: str) -> str | None:
@@ -260,5 +268,5 @@ def read_choice(value: object, choices: tuple[str, ...], what: str) -> str | Non
         if choice.casefold() == wanted:
             return choice
     raise CellError(
-        "CHOICE_UNKNOWN", f"{shown(text)} is not a {what}; use one of: {', '.join(choices)}"
+        CHOICE_UNKNOWN, f"{shown(text)} is not a {what}; use one of: {', '.join(choices)}"
     )

@@ -31,6 +31,9 @@ from openpyxl.utils.datetime import (
 )
 from openpyxl.xml.functions import fromstring
 
+from xlfin.problems import (
+    FILE_UNREADABLE,
+)
 from xlfin.reader.cells import NOT_COMPUTED, ErrorValue, NotANumber, OutOfRangeDate
 from xlfin.reader.package import (
     SHEET_MAIN,
@@ -198,7 +201,7 @@ def rows(
                 "workbook is refused"
             ) from exc
         raise refuse(
-            "FILE_UNREADABLE",
+            FILE_UNREADABLE,
             f"sheet {worksheet.title!r} cannot be read to its end "
             f"({type(exc).__name__}: {str(exc)[:200]}); nothing was built from it; "
             "open the file in Excel and save it again",

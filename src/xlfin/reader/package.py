@@ -23,7 +23,16 @@ from typing import IO, Any
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import parse as safe_parse
 
-from xlfin.problems import Problem, problem
+from xlfin.problems import (
+    FILE_ENCRYPTED,
+    FILE_LEGACY_XLS,
+    FILE_NOT_FOUND,
+    FILE_NOT_WORKBOOK,
+    FILE_UNREADABLE,
+    FILE_UNSAFE,
+    Problem,
+    problem,
+)
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -82,36 +91,36 @@ def refuse(code: str, message: str) -> UnreadableWorkbook:
 
 
 def unsafe(message: str) -> UnreadableWorkbook:
-    return refuse("FILE_UNSAFE", message)
+    return refuse(FILE_UNSAFE, message)
 
 
 def identify(path: Path, limits: Limits = DEFAULT_LIMITS) -> None:
     """Raise UnreadableWorkbook unless `path` looks like a safe .xlsx/.xlsm package."""
     if not path.exists():
-        raise refuse("FILE_NOT_FOUND", f"{path} does not exist")
+        raise refuse(FILE_NOT_FOUND, f"{path} does not exist")
     if path.is_dir():
-        raise refuse("FILE_NOT_WORKBOOK", f"{path} is a folder, not a workbook")
+        raise refuse(FILE_NOT_WORKBOOK, f"{path} is a folder, not a workbook")
     size = path.stat().st_size
     if size > limits.file_size:
         raise unsafe(over(f"the file is {size // MB} MB", "file_size", limits.file_size))
     with path.open("rb") as stream:
         head = stream.read(4096)
     if not head:
-        raise refuse("FILE_NOT_WORKBOOK", "the file is empty; save the workbook again from Excel")
+        raise refuse(FILE_NOT_WORKBOOK, "the file is empty; save the workbook again from Excel")
     if head.startswith(OLE2_MAGIC):
         if "EncryptionInfo".encode("utf-16-le") in head or _ole_has_encryption(path):
             raise refuse(
-                "FILE_ENCRYPTED",
+                FILE_ENCRYPTED,
                 "the workbook is password-protected; remove the password in Excel "
                 "(File › Info › Protect Workbook) and save it",
             )
         raise refuse(
-            "FILE_LEGACY_XLS",
+            FILE_LEGACY_XLS,
             "this is a legacy Excel 97–2003 (.xls) workbook; open it in Excel and save it as .xlsx",
         )
     if not head.startswith(ZIP_MAGIC):
         raise refuse(
-            "FILE_NOT_WORKBOOK",
+            FILE_NOT_WORKBOOK,
             f"this is {_what_text_is(head)}, not an Excel workbook; open it in Excel and save "
             "it as .xlsx",
         )
@@ -120,7 +129,7 @@ def identify(path: Path, limits: Limits = DEFAULT_LIMITS) -> None:
             infos = archive.infolist()
     except Exception:  # BadZipFile, OSError, and NotImplementedError for a garbled version
         raise refuse(
-            "FILE_NOT_WORKBOOK",
+            FILE_NOT_WORKBOOK,
             "the file is a damaged or truncated zip, not a readable workbook; save it again "
             "from Excel",
         ) from None
@@ -129,7 +138,7 @@ def identify(path: Path, limits: Limits = DEFAULT_LIMITS) -> None:
     if "xl/workbook.xml" not in names:
         kind = "an OpenDocument spreadsheet (.ods)" if "content.xml" in names else "a zip file"
         raise refuse(
-            "FILE_NOT_WORKBOOK",
+            FILE_NOT_WORKBOOK,
             f"this is {kind}, not an Excel workbook; open it in Excel and save it as .xlsx",
         )
 
@@ -328,13 +337,13 @@ class Book:
             if title is None or rel_id not in relationships:
                 named = "without a name" if title is None else repr(title)
                 raise refuse(
-                    "FILE_UNREADABLE",
+                    FILE_UNREADABLE,
                     f"the workbook lists a sheet {named} whose part cannot be found; open it "
                     "in Excel and save it again",
                 )
             if title in self.sheets:
                 raise refuse(
-                    "FILE_UNREADABLE",
+                    FILE_UNREADABLE,
                     f"the workbook lists two sheets named {title!r}; open it in Excel and "
                     "save it again",
                 )
@@ -392,7 +401,7 @@ def unreadable(exc: Exception) -> UnreadableWorkbook:
             "attack); it is refused and nothing was expanded or fetched"
         )
     return refuse(
-        "FILE_UNREADABLE",
+        FILE_UNREADABLE,
         f"the workbook cannot be read ({type(exc).__name__}: {str(exc)[:200]}); open it in "
         "Excel and save it again",
     )

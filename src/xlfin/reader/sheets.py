@@ -10,7 +10,21 @@ from typing import Any
 
 from xlsxwriter.utility import xl_col_to_name
 
-from xlfin.problems import Problem, problem
+from xlfin.problems import (
+    CELL_ERROR_VALUE,
+    CELL_REQUIRED,
+    COLUMN_DUPLICATE,
+    COLUMN_MISSING,
+    COLUMN_UNKNOWN,
+    FORMULA_NOT_COMPUTED,
+    HEADER_NOT_IN_ROW_1,
+    ROWS_HIDDEN,
+    VALUE_NEGATIVE,
+    VALUE_TOO_LONG,
+    Problem,
+    problem,
+    problem_at,
+)
 from xlfin.reader.calamine_rows import as_openpyxl_reads
 from xlfin.reader.cells import (
     NOT_COMPUTED,
@@ -84,17 +98,17 @@ def cell_reader(column: Column) -> Callable[[object], Any]:
         def read(raw: object) -> Any:
             number = read_decimal(raw)
             if number is not None and number < 0:
-                raise CellError("VALUE_NEGATIVE", f"{column.name} must be ≥ 0, not {shown(raw)}")
+                raise CellError(VALUE_NEGATIVE, f"{column.name} must be ≥ 0, not {shown(raw)}")
             return number
 
     def read_cell(raw: object) -> Any:
         if raw is NOT_COMPUTED:
             raise CellError(
-                "FORMULA_NOT_COMPUTED",
+                FORMULA_NOT_COMPUTED,
                 "the formula here has no computed value; open the file in Excel and save it",
             )
         if isinstance(raw, ErrorValue):
-            raise CellError("CELL_ERROR_VALUE", f"the cell holds the error {raw}; fix its formula")
+            raise CellError(CELL_ERROR_VALUE, f"the cell holds the error {raw}; fix its formula")
         return read(raw)
 
     return read_cell
@@ -112,11 +126,7 @@ class SheetReader:
     """Field key -> column letter."""
 
     def report(self, code: str, message: str, row: int | None = None, key: str | None = None):
-        column = self.layout.get(key) if key else None
-        name = self.spec.column(key).name if key else None
-        self.problems.append(
-            problem(code, message, sheet=self.spec.name, row=row, column=column, field=name)
-        )
+        self.problems.append(problem_at(code, message, self.spec.name, row, key, self.layout))
 
     def rows(self, worksheet: Any) -> Iterator[Row]:
         """Typed rows; nothing when the headers lack a required column."""
@@ -156,7 +166,7 @@ class SheetReader:
                 try:
                     if kind is str and len(cell) > longest:  # type: ignore[arg-type]
                         raise CellError(
-                            "VALUE_TOO_LONG",
+                            VALUE_TOO_LONG,
                             f"the cell holds {len(cell):,} "  # type: ignore[arg-type]
                             f"characters, more than Excel's {longest:,}",
                         )
@@ -178,9 +188,7 @@ class SheetReader:
                     if bad is NO_BAD:
                         bad = set()
                     bad.add(column.key)  # type: ignore[union-attr]
-                    self.report(
-                        "CELL_REQUIRED", f"{column.name} is required", row_number, column.key
-                    )
+                    self.report(CELL_REQUIRED, f"{column.name} is required", row_number, column.key)
             values.bad = bad
             yield values
         if hidden:
@@ -189,7 +197,7 @@ class SheetReader:
             )
             self.problems.append(
                 problem(
-                    "ROWS_HIDDEN",
+                    ROWS_HIDDEN,
                     f"{len(hidden)} hidden row{'s' * (len(hidden) != 1)} "
                     f"({shown_rows}) were read like the others; unhide them to check them",
                     sheet=self.spec.name,
@@ -219,7 +227,7 @@ class SheetReader:
                 if row_number != 1:
                     self.problems.append(
                         problem(
-                            "HEADER_NOT_IN_ROW_1",
+                            HEADER_NOT_IN_ROW_1,
                             f"the headers of {self.spec.name} were found in "
                             f"row {row_number}, not row 1; the rows above them are ignored",
                             sheet=self.spec.name,
@@ -251,7 +259,7 @@ class SheetReader:
                 if len(unknown) <= MAX_UNKNOWN_COLUMNS:
                     known = ", ".join(c.name for c in self.spec.columns)
                     report(
-                        "COLUMN_UNKNOWN",
+                        COLUMN_UNKNOWN,
                         f"column {shown(as_openpyxl_reads(text))} is not part of "
                         f"{self.spec.name}; it is ignored (columns: {known})",
                         letter,
@@ -259,7 +267,7 @@ class SheetReader:
             elif column.key in seen:
                 first = xl_col_to_name(seen[column.key] - 1)
                 report(
-                    "COLUMN_DUPLICATE",
+                    COLUMN_DUPLICATE,
                     f"column {column.name} is also in column {first}",
                     letter,
                     column.name,
@@ -270,7 +278,7 @@ class SheetReader:
                 self.layout[column.key] = letter
         if len(unknown) > MAX_UNKNOWN_COLUMNS:
             report(
-                "COLUMN_UNKNOWN",
+                COLUMN_UNKNOWN,
                 f"{len(unknown) - MAX_UNKNOWN_COLUMNS:,} more unknown "
                 f"columns ({unknown[MAX_UNKNOWN_COLUMNS]} to {unknown[-1]}) are ignored",
                 unknown[MAX_UNKNOWN_COLUMNS],
@@ -284,7 +292,7 @@ class SheetReader:
         for column in missing:
             self.problems.append(
                 problem(
-                    "COLUMN_MISSING",
+                    COLUMN_MISSING,
                     f"column {column.name} is missing {where}; the headers belong in row 1",
                     sheet=self.spec.name,
                     row=row,
