@@ -32,6 +32,33 @@ from xlfin.reader import read_workbook
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "sample_workbooks"
 
+REPORTED: set[str] = set()
+"""Every problem code that xlfin reported while the tests ran (see test_zz_catalogue.py)."""
+RUN = {"full": True}
+"""Whether this run collected every test module and deselected none."""
+
+
+def _recording(init):  # type: ignore[no-untyped-def]
+    def record(self, **data):  # type: ignore[no-untyped-def]
+        init(self, **data)
+        REPORTED.add(self.code)
+
+    return record
+
+
+# Problem instances are made in many modules; wrapping the class's __init__ sees them all.
+Problem.__init__ = _recording(Problem.__init__)  # type: ignore[method-assign]
+
+
+def pytest_collection_modifyitems(session, config, items):  # type: ignore[no-untyped-def]
+    modules = {Path(str(item.fspath)).name for item in items}
+    everything = {path.name for path in (REPO / "tests").glob("test_*.py")}
+    RUN["full"] = RUN["full"] and modules == everything
+
+
+def pytest_deselected(items):  # type: ignore[no-untyped-def]
+    RUN["full"] = False
+
 
 def cell_value(text: str) -> object:
     text = text.strip()

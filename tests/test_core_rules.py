@@ -378,3 +378,49 @@ def test_one_rate_question(book):
     assert rates.billing_for_role(p, "Dev", None).at(day)[0].rate == 100
     assert rates.cost_for_user("ben").at(day)[0].rate == 60
     assert rates.cost_for_role("Dev").at(day)[0].rate == 40
+
+
+def test_a_date_in_a_gap_of_the_users_rates_takes_the_next_level_and_says_so(results):
+    """Model 1.3: between two periods of the user's own rate, the user has no rate; the
+    hierarchy goes on to the primary role's, and the line's Date cell is named."""
+    r = results(
+        """
+        [Roles]
+        Role | Cost rate | Billing rate
+        Dev  | 40        | 100
+        [Users]
+        User | Primary role | Cost rate | Billing rate | Start date | End date
+        ann  | Dev          | 45        | 110          |            | 2024-06-03
+        ann  |              | 45        | 120          | 2024-06-06 |
+        [Projects]
+        Project | Planned start | Planned completion
+        P1      | 2024-06-03    | 2024-06-07
+        [Tasks]
+        Project | Task | Planned hours
+        P1      | T1   | 0
+        [Hours]
+        Entry | Project | Task | User | Date       | Hours
+        H1    | P1      | T1   | ann  | 2024-06-03 | 2
+        H2    | P1      | T1   | ann  | 2024-06-04 | 2
+        H3    | P1      | T1   | ann  | 2024-06-06 | 2
+    """
+    )
+    lines = {x.line.entry: x for x in task(r).lines}
+    assert [(e, x.revenue_source.level, x.revenue) for e, x in lines.items()] == [
+        ("H1", RateLevel.USER, Decimal(220)),
+        ("H2", RateLevel.SYSTEM, Decimal(200)),
+        ("H3", RateLevel.USER, Decimal(240)),
+    ]
+    gaps = [(p.cell, p.message) for p in r.problems if p.code == "RATE_GAP_USED"]
+    assert sorted(gaps) == [  # the user's cost rate has the same gap
+        (
+            "E3",
+            "2024-06-04 falls in a gap between rate periods; the billing rate came from the "
+            "system level",
+        ),
+        (
+            "E3",
+            "2024-06-04 falls in a gap between rate periods; the cost rate came from the "
+            "system level",
+        ),
+    ]
