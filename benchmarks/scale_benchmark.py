@@ -11,8 +11,8 @@ same file and in the same run:
 * the floor: a process that reads every cell of the input with python-calamine, plus
   writes as many report cells of each type (numbers, strings) as xlfin wrote, with
   xlsxwriter's public writers in constant-memory mode, each number with a number format
-  as every number of a report has (xlsxwriter spends more on a formatted cell) (started and timed like xlfin: Python's start and
-  the imports of both libraries count);
+  as every number of a report has (xlsxwriter spends more on a formatted cell); started
+  and timed like xlfin (Python's start and the imports of both libraries count);
 * the peer: a straightforward pandas computation of actual revenue with dated project
   rates (read_excel, merge_asof, groupby, to_excel).
 
