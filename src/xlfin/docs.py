@@ -1,13 +1,16 @@
-"""The documentation generated from the code: the workbook contract and the problem codes.
+"""The documentation generated from the code: the workbook contract, the problem codes
+and the command-line reference.
 
-`python -m xlfin.docs` rewrites docs/workbook-format.md and docs/problems.md; a test
-fails when the checked-in files differ from what this module renders.
+`python -m xlfin.docs` rewrites docs/workbook-format.md, docs/problems.md and docs/cli.md;
+a test fails when the checked-in files differ from what this module renders.
 """
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
+
+import click
 
 from xlfin.problems import CATALOGUE
 from xlfin.schema import SHEETS, Kind
@@ -102,7 +105,57 @@ def render_contract() -> str:
     return "\n".join(lines)
 
 
-DOCS = {"workbook-format.md": render_contract, "problems.md": render_problems}
+HELP_WIDTH = 88
+"""Columns the command-line help is wrapped to in docs/cli.md (whatever the terminal)."""
+
+
+def commands() -> list[tuple[str, click.Command, click.Context]]:
+    """Every command and sub-command of `xlfin`, depth first: (its full name, the command,
+    a context for its help)."""
+    from xlfin.cli import main
+
+    found: list[tuple[str, click.Command, click.Context]] = []
+
+    def visit(command: click.Command, name: str, parent: click.Context | None) -> None:
+        settings = {**command.context_settings, "terminal_width": HELP_WIDTH}
+        context = click.Context(
+            command,
+            info_name=name.split()[-1],
+            parent=parent,
+            max_content_width=HELP_WIDTH,
+            **settings,
+        )
+        found.append((name, command, context))
+        if isinstance(command, click.Group):
+            for sub in command.list_commands(context):
+                child = command.get_command(context, sub)
+                if child is not None and not child.hidden:
+                    visit(child, f"{name} {sub}", context)
+
+    visit(main, "xlfin", None)
+    return found
+
+
+def render_cli() -> str:
+    """The text of docs/cli.md: every command's `--help`, as the command prints it."""
+    lines = [
+        "# Command-line reference",
+        "",
+        GENERATED.format(source="the commands' --help (src/xlfin/cli.py)"),
+        "",
+        "Exit codes: 0 done, 1 the input has errors (or cannot be read), 2 usage error.",
+        "",
+    ]
+    for name, command, context in commands():
+        lines += [f"## `{name}`", "", "```", command.get_help(context), "```", ""]
+    return "\n".join(lines)
+
+
+DOCS = {
+    "workbook-format.md": render_contract,
+    "problems.md": render_problems,
+    "cli.md": render_cli,
+}
 
 
 def main(folder: str = "docs") -> None:
