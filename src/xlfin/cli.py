@@ -56,7 +56,7 @@ def session_engine() -> str:
 class Group(click.Group):
     """Turns unexpected exceptions into one line (or a traceback with --debug)."""
 
-    def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def]
+    def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
@@ -193,7 +193,7 @@ def print_warnings(book: str, problems: list[Problem]) -> None:
         click.echo(p.line(book), err=True)
 
 
-def ledger_options(function):  # type: ignore[no-untyped-def]
+def ledger_options(function):
     """--ledger PATH (or $XLFIN_LEDGER) and --no-ledger, shared by build and explain."""
     function = click.option(
         "--no-ledger",
@@ -210,7 +210,7 @@ def ledger_options(function):  # type: ignore[no-untyped-def]
     )(function)
 
 
-def delivery_options(function):  # type: ignore[no-untyped-def]
+def delivery_options(function):
     """--email-to, --email, --split-by, --eml-dir: where reports go besides their file."""
     for option in reversed(
         (
@@ -244,7 +244,7 @@ def delivery_options(function):  # type: ignore[no-untyped-def]
     return function
 
 
-def make_delivery(  # type: ignore[no-untyped-def]
+def make_delivery(
     folder: Path,
     email_to: tuple[str, ...],
     report_to: bool,
@@ -266,7 +266,7 @@ def make_delivery(  # type: ignore[no-untyped-def]
     )
 
 
-def smtp_settings(folders: list[Path]):  # type: ignore[no-untyped-def]
+def smtp_settings(folders: list[Path]):
     from xlfin.delivery.mail import MailError, load_settings
 
     try:
@@ -409,7 +409,7 @@ def build_one(
         click.echo(line)
 
 
-def terminal_progress():  # type: ignore[no-untyped-def]
+def terminal_progress():
     """Progress of a long build on the terminal: each step with the seconds since start."""
     import time
 
@@ -421,7 +421,7 @@ def terminal_progress():  # type: ignore[no-untyped-def]
     return say
 
 
-def build_many(folder: Path, template, workers: int) -> int:  # type: ignore[no-untyped-def]
+def build_many(folder: Path, template, workers: int) -> int:
     """Build a folder; one line per workbook; the exit code."""
     import dataclasses
 
@@ -601,7 +601,7 @@ def ledger() -> None:
     """
 
 
-def ledger_path_option(function):  # type: ignore[no-untyped-def]
+def ledger_path_option(function):
     return click.option(
         "--ledger",
         "ledger_path",
@@ -614,7 +614,7 @@ def ledger_path_option(function):  # type: ignore[no-untyped-def]
     )(function)
 
 
-def open_ledger(path: Path):  # type: ignore[no-untyped-def]
+def open_ledger(path: Path):
     from xlfin.ledger.store import Ledger
 
     if not path.exists():
@@ -624,7 +624,7 @@ def open_ledger(path: Path):  # type: ignore[no-untyped-def]
     return Ledger.open(path)
 
 
-def record_json(rec) -> dict:  # type: ignore[no-untyped-def]
+def record_json(rec) -> dict:
     data = dataclasses.asdict(rec)
     return json.loads(json.dumps(data, default=str))
 

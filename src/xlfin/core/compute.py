@@ -394,7 +394,7 @@ class _Computation:
         if cost_kind is CostType.NO_COST:
             cost, cost_key = NO_COST, "user"
         elif cost_kind is CostType.FIXED_HOURLY:
-            cost, cost_key = _task_rate(task, task.hourly_cost), "user"  # type: ignore[arg-type]
+            cost, cost_key = _task_rate(task, task.hourly_cost), "user"
         elif cost_kind is CostType.ROLE_HOURLY:
             cost, cost_key = self.rates.cost_for_role(role), "role"
         else:
@@ -407,7 +407,7 @@ class _Computation:
         elif kind is RevenueType.FIXED_REVENUE:
             revenue = FIXED_ONLY
         elif kind is RevenueType.FIXED_HOURLY:
-            revenue = _task_rate(task, task.hourly_rate)  # type: ignore[arg-type]
+            revenue = _task_rate(task, task.hourly_rate)
         elif kind.is_role_hourly:
             user = self.wb.users.get(line.user)
             revenue = self.rates.billing_for_role(project, role, user.location if user else None)

@@ -217,7 +217,7 @@ class RateBook:
         )
         return [(lv.level, self._timeline(lv.periods)) for lv in levels]
 
-    def _chain(self, key: tuple, build, *args) -> RateChain:  # type: ignore[no-untyped-def]
+    def _chain(self, key: tuple, build, *args) -> RateChain:
         chain = self._chains.get(key)
         if chain is None:
             chain = self._chains[key] = RateChain(build(*args))

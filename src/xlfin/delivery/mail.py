@@ -75,7 +75,7 @@ def load_settings(
     if security not in SECURITIES:
         raise MailError(f"SMTP security must be one of {', '.join(SECURITIES)}, not {security!r}")
     try:
-        port = int(values.get("port") or DEFAULT_PORTS[security])  # type: ignore[call-overload]
+        port = int(values.get("port") or DEFAULT_PORTS[security])
     except ValueError:
         raise MailError(f"SMTP port must be a number, not {values.get('port')!r}") from None
     sender = values.get("from") or values.get("user")
@@ -89,8 +89,8 @@ def load_settings(
         password=str(values["password"]) if values.get("password") else None,
         security=security,
         cafile=str(values["cafile"]) if values.get("cafile") else None,
-        attempts=int(values.get("attempts", 3)),  # type: ignore[call-overload]
-        retry_wait=float(values.get("retry_wait", 2.0)),  # type: ignore[arg-type]
+        attempts=int(values.get("attempts", 3)),
+        retry_wait=float(values.get("retry_wait", 2.0)),
     )
 
 
@@ -247,7 +247,7 @@ def send_outbox(outbox: Path, settings: SmtpSettings) -> tuple[list[str], list[s
     for path in sorted(outbox.glob("*.eml")):
         message = BytesParser(policy=policy.SMTP).parse(path.open("rb"))
         try:
-            send(message, settings)  # type: ignore[arg-type]
+            send(message, settings)
         except MailError as exc:
             failed.append(f"{path.name}: {exc}")
             continue

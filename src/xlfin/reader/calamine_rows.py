@@ -76,10 +76,10 @@ def as_openpyxl_reads(value: object) -> object:
     as a float and a date without time as a date; openpyxl gives "8" as 8 and a datetime."""
     kind = type(value)
     if kind is float:
-        if value.is_integer() and -1e15 < value < 1e15:  # type: ignore[attr-defined]
-            return int(value)  # type: ignore[call-overload]
+        if value.is_integer() and -1e15 < value < 1e15:
+            return int(value)
     elif kind is date:
-        return datetime(value.year, value.month, value.day)  # type: ignore[attr-defined]
+        return datetime(value.year, value.month, value.day)
     return value
 
 

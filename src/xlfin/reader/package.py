@@ -214,7 +214,7 @@ class _BoundedStream(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+    def readinto(self, buffer) -> int:
         data = self.stream.read(len(buffer))
         self.seen += len(data)
         if self.seen > self.allowed:
@@ -235,7 +235,7 @@ class _SafeZipFile(zipfile.ZipFile):
 
     limits: Limits = DEFAULT_LIMITS
 
-    def open(self, name, mode="r", pwd=None, *, force_zip64=False):  # type: ignore[override]
+    def open(self, name, mode="r", pwd=None, *, force_zip64=False):
         stream = super().open(name, mode, pwd, force_zip64=force_zip64)
         if mode != "r":
             return stream

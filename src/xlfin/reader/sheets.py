@@ -164,17 +164,17 @@ class SheetReader:
                         continue
                 cell = as_openpyxl_reads(given)
                 try:
-                    if kind is str and len(cell) > longest:  # type: ignore[arg-type]
+                    if kind is str and len(cell) > longest:
                         raise CellError(
                             VALUE_TOO_LONG,
-                            f"the cell holds {len(cell):,} "  # type: ignore[arg-type]
+                            f"the cell holds {len(cell):,} "
                             f"characters, more than Excel's {longest:,}",
                         )
                     value = read(cell)
                 except CellError as err:
                     if bad is NO_BAD:
                         bad = set()
-                    bad.add(key)  # type: ignore[union-attr]
+                    bad.add(key)
                     self.report(err.code, err.message, row_number, key)
                     continue
                 if seen is not None and len(seen) < MEMO_SIZE:
@@ -187,7 +187,7 @@ class SheetReader:
                 if column.key not in values and column.key not in bad:
                     if bad is NO_BAD:
                         bad = set()
-                    bad.add(column.key)  # type: ignore[union-attr]
+                    bad.add(column.key)
                     self.report(CELL_REQUIRED, f"{column.name} is required", row_number, column.key)
             values.bad = bad
             yield values

@@ -177,7 +177,7 @@ class TableWriter:
             for c, f in dates:
                 day = values[c]
                 if day is not None:
-                    write_number(r, c, day.toordinal() - EXCEL_EPOCH_ORDINAL, f)  # type: ignore[attr-defined]
+                    write_number(r, c, day.toordinal() - EXCEL_EPOCH_ORDINAL, f)
             for c, f, places in numbers:
                 value = values[c]
                 if value is not None:
@@ -227,7 +227,7 @@ class TableWriter:
             for c in summed:
                 value = values[c]
                 if value is not None:
-                    sums[c] += value  # type: ignore[operator]
+                    sums[c] += value
             count += 1
         label = total_label if part == 1 else f"{total_label} of this sheet"
         self.close_table(ws, header, r, cols, sums, label)
