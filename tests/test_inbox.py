@@ -305,13 +305,63 @@ def inbox(tmp_path):
     return folder
 
 
-def write_slowly(path: Path, data: bytes, chunks: int = 6, pause: float = 0.3) -> None:
-    size = len(data) // chunks + 1
-    with path.open("wb") as stream:
-        for i in range(0, len(data), size):
-            stream.write(data[i : i + size])
-            stream.flush()
-            time.sleep(pause)
+class SlowCopy:
+    """A copy that grows by one chunk each time the watcher sleeps between looks, on a clock
+    of its own: the watcher's waiting is tested without waiting."""
+
+    def __init__(self, path: Path, data: bytes, chunks: int) -> None:
+        self.path, self.data, self.size = path, data, len(data) // chunks + 1
+        self.now, self.written = 0.0, 0
+        self.changed_at = 0.0
+        self.stream = path.open("wb")
+        self.grow()
+
+    def grow(self) -> None:
+        if self.written < len(self.data):
+            self.stream.write(self.data[self.written : self.written + self.size])
+            self.stream.flush()
+            self.written += self.size
+            os.utime(self.path, ns=(int(self.now * 1e9),) * 2)  # mtime moves with each chunk
+            self.changed_at = self.now
+        elif not self.stream.closed:
+            self.stream.close()
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+        self.grow()
+
+
+def test_a_file_is_taken_only_once_it_has_stopped_changing_for_the_settle_time(inbox):
+    """A copy that grows for 6 looks is not taken while it grows; it is taken `settle`
+    seconds (on the watcher's clock) after its last change, whole."""
+    from xlfin.delivery.folder import Job
+    from xlfin.delivery.inbox import Inbox
+
+    data = (SAMPLES / "agency.xlsx").read_bytes()
+    copy = SlowCopy(inbox / "agency.xlsx", data, chunks=6)
+    watcher = Inbox(inbox, Job(inbox, inbox / "reports"), settle=2.0, log=lambda line: None,
+                    clock=copy.clock, sleep=copy.sleep)  # fmt: skip
+    assert watcher.settled(copy.path)
+    assert copy.written >= len(data) and copy.path.read_bytes() == data
+    assert copy.changed_at > 1.0  # it grew over several looks
+    assert copy.changed_at + 2.0 <= copy.now < copy.changed_at + 2.0 + 0.25  # the first look after
+
+
+def test_a_file_that_disappears_while_settling_is_not_taken(inbox):
+    from xlfin.delivery.folder import Job
+    from xlfin.delivery.inbox import Inbox
+
+    path = inbox / "agency.xlsx"
+    path.write_bytes(b"partial")
+
+    def sleep(seconds: float) -> None:
+        path.unlink(missing_ok=True)
+
+    watcher = Inbox(inbox, Job(inbox, inbox / "reports"), log=lambda line: None, sleep=sleep)
+    assert not watcher.settled(path)
 
 
 class TestWatch:
@@ -321,7 +371,7 @@ class TestWatch:
             (inbox / "~$agency.xlsx").write_bytes(b"lock")
             (inbox / ".~tmp.xlsx").write_bytes(b"hidden")
             (inbox / "agency.xlsx.tmp").write_bytes(b"temporary")
-            write_slowly(inbox / "agency.xlsx", (SAMPLES / "agency.xlsx").read_bytes())
+            shutil.copy(SAMPLES / "agency.xlsx", inbox / "agency.xlsx")
             watcher.wait_for("input moved to processed/agency.xlsx")
             shutil.copy(SAMPLES / "agency.xlsx", inbox / "agency copy.xlsx")
             watcher.wait_for("same content as agency.xlsx")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 import random
+import tempfile
 from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
+from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -63,13 +66,54 @@ def naive_at(ps, day):
 
 
 @given(periods(), st.integers(-30, 400))
-def test_a_date_never_falls_in_two_periods(ps, offset):
+def test_a_lookup_follows_the_rule_of_finance_model_1(ps, offset):
     day = ORIGIN + timedelta(days=offset)
-    containing = [
-        p for p in ps if (p.start is None or p.start <= day) and (p.end is None or day <= p.end)
-    ]
-    assert len(containing) <= 1
     assert Timeline(ps).at(day) == naive_at(ps, day)
+
+
+@st.composite
+def any_periods(draw):
+    """Rate rows of one role as a person might type them: any order, open or closed ends,
+    overlapping or not (never reversed: that is PERIOD_REVERSED)."""
+    rows = []
+    for _ in range(draw(st.integers(1, 4))):
+        start = draw(st.one_of(st.none(), st.integers(0, 60)))
+        length = draw(st.one_of(st.none(), st.integers(0, 30)))
+        first = None if start is None else ORIGIN + timedelta(days=start)
+        last = None if length is None else (first or ORIGIN) + timedelta(days=length)
+        rows.append((first, last, draw(st.integers(1, 300))))
+    return rows
+
+
+def share_a_day(a: tuple, b: tuple) -> bool:
+    lo = max(a[0] or date.min, b[0] or date.min)
+    hi = min(a[1] or date.max, b[1] or date.max)
+    return lo <= hi
+
+
+@settings(max_examples=60, deadline=None)
+@given(any_periods(), st.integers(-30, 120))
+def test_the_reader_never_lets_a_date_fall_in_two_periods(rows, offset):
+    """Rows of one role are refused with RATE_OVERLAP exactly when two of them share a day;
+    otherwise every date is in at most one of the periods read."""
+    from conftest import read_text
+
+    text = "[Projects]\nProject\nP1\n[Roles]\nRole | Billing rate | Start date | End date\n"
+    for first, last, rate in rows:
+        text += f"Dev | {rate} | {first or ''} | {last or ''}\n"
+    with tempfile.TemporaryDirectory() as folder:
+        workbook, problems = read_text(Path(folder), text)
+    overlapping = any(share_a_day(a, b) for a, b in itertools.combinations(rows, 2))
+    assert ("RATE_OVERLAP" in {p.code for p in problems}) == overlapping
+    if not overlapping:
+        periods_read = workbook.roles["Dev"].billing_rates
+        assert len(periods_read) == len(rows)
+        day = ORIGIN + timedelta(days=offset)
+        containing = [
+            p for p in periods_read if (p.start or date.min) <= day <= (p.end or date.max)
+        ]
+        assert len(containing) <= 1
+        assert Timeline(periods_read).at(day) == naive_at(periods_read, day)
 
 
 weekdays = st.frozensets(st.integers(0, 6), min_size=1)

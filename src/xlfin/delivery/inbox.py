@@ -55,6 +55,8 @@ class Inbox:
         rescan: float = 30.0,
         poll: bool = False,
         log: Callable[[str], None] = print,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.folder = folder.resolve()
         self.job = job
@@ -62,6 +64,7 @@ class Inbox:
         self.rescan = rescan
         self.poll = poll
         self.log = log
+        self.clock, self.sleep = clock, sleep
         self.processed = self.folder / "processed"
         self.failed = self.folder / "failed"
         self.state = self.folder / STATE_FOLDER
@@ -94,7 +97,7 @@ class Inbox:
     def settled(self, path: Path) -> bool:
         """True once `path` has kept its size and time for `settle` seconds (and exists)."""
         last = None
-        steady_since = time.monotonic()
+        steady_since = self.clock()
         while not self.stopping.is_set():
             try:
                 stat = path.stat()
@@ -102,10 +105,10 @@ class Inbox:
                 return False
             now = (stat.st_size, stat.st_mtime_ns)
             if now != last:
-                last, steady_since = now, time.monotonic()
-            elif time.monotonic() - steady_since >= self.settle:
+                last, steady_since = now, self.clock()
+            elif self.clock() - steady_since >= self.settle:
                 return True
-            time.sleep(min(0.25, self.settle / 4 or 0.05))
+            self.sleep(min(0.25, self.settle / 4 or 0.05))
         return False
 
     def take(self, path: Path) -> Done | None:
