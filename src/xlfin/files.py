@@ -1,7 +1,9 @@
-"""Writing output files so that a crash never leaves a half-written file under its name."""
+"""Files: written so that a crash never leaves a half-written file under its name, and
+known by the hash of their content."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from collections.abc import Callable
@@ -40,3 +42,12 @@ def atomic_write(target: Path, write: Callable[[Path], None]) -> None:
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+
+
+def sha256(path: Path) -> str:
+    """The hex SHA-256 of the file's content, read in 1 MB blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

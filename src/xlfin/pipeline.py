@@ -7,7 +7,6 @@ written (and nothing frozen) when any of them is an error.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,7 +15,7 @@ from pathlib import Path
 
 from xlfin.core.compute import compute, with_frozen
 from xlfin.core.results import Results
-from xlfin.files import atomic_write
+from xlfin.files import atomic_write, sha256
 from xlfin.ledger.records import conflicts, frozen_lines, to_freeze
 from xlfin.ledger.store import LEDGER_NAME, Ledger, LedgerError
 from xlfin.models import BillingStatus, Workbook
@@ -70,14 +69,6 @@ def default_report_path(workbook: Path, folder: Path | None = None, part: str = 
 def default_ledger_path(workbook: Path) -> Path:
     """`xlfin-ledger.sqlite` beside the input workbook."""
     return workbook.with_name(LEDGER_NAME)
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def unledgered(workbook: Workbook) -> list[Problem]:

@@ -10,7 +10,6 @@ in hand is finished: a file is never left half-moved.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import os
 import queue
 import shutil
@@ -26,6 +25,7 @@ from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
 from xlfin.delivery.folder import Done, Job, is_input_workbook, process
+from xlfin.files import sha256
 
 STATE_FOLDER = ".xlfin"
 SEEN_FILE = "seen.txt"
@@ -117,7 +117,7 @@ class Inbox:
             return None
         if not self.settled(path):
             return None
-        digest = _sha256(path)
+        digest = sha256(path)
         if digest in self.seen:
             target = _free_name(self.processed / path.name)
             os.replace(path, target)
@@ -182,14 +182,6 @@ class Inbox:
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _free_name(path: Path) -> Path:

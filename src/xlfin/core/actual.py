@@ -1,0 +1,196 @@
+"""Actual cost and revenue of every hour line: its role, its rates, its amounts, caps
+(finance model, sections 3 and 5)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+# Sums of working days × rates are exact: no rounding at any precision we can meet.
+from typing import NamedTuple
+
+from xlfin.core.money import Rounder
+from xlfin.core.planned import Stage
+from xlfin.core.rates import NO_RATE_SOURCE, RateChain, RateLevel, RateSource
+from xlfin.core.results import (
+    LineResult,
+)
+from xlfin.models import (
+    CostType,
+    HourLine,
+    Project,
+    RevenueType,
+    Task,
+)
+from xlfin.problems import (
+    HOURS_BEFORE_PROJECT_START,
+    NO_RATE,
+    RATE_GAP_USED,
+)
+from xlfin.schema import SheetName
+
+ZERO_MONEY = Decimal(0)
+NOT_BILLABLE = RateSource(RateLevel.NOT_BILLABLE, None)
+FIXED_ONLY = RateSource(RateLevel.FIXED, None)
+NO_COST = RateSource(RateLevel.NO_COST, Decimal(0))
+
+
+class Amounts(dict[tuple[Decimal, Decimal], Decimal]):
+    """hours x rate, rounded, by (hours, rate): lines repeat a few hours and rates, so each
+    amount is computed (and held in memory) once, and a known one costs one dict lookup."""
+
+    REMEMBERED = 1 << 16
+    """Enough for any real workbook's repeats; one of all-different hours stops filling it."""
+
+    def __init__(self, rounder: Rounder) -> None:
+        super().__init__()
+        self.round = rounder
+
+    def __missing__(self, key: tuple[Decimal, Decimal]) -> Decimal:
+        hours, rate = key
+        amount = self.round(hours * rate)
+        if len(self) < self.REMEMBERED:
+            self[key] = amount
+        return amount
+
+
+class Actuals(Stage):
+    def line_role(self, line: HourLine, task: Task | None) -> tuple[str | None, str]:
+        """Model 5.1: the role an hour line is costed and billed as, and why."""
+        if line.role is not None:
+            return line.role, "hour line"
+        if task is not None:
+            assigned = self.assigned_role.get((line.project, task.task, line.user))
+            if assigned is not None:
+                return assigned, "assignment"
+        user = self.wb.users.get(line.user)
+        if user is not None and user.primary_role is not None:
+            return user.primary_role, "primary role"
+        if task is not None and task.role is not None:
+            return task.role, "task"
+        return None, "none"
+
+    def line_plan(self, project: Project, task: Task | None, line: HourLine) -> _LinePlan:
+        """How lines of this user (and role cell) on this task are costed and billed.
+
+        The same for every such line, so computed once per (user, role) and task.
+        """
+        role, role_from = self.line_role(line, task)
+        cost_kind = task.cost_type if task is not None else CostType.USER_HOURLY
+        cost: RateChain | RateSource
+        if cost_kind is CostType.NO_COST:
+            cost, cost_key = NO_COST, "user"
+        elif cost_kind is CostType.FIXED_HOURLY:
+            cost, cost_key = _task_rate(task, task.hourly_cost), "user"
+        elif cost_kind is CostType.ROLE_HOURLY:
+            cost, cost_key = self.rates.cost_for_role(role), "role"
+        else:
+            cost, cost_key = self.rates.cost_for_user(line.user), "user"
+        kind = task.revenue_type if task is not None else RevenueType.USER_HOURLY
+        revenue: RateChain | RateSource
+        revenue_key = "user"
+        if kind is RevenueType.NOT_BILLABLE:
+            revenue = NOT_BILLABLE
+        elif kind is RevenueType.FIXED_REVENUE:
+            revenue = FIXED_ONLY
+        elif kind is RevenueType.FIXED_HOURLY:
+            revenue = _task_rate(task, task.hourly_rate)
+        elif kind.is_role_hourly:
+            user = self.wb.users.get(line.user)
+            revenue = self.rates.billing_for_role(project, role, user.location if user else None)
+            revenue_key = "role"
+        else:
+            revenue = self.rates.billing_for_user(project, line.user)
+        return _LinePlan(role, role_from, cost, cost_key, revenue, revenue_key)
+
+    def rate_problem(self, source: RateSource, line: HourLine, key: str, what: str) -> None:
+        """NO_RATE or RATE_GAP_USED for an hour line's resolved rate."""
+        if source.rate is None:
+            self.report(
+                NO_RATE,
+                f"no {what} for entry {line.entry!r} on {line.date}; its amount is 0",
+                SheetName.HOURS,
+                line.row,
+                key,
+            )
+        else:
+            self.report(
+                RATE_GAP_USED,
+                f"{line.date} falls in a gap between rate periods; "
+                f"the {what} came from the {source.level.value} level",
+                SheetName.HOURS,
+                line.row,
+                "date",
+            )
+
+    def actual_lines(
+        self, project: Project, task: Task | None, lines: list[HourLine]
+    ) -> list[LineResult]:
+        """Every hour line's cost and revenue, each rounded (model 9); no cap yet."""
+        memo: dict[tuple[str, str | None], _LinePlan] = {}
+        amounts, frozen, start = self.amounts, self.frozen, project.planned_start
+        results = []
+        append = results.append
+        for line in lines:
+            plan = memo.get((line.user, line.role))
+            if plan is None:
+                plan = memo[(line.user, line.role)] = self.line_plan(project, task, line)
+            cost_source = plan.cost
+            if type(cost_source) is RateChain:
+                cost_source, gap = cost_source.at(line.date)
+                if gap or cost_source.rate is None:
+                    self.rate_problem(cost_source, line, plan.cost_key, "cost rate")
+            revenue_source = plan.revenue if line.billable else NOT_BILLABLE
+            if type(revenue_source) is RateChain:
+                revenue_source, gap = revenue_source.at(line.date)
+                if gap or revenue_source.rate is None:
+                    self.rate_problem(revenue_source, line, plan.revenue_key, "billing rate")
+            rate = revenue_source.rate
+            revenue = ZERO_MONEY if rate is None else amounts[(line.hours, rate)]
+            today = None
+            hit = frozen.get(line.entry) if frozen else None
+            if hit is not None:  # billed: the amount of the day it was billed, not today's
+                today, revenue_source, revenue = revenue, hit.source, hit.revenue
+            rate = cost_source.rate
+            cost = ZERO_MONEY if rate is None else amounts[(line.hours, rate)]
+            if start is not None and line.date < start:
+                self.report(
+                    HOURS_BEFORE_PROJECT_START,
+                    f"entry {line.entry!r} on {line.date} is before project "
+                    f"{project.project!r} starts ({start}); the first rate period applies",
+                    SheetName.HOURS,
+                    line.row,
+                    "date",
+                )
+            append(
+                LineResult(
+                    line, plan.role, plan.role_from, cost_source, cost, revenue_source, revenue,
+                    revenue, hit, today,
+                )
+            )  # fmt: skip
+        return results
+
+    def capped(self, results: list[LineResult], cap: Decimal) -> list[LineResult]:
+        """Model 3: lines consume the cap in (date, entry) order; the crossing line is cut."""
+        left = self.round(cap)
+        out = []
+        for r in results:
+            revenue = min(r.uncapped, left)
+            left -= revenue
+            out.append(r if revenue == r.revenue else r._replace(revenue=revenue))
+        return out
+
+
+class _LinePlan(NamedTuple):
+    role: str | None
+    role_from: str
+    cost: RateChain | RateSource
+    cost_key: str
+    revenue: RateChain | RateSource
+    revenue_key: str
+
+
+def _task_rate(task: Task, rate: Decimal | None) -> RateSource:
+    """A Fixed Hourly task's own rate (its blank is reported once per task)."""
+    if rate is None:
+        return NO_RATE_SOURCE
+    return RateSource(RateLevel.TASK_HOURLY, rate, SheetName.TASKS, task.row)

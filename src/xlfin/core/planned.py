@@ -1,0 +1,187 @@
+"""Planned hours, cost and revenue of a task's assignments (finance model, section 4)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from decimal import Context, Decimal, Inexact
+from fractions import Fraction
+
+# Sums of working days × rates are exact: no rounding at any precision we can meet.
+from typing import Any
+
+from xlfin.core.calendar import WorkCalendar
+from xlfin.core.money import ZERO, Rounder, round_money
+from xlfin.core.rates import RateBook, RateChain, Segment
+from xlfin.core.results import (
+    AssignmentPlan,
+    FrozenLine,
+    PlannedSegment,
+)
+from xlfin.models import (
+    Assignment,
+    CostType,
+    Project,
+    Task,
+    Workbook,
+)
+from xlfin.problems import (
+    ASSIGNMENT_HOURS_MISMATCH,
+    NO_RATE,
+)
+from xlfin.schema import SheetName
+
+EXACT = Context(prec=200, traps=[Inexact])
+"""Sums of working days x rates are exact: no rounding at any precision we can meet."""
+
+
+class Stage:
+    """What every stage of a computation reads: set by `compute.Computation`."""
+
+    wb: Workbook
+    frozen: Mapping[str, FrozenLine]
+    round: Rounder
+    rates: RateBook
+    amounts: Any
+    assignments: dict[tuple[str, str], list[Assignment]]
+    assigned_role: dict[tuple[str, str, str], str | None]
+
+    def report(self, code: str, message: str, sheet: str, row: int | None, key: str) -> None:
+        raise NotImplementedError
+
+    def calendar(self, project: Project) -> WorkCalendar:
+        raise NotImplementedError
+
+
+class Planning(Stage):
+    def shares(self, task: Task, assignments: list[Assignment]) -> list[Fraction]:
+        """Each assignment's planned hours: its own, else an equal share of what is left."""
+        given = [Fraction(a.planned_hours) for a in assignments if a.planned_hours is not None]
+        blanks = len(assignments) - len(given)
+        total = Fraction(task.planned_hours) if task.planned_hours is not None else sum(given)
+        rest = max(Fraction(0), total - sum(given))
+        if (
+            task.planned_hours is not None
+            and assignments
+            and ((blanks == 0 and sum(given) != total) or sum(given) > total)
+        ):
+            self.report(
+                ASSIGNMENT_HOURS_MISMATCH,
+                f"assignments of task {task.task!r} plan {_hours(sum(given))} h, the "
+                f"task plans {task.planned_hours} h; the assignments' hours are used",
+                SheetName.TASKS,
+                task.row,
+                "planned_hours",
+            )
+        share = rest / blanks if blanks else Fraction(0)
+        return [
+            Fraction(a.planned_hours) if a.planned_hours is not None else share for a in assignments
+        ]
+
+    def spread(
+        self,
+        chain: RateChain | None,
+        first: date,
+        last: date,
+        days: int,
+        cal: WorkCalendar,
+        assignment: Assignment,
+    ) -> tuple[tuple[PlannedSegment, ...], Decimal]:
+        """The runs of days with one rate over the task's span, and Σ working days × rate.
+
+        An assignment's planned amount is its hours × that sum / the span's working days:
+        the weighted sum of the model's example, computed from period boundaries and
+        working-day counts, never day by day.
+        """
+        if chain is None:
+            return (), ZERO
+        if days == 0:  # NO_WORKING_DAY: everything on the planned start
+            segments: list[Segment] = [Segment(first, first, chain.at(first)[0])]
+        else:
+            segments = chain.segments(first, last)
+        result = []
+        weighted = ZERO
+        missing = False
+        for seg in segments:
+            seg_days = cal.count(seg.first, seg.last) if days else 1
+            if seg_days == 0:
+                continue
+            rate = seg.source.rate
+            if rate is None:
+                missing = True
+            else:
+                weighted = EXACT.add(weighted, EXACT.multiply(rate, seg_days))
+            result.append(PlannedSegment(seg.first, seg.last, seg_days, seg.source))
+        if missing:
+            who = assignment.user or assignment.role
+            self.report(
+                NO_RATE,
+                f"no rate for {who!r} on some planned days of task "
+                f"{assignment.task!r}; those hours are planned at 0",
+                SheetName.ASSIGNMENTS,
+                assignment.row,
+                "user" if assignment.user else "role",
+            )
+        return tuple(result), weighted
+
+    def plan(
+        self, project: Project, task: Task, first: date, last: date, days: int, cal: WorkCalendar
+    ) -> tuple[AssignmentPlan, ...]:
+        assignments = self.assignments.get((project.project, task.task), [])
+        plans = []
+        for assignment, hours in zip(assignments, self.shares(task, assignments), strict=True):
+            cost_chain = self.planned_cost_chain(task, assignment)
+            revenue_chain = self.planned_revenue_chain(project, task, assignment)
+            cost, cost_weight = self.spread(cost_chain, first, last, days, cal, assignment)
+            revenue, revenue_weight = self.spread(revenue_chain, first, last, days, cal, assignment)
+            per_day = hours / (days or 1)
+            plans.append(
+                AssignmentPlan(
+                    assignment,
+                    hours,
+                    days,
+                    cost,
+                    revenue,
+                    per_day * Fraction(cost_weight),
+                    per_day * Fraction(revenue_weight),
+                )
+            )
+        return tuple(plans)
+
+    def _assignment_role(self, assignment: Assignment) -> str | None:
+        if assignment.role is not None:
+            return assignment.role
+        user = self.wb.users.get(assignment.user or "")
+        return user.primary_role if user else None
+
+    def _location(self, assignment: Assignment) -> str | None:
+        if assignment.location is not None:
+            return assignment.location
+        user = self.wb.users.get(assignment.user or "")
+        return user.location if user else None
+
+    def planned_cost_chain(self, task: Task, assignment: Assignment) -> RateChain | None:
+        if task.cost_type is CostType.USER_HOURLY:
+            if assignment.user is not None:
+                return self.rates.cost_for_user(assignment.user)
+            return self.rates.cost_for_role(assignment.role)
+        if task.cost_type is CostType.ROLE_HOURLY:
+            return self.rates.cost_for_role(self._assignment_role(assignment))
+        return None
+
+    def planned_revenue_chain(
+        self, project: Project, task: Task, assignment: Assignment
+    ) -> RateChain | None:
+        kind = task.revenue_type
+        location = self._location(assignment)
+        if kind.is_user_hourly:
+            if assignment.user is not None:
+                return self.rates.billing_for_user(project, assignment.user, location)
+            return self.rates.billing_for_role(project, assignment.role, location)
+        if kind.is_role_hourly:
+            return self.rates.billing_for_role(project, self._assignment_role(assignment), location)
+        return None
+
+
+def _hours(value: Fraction) -> str:
+    return str(round_money(value, 2).normalize())
