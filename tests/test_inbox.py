@@ -229,7 +229,8 @@ class TestEmail:
     def test_password_never_shown(self, tmp_path, smtp, monkeypatch):
         monkeypatch.setenv("XLFIN_SMTP_USER", "billing")
         monkeypatch.setenv("XLFIN_SMTP_PASSWORD", PASSWORD)
-        settings = load_settings([tmp_path])
+        settings = load_settings([tmp_path], env=os.environ)
+        assert settings is not None and settings.password == PASSWORD
         assert PASSWORD not in repr(settings) and PASSWORD not in settings.describe()
         result = run("build", copy_sample(tmp_path), "--email-to", "cfo@agency.example")
         assert "AUTH" in result.output  # the test server offers no login

@@ -237,3 +237,15 @@ def test_problem_codes_are_imported_from_the_catalogue():
 def test_a_code_missing_from_the_catalogue_fails_when_the_module_loads():
     with pytest.raises(ImportError):
         exec("from xlfin.problems import NO_SUCH_CODE", {})
+
+
+def test_the_environment_is_read_at_the_command_line_only():
+    """Environment variables are read by the CLI (and the program's one switch) and passed
+    down; the library below never looks at os.environ."""
+    boundary = {"cli.py", "program.py"}
+    for path in source_files():
+        if path.name in boundary:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names = {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+        assert not names & {"environ", "getenv"}, path.name

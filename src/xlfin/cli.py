@@ -270,7 +270,7 @@ def smtp_settings(folders: list[Path]):
     from xlfin.delivery.mail import MailError, load_settings
 
     try:
-        return load_settings(folders)
+        return load_settings(folders, os.environ)
     except MailError as exc:
         raise click.UsageError(str(exc)) from None
 

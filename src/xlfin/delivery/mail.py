@@ -8,7 +8,6 @@ password is kept out of every repr, log line and error message.
 from __future__ import annotations
 
 import html
-import os
 import smtplib
 import ssl
 import time
@@ -51,12 +50,10 @@ class SmtpSettings:
         return f"{who}{self.host}:{self.port} ({self.security})"
 
 
-def load_settings(
-    folders: Sequence[Path], env: Mapping[str, str] | None = None
-) -> SmtpSettings | None:
+def load_settings(folders: Sequence[Path], env: Mapping[str, str]) -> SmtpSettings | None:
     """SMTP settings from `xlfin.toml` ([smtp] table) in the first folder that has one,
-    then XLFIN_SMTP_* environment variables over them; None when no host is set."""
-    env = os.environ if env is None else env
+    then the XLFIN_SMTP_* variables of `env` (the command line passes its own) over
+    them; None when no host is set."""
     values: dict[str, object] = {}
     for folder in folders:
         config = folder / CONFIG_NAME
