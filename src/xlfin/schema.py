@@ -640,6 +640,18 @@ IGNORED_SHEETS = ("Instructions",)
 """Sheets that the template writes for people and the reader skips without a warning."""
 
 
+COLUMN_NAMES: dict[str, str] = {
+    column.key: column.name for sheet in SHEETS for column in sheet.columns
+}
+
+
+def column_name(key: str) -> str:
+    """The header of the contract's column with field key `key` (`billing_rate` -> "Billing
+    rate"), the same in every sheet that has it: the report shows input fields under the
+    names the workbook gives them."""
+    return COLUMN_NAMES[key]
+
+
 def normalize(name: object) -> str:
     """The form in which sheet and column names are compared: trimmed, case-folded."""
     return " ".join(str(name).split()).casefold()

@@ -20,6 +20,8 @@ from email.parser import BytesParser
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
+from xlfin.schema import column_name
+
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 SECURITIES = ("none", "starttls", "ssl")
 DEFAULT_PORTS = {"none": 25, "starttls": 587, "ssl": 465}
@@ -119,7 +121,14 @@ def compose(
     message["Subject"] = f"Billing report: {workbook_name}"
     message["Date"] = formatdate(localtime=True)
     message["Message-ID"] = make_msgid(domain="xlfin.local")
-    header = ("Project", "Name", "Actual revenue", "Actual cost", "Billed", "Not yet billed")
+    header = (
+        column_name("project"),
+        column_name("name"),
+        "Actual revenue",
+        "Actual cost",
+        "Billed",
+        "Not yet billed",
+    )
     rows = [
         (p.project, p.name, p.actual_revenue, p.actual_cost, p.billed, p.unbilled) for p in projects
     ]

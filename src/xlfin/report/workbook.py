@@ -15,6 +15,7 @@ from xlfin.core.results import LineResult, ProjectResult, Results
 from xlfin.models import BillingStatus, Workbook
 from xlfin.problems import Problem, sort_key
 from xlfin.report.table import Col, TableWriter
+from xlfin.schema import SheetName, column_name
 
 
 def revenue_source_text(r: LineResult) -> str:
@@ -68,10 +69,10 @@ class ReportWriter(TableWriter):
             self.book.close()
 
     SUMMARY_COLS = (
-        Col("Project", width=12),
-        Col("Name", width=26),
-        Col("Company", width=12),
-        Col("Planned hours", "hours", 11, True),
+        Col(column_name("project"), width=12),
+        Col(column_name("name"), width=26),
+        Col(column_name("company"), width=12),
+        Col(column_name("planned_hours"), "hours", 11, True),
         Col("Actual hours", "hours", 11, True),
         Col("Planned cost", "money", 14, True),
         Col("Actual cost", "money", 14, True),
@@ -157,13 +158,13 @@ class ReportWriter(TableWriter):
             ws.insert_chart(note_row + 2, 0, chart)
 
     TASK_COLS = (
-        Col("Project", width=10),
-        Col("Task", width=8),
-        Col("Name", width=24),
-        Col("Cost type", width=13),
-        Col("Revenue type", width=20),
-        Col("Status", width=10),
-        Col("Planned hours", "hours", 10, True),
+        Col(column_name("project"), width=10),
+        Col(column_name("task"), width=8),
+        Col(column_name("name"), width=24),
+        Col(column_name("cost_type"), width=13),
+        Col(column_name("revenue_type"), width=20),
+        Col(column_name("status"), width=10),
+        Col(column_name("planned_hours"), "hours", 10, True),
         Col("Actual hours", "hours", 10, True),
         Col("Planned cost", "money", 13, True),
         Col("Actual cost", "money", 13, True),
@@ -194,45 +195,45 @@ class ReportWriter(TableWriter):
             for p in self.results.projects
             for t in p.tasks
         )
-        self.table("Tasks", self.TASK_COLS, rows)
+        self.table(SheetName.TASKS, self.TASK_COLS, rows)
 
     HOURS_COLS = (
-        Col("Entry", width=10),
-        Col("Project", width=10),
-        Col("Task", width=8),
-        Col("Date", "date", 11),
-        Col("User", width=10),
+        Col(column_name("entry"), width=10),
+        Col(column_name("project"), width=10),
+        Col(column_name("task"), width=8),
+        Col(column_name("date"), "date", 11),
+        Col(column_name("user"), width=10),
         Col("Role used", width=14),
         Col("Role from", width=12),
-        Col("Hours", "hours", 8, True),
-        Col("Billable", width=8),
-        Col("Cost rate", "rate", 11),
+        Col(column_name("hours"), "hours", 8, True),
+        Col(column_name("billable"), width=8),
+        Col(column_name("cost_rate"), "rate", 11),
         Col("Cost rate source", width=26),
-        Col("Billing rate", "rate", 11),
+        Col(column_name("billing_rate"), "rate", 11),
         Col("Billing rate source", width=30),
         Col("Cost", "money", 12, True),
         Col("Revenue", "money", 12, True),
-        Col("Billing record", width=12),
+        Col(column_name("billing_record"), width=12),
         Col("Frozen", width=8),
     )
 
     def hours_sheet(self) -> None:
-        self.table("Hours", self.HOURS_COLS, _hour_rows(self.results))
+        self.table(SheetName.HOURS, self.HOURS_COLS, _hour_rows(self.results))
 
     PLANNED_COLS = (
-        Col("Project", width=10),
-        Col("Task", width=8),
+        Col(column_name("project"), width=10),
+        Col(column_name("task"), width=8),
         Col("Assignment row", "int", 10),
-        Col("User", width=10),
-        Col("Role", width=14),
+        Col(column_name("user"), width=10),
+        Col(column_name("role"), width=14),
         Col("Revenue or cost", width=10),
         Col("From", "date", 11),
         Col("To", "date", 11),
-        Col("Working days", "int", 9),
-        Col("Hours", "hours", 9),
+        Col(column_name("working_days"), "int", 9),
+        Col(column_name("hours"), "hours", 9),
         Col("Rate", "rate", 11),
         Col("Rate source", width=30),
-        Col("Planned amount", "money", 13),
+        Col(column_name("planned_amount"), "money", 13),
     )
 
     def planned_sheet(self) -> None:
@@ -268,19 +269,19 @@ class ReportWriter(TableWriter):
         )
 
     EXPENSE_COLS = (
-        Col("Expense", width=10),
-        Col("Project", width=10),
-        Col("Task", width=8),
-        Col("Expense type", width=12),
-        Col("Description", width=26),
-        Col("Planned date", "date", 11),
-        Col("Planned amount", "money", 13, True),
-        Col("Date paid", "date", 11),
-        Col("Actual amount", "money", 13, True),
-        Col("Billable", width=8),
-        Col("Reimbursable", width=10),
-        Col("Reimbursed", width=10),
-        Col("Billing record", width=12),
+        Col(column_name("expense"), width=10),
+        Col(column_name("project"), width=10),
+        Col(column_name("task"), width=8),
+        Col(column_name("expense_type"), width=12),
+        Col(column_name("description"), width=26),
+        Col(column_name("planned_date"), "date", 11),
+        Col(column_name("planned_amount"), "money", 13, True),
+        Col(column_name("date_paid"), "date", 11),
+        Col(column_name("actual_amount"), "money", 13, True),
+        Col(column_name("billable"), width=8),
+        Col(column_name("reimbursable"), width=10),
+        Col(column_name("reimbursed"), width=10),
+        Col(column_name("billing_record"), width=12),
     )
 
     def expenses_sheet(self) -> None:
@@ -305,23 +306,23 @@ class ReportWriter(TableWriter):
             for e in self.input.expenses
             if e.project in shown
         )
-        self.table("Expenses", self.EXPENSE_COLS, rows)
+        self.table(SheetName.EXPENSES, self.EXPENSE_COLS, rows)
 
     RECORD_LINE_COLS = (
-        Col("Entry", width=20),
-        Col("Date", "date", 11),
-        Col("User", width=12),
-        Col("Task", width=10),
-        Col("Role", width=14),
-        Col("Hours", "hours", 9),
-        Col("Billing rate", "rate", 12),
+        Col(column_name("entry"), width=20),
+        Col(column_name("date"), "date", 11),
+        Col(column_name("user"), width=12),
+        Col(column_name("task"), width=10),
+        Col(column_name("role"), width=14),
+        Col(column_name("hours"), "hours", 9),
+        Col(column_name("billing_rate"), "rate", 12),
         Col("Rate source", width=30),
         Col("Amount", "money", 13),
     )
 
     def records_sheet(self) -> None:
         ws, _ = self.new_sheet(
-            "Billing records",
+            SheetName.BILLING_RECORDS,
             self.RECORD_LINE_COLS,
             title="Billing records (one block per record)",
             headers=False,
@@ -336,17 +337,17 @@ class ReportWriter(TableWriter):
                 ws.write_string(row, 0, f"Billing record {record.billing_record}", f["title"])
                 row += 1
                 fields = (
-                    ("Project", record.project),
-                    ("Status", record.status.value),
-                    ("Invoice ID", record.invoice_id),
-                    ("PO number", record.po_number),
-                    ("Description", record.description),
+                    (column_name("project"), record.project),
+                    (column_name("status"), record.status.value),
+                    (column_name("invoice_id"), record.invoice_id),
+                    (column_name("po_number"), record.po_number),
+                    (column_name("description"), record.description),
                 )
                 for label, value in fields:
                     ws.write_string(row, 0, label, f["bold"])
                     self.cell(ws, row, 1, value)
                     row += 1
-                ws.write_string(row, 0, "Billing date", f["bold"])
+                ws.write_string(row, 0, column_name("billing_date"), f["bold"])
                 self.cell(ws, row, 1, record.billing_date, "date")
                 if record.status is BillingStatus.BILLED:
                     ws.write_string(row, 3, "Billed: these amounts are final", f["note"])
@@ -374,10 +375,20 @@ class ReportWriter(TableWriter):
                         ),
                     )
                 row += 1
-                subtotals.append(self.subtotal(ws, row, "Hours", first, row - 1, rec.hours_amount))
+                subtotals.append(
+                    self.subtotal(ws, row, column_name("hours"), first, row - 1, rec.hours_amount)
+                )
                 # Expenses
                 row += 2
-                for c, header in enumerate(("Expense", "Date paid", "Type", "Task", "Description")):
+                for c, header in enumerate(
+                    (
+                        column_name("expense"),
+                        column_name("date_paid"),
+                        "Type",
+                        column_name("task"),
+                        column_name("description"),
+                    )
+                ):
                     ws.write_string(row, c, header, f["header"])
                 ws.write_string(row, 8, "Amount", f["header"])
                 first = row + 1
@@ -400,7 +411,7 @@ class ReportWriter(TableWriter):
                 )
                 # Fixed revenue
                 row += 2
-                for c, header in enumerate(("Fixed revenue of task", "Name")):
+                for c, header in enumerate(("Fixed revenue of task", column_name("name"))):
                     ws.write_string(row, c, header, f["header"])
                 ws.write_string(row, 8, "Amount", f["header"])
                 first = row + 1
@@ -411,10 +422,12 @@ class ReportWriter(TableWriter):
                     self.cell(ws, row, 8, task.fixed_amount, "money")
                 row += 1
                 subtotals.append(
-                    self.subtotal(ws, row, "Fixed revenue", first, row - 1, rec.fixed_amount)
+                    self.subtotal(
+                        ws, row, column_name("fixed_revenue"), first, row - 1, rec.fixed_amount
+                    )
                 )
                 row += 2
-                ws.write_string(row, 0, "Additional amount", f["bold"])
+                ws.write_string(row, 0, column_name("additional_amount"), f["bold"])
                 self.cell(ws, row, 8, rec.additional_amount, "money")
                 subtotals.append(xl_rowcol_to_cell(row, 8))
                 row += 1
@@ -440,13 +453,13 @@ class ReportWriter(TableWriter):
         return xl_rowcol_to_cell(row, 8)
 
     RATE_COLS = (
-        Col("Project", width=10),
+        Col(column_name("project"), width=10),
         Col("Role or user", width=16),
         Col("Level", width=16),
-        Col("Location", width=12),
+        Col(column_name("location"), width=12),
         Col("Rate", "rate", 12),
-        Col("Start date", "date", 11),
-        Col("End date", "date", 11),
+        Col(column_name("start_date"), "date", 11),
+        Col(column_name("end_date"), "date", 11),
         Col("Input", width=22),
     )
 
