@@ -165,6 +165,24 @@ class TestEmail:
         for _, message in smtp.messages:  # no other customer's problems or rows
             assert "Problems" not in attachment(message).sheetnames
 
+    def test_recipients_are_parsed_never_guessed(self, tmp_path, smtp):
+        """A display name with a comma is one recipient; a name that is no address gets no
+        mail (it used to be sent to RCPT TO:<Doe> and <Accounts>)."""
+        path = copy_sample(tmp_path)
+        book = openpyxl.load_workbook(path)
+        sheet = book["Projects"]
+        column = next(c.column for c in sheet[1] if c.value == "Report to")
+        sheet.cell(2, column).value = '"Doe, John" <john@acme.example>; Accounts Payable'
+        book.save(path)
+        result = run("build", path, "--email")
+        assert result.exit_code == 0, result.output
+        assert "RECIPIENT_INVALID 'Accounts Payable' is not an e-mail address" in result.output
+        envelopes = sorted(address for rcpt, _ in smtp.messages for address in rcpt)
+        assert "john@acme.example" in envelopes
+        assert not [a for a in envelopes if "@" not in a or a.startswith(("Doe", "Accounts"))]
+        [to_john] = [m for rcpt, m in smtp.messages if rcpt == ["john@acme.example"]]
+        assert to_john["To"] == '"Doe, John" <john@acme.example>'
+
     def test_refused_recipient_waits_in_the_outbox(self, tmp_path, smtp):
         path = copy_sample(tmp_path)
         result = run("build", path, "--email-to", "nobody@refused.example")

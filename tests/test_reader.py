@@ -96,6 +96,11 @@ CASES = [
         "Rate card | Currency | Role | Billing rate\nRC | EUR | Dev | 10\n",
         "Rate cards!B2",
     ),
+    (
+        "RECIPIENT_INVALID",
+        "[Projects]\nProject | Report to\nP1 | Accounts Payable; ap@acme.example\n",
+        "Projects!B2",
+    ),
     ("SETTING_UNKNOWN", P + "[Settings]\nSetting | Value\nColour | blue\n", "Settings!A2"),
     ("SETTING_INVALID", P + "[Settings]\nSetting | Value\nDecimals | nine\n", "Settings!B2"),
     (
@@ -433,3 +438,36 @@ def test_a_remembered_value_never_stands_for_another_kind_of_cell(tmp_path):
     assert wb.projects["P1"].name == "#REF!"
     assert wb.projects["P1"].fixed_cost == 1
     assert wb.projects["P3"].fixed_cost == wb.projects["P4"].fixed_cost == 8
+
+
+@pytest.mark.parametrize(
+    ("cell", "addresses", "bad"),
+    [
+        (
+            '"Doe, John" <john@acme.example>; ap@globex.example',
+            ('"Doe, John" <john@acme.example>', "ap@globex.example"),
+            [],
+        ),
+        (
+            "Jane Doe <jane@acme.example>, cfo@acme.example",
+            ("Jane Doe <jane@acme.example>", "cfo@acme.example"),
+            [],
+        ),
+        ("Accounts Payable", (), ["Accounts Payable"]),
+        ("john@, a@b.example c@d.example", (), ["john@", "a@b.example c@d.example"]),
+        ("foo@bar@baz.example", (), ["foo@bar@baz.example"]),
+        (" ; , ", (), []),
+    ],
+)
+def test_report_to_is_parsed_as_addresses_never_guessed(cell, addresses, bad):
+    from xlfin.reader.cells import read_addresses
+
+    assert read_addresses(cell) == (addresses, bad)
+
+
+def test_a_name_with_a_comma_is_one_recipient_and_a_bare_name_none(book):
+    wb, problems = book(
+        '[Projects]\nProject | Report to\nP1 | "Doe, John" <john@acme.example>; Accounts\n'
+    )
+    assert wb.projects["P1"].report_to == ('"Doe, John" <john@acme.example>',)
+    assert [(p.code, p.cell) for p in problems] == [("RECIPIENT_INVALID", "B2")]

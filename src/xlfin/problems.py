@@ -421,6 +421,15 @@ CATALOGUE: tuple[Code, ...] = (
         "newer version); nothing was written to it.",
         "Point --ledger at the right file, or restore the ledger from a backup.",
     ),
+    Code(
+        "RECIPIENT_INVALID",
+        W,
+        "Not an e-mail address",
+        "A piece of a project's Report to is not an e-mail address; no report is mailed to "
+        "it (xlfin never guesses an address from a name).",
+        "Write each address as name@domain, a name before it if you like (Jane Doe "
+        "<jane@acme.example>), separated by commas or semicolons.",
+    ),
     # Found while computing
     Code(
         "NO_RATE",

@@ -405,8 +405,9 @@ SHEETS: tuple[Sheet, ...] = (
             Column(
                 "Report to",
                 Kind.TEXT,
-                description="E-mail addresses that receive its "
-                "report, separated by commas or semicolons.",
+                description="E-mail addresses that receive its report, separated by commas "
+                "or semicolons; a name may come first (Jane Doe <jane@acme.example>). A piece "
+                "that is not an address is a warning and gets no mail.",
                 example="cfo@acme.example",
                 width=24,
             ),

@@ -46,6 +46,7 @@ from xlfin.problems import (
     PROJECT_RATE_TARGET,
     RATE_GAP,
     RATE_OVERLAP,
+    RECIPIENT_INVALID,
     REFERENCE_UNKNOWN,
     ROW_CONTRADICTS,
     SETTING_INVALID,
@@ -62,6 +63,7 @@ from xlfin.problems import (
     problem,
     problem_at,
 )
+from xlfin.reader.cells import read_addresses
 from xlfin.reader.package import DEFAULT_LIMITS, Limits, UnreadableWorkbook, open_workbook
 from xlfin.reader.sheets import Row, SheetReader
 from xlfin.schema import (
@@ -604,10 +606,16 @@ class _Assembler:
                 "company_rates_override": bool(row["company_rates_override"]),
                 "fixed_cost": row["fixed_cost"] or Decimal(0),
                 "fixed_revenue": row["fixed_revenue"] or Decimal(0),
-                "report_to": tuple(
-                    a.strip() for a in re.split(r"[,;]", row["report_to"] or "") if a.strip()
-                ),
             }
+            entry["report_to"], not_addresses = read_addresses(row["report_to"] or "")
+            for piece in not_addresses:
+                self.report(
+                    RECIPIENT_INVALID,
+                    f"{piece!r} is not an e-mail address; no report is mailed to it",
+                    SheetName.PROJECTS,
+                    row.row,
+                    "report_to",
+                )
             for key, ids in refs.items():
                 entry[key] = self.check_ref(ids, row, SheetName.PROJECTS, key)
             start, end = entry["planned_start"], entry["planned_completion"]

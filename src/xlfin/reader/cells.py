@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from email.headerregistry import HeaderRegistry
 
 from xlfin.problems import (
     CHOICE_UNKNOWN,
@@ -270,3 +271,46 @@ def read_choice(value: object, choices: tuple[str, ...], what: str) -> str | Non
     raise CellError(
         CHOICE_UNKNOWN, f"{shown(text)} is not a {what}; use one of: {', '.join(choices)}"
     )
+
+
+def read_addresses(text: str) -> tuple[tuple[str, ...], list[str]]:
+    """The e-mail addresses of a cell such as Report to, and the pieces that are none.
+
+    Addresses are separated by commas or semicolons outside quotes and angle brackets, and
+    each is parsed as a mail header's address is (`"Doe, John" <john@acme.example>`, `Jane
+    <jane@acme.example>`, `ap@acme.example`); a piece that is not exactly one address with a
+    user and a domain (`Accounts Payable`, `john@`) is returned apart, never guessed at.
+    """
+    addresses: list[str] = []
+    bad: list[str] = []
+    for piece in _address_pieces(text):
+        try:
+            header = _ADDRESS_HEADERS("To", piece)
+            found = header.addresses
+        except (IndexError, ValueError, TypeError):  # the parser gives up on some garbage
+            bad.append(piece)
+            continue
+        if header.defects or len(found) != 1 or not found[0].username or not found[0].domain:
+            bad.append(piece)
+        else:
+            addresses.append(str(found[0]))
+    return tuple(addresses), bad
+
+
+_ADDRESS_HEADERS = HeaderRegistry()
+
+
+def _address_pieces(text: str) -> list[str]:
+    pieces, current, quoted, angle = [], [], False, False
+    for char in text:
+        if char == '"':
+            quoted = not quoted
+        elif char in "<>" and not quoted:
+            angle = char == "<"
+        if char in ",;" and not quoted and not angle:
+            pieces.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    pieces.append("".join(current))
+    return [piece.strip() for piece in pieces if piece.strip()]
