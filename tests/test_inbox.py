@@ -183,6 +183,37 @@ class TestEmail:
         [to_john] = [m for rcpt, m in smtp.messages if rcpt == ["john@acme.example"]]
         assert to_john["To"] == '"Doe, John" <john@acme.example>'
 
+    def test_one_refused_recipient_of_two_is_kept_for_retry_never_logged_as_sent(
+        self, tmp_path, smtp
+    ):
+        path = copy_sample(tmp_path)
+        ok, bad = "cfo@agency.example", "nobody@refused.example"
+        result = run("build", path, "--email-to", ok, "--email-to", bad)
+        assert result.exit_code == 0, result.output
+        [line] = [x for x in result.output.splitlines() if x.startswith("sent to")]
+        assert line.startswith(f"sent to {ok}; refused: {bad} (550 ")
+        assert [rcpt for rcpt, _ in smtp.messages] == [[ok]]
+        [waiting] = list((tmp_path / "outbox").glob("*.eml"))
+        kept = email.message_from_bytes(waiting.read_bytes(), policy=policy.default)
+        assert kept["To"] == bad  # for the refused one only: the other has it
+        result = run("send-outbox", tmp_path / "outbox")  # still refused: still kept
+        assert result.exit_code == 1 and waiting.exists()
+        assert len(smtp.messages) == 1  # the accepted recipient got it once
+
+    def test_a_permanent_refusal_is_not_tried_again(self, tmp_path, smtp, monkeypatch):
+        data_calls: list[int] = []
+
+        async def refuse_data(server, session, envelope):
+            data_calls.append(1)
+            return "554 5.7.1 message rejected"
+
+        monkeypatch.setattr(smtp, "handle_DATA", refuse_data)
+        result = run("build", copy_sample(tmp_path), "--email-to", "cfo@agency.example")
+        assert result.exit_code == 0, result.output
+        assert "server answered 554" in result.output
+        assert len(data_calls) == 1  # settings allow 3 attempts; a 5xx is final
+        assert list((tmp_path / "outbox").glob("*.eml"))
+
     def test_refused_recipient_waits_in_the_outbox(self, tmp_path, smtp):
         path = copy_sample(tmp_path)
         result = run("build", path, "--email-to", "nobody@refused.example")

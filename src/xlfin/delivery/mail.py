@@ -20,6 +20,7 @@ from email.parser import BytesParser
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
+from xlfin.files import atomic_write
 from xlfin.schema import column_name
 
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -191,21 +192,44 @@ def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {str(exc)[:200]}"
 
 
-def send(message: EmailMessage, settings: SmtpSettings) -> None:
-    """Send, trying `settings.attempts` times; raise MailError with the last reason."""
+def _permanent(exc: BaseException) -> bool:
+    """A failure that trying again will not mend: refused recipients, a refused login, or
+    any 5xx answer of the server (4xx and lost connections are worth another try)."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused | smtplib.SMTPAuthenticationError):
+        return True
+    return isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code >= 500
+
+
+def send(message: EmailMessage, settings: SmtpSettings) -> dict[str, tuple[int, str]]:
+    """Send, trying `settings.attempts` times (a permanent failure only once); raise
+    MailError with the last reason. Returns the recipients the server refused while it
+    took the others: address -> (code, answer)."""
     reason = "not tried"
     for attempt in range(1, settings.attempts + 1):
         try:
             with _connect(settings) as server:
-                server.send_message(message)
-            return
+                refused = server.send_message(message)
+            return {
+                address: (code, answer.decode("utf-8", "replace") if isinstance(answer, bytes)
+                          else str(answer))
+                for address, (code, answer) in refused.items()
+            }  # fmt: skip
         except (OSError, smtplib.SMTPException, ssl.SSLError) as exc:
             reason = _reason(exc)
-            if isinstance(exc, smtplib.SMTPRecipientsRefused | smtplib.SMTPAuthenticationError):
-                break  # trying again will not help
+            if _permanent(exc):
+                break
             if attempt < settings.attempts:
                 time.sleep(settings.retry_wait * attempt)
     raise MailError(f"could not send to {message['To']} via {settings.describe()}: {reason}")
+
+
+def for_recipients(message: EmailMessage, addresses: set[str]) -> EmailMessage:
+    """A copy of `message` addressed only to those of its To recipients in `addresses`."""
+    copy = BytesParser(policy=policy.SMTP).parsebytes(message.as_bytes())
+    kept = [str(a) for a in message["To"].addresses if a.addr_spec in addresses]
+    del copy["To"]
+    copy["To"] = ", ".join(kept)
+    return copy
 
 
 def write_eml(message: EmailMessage, folder: Path, stem: str) -> Path:
@@ -240,10 +264,18 @@ def deliver(
             f"{message['To']} waits in {path}"
         )
     try:
-        send(message, settings)
+        refused = send(message, settings)
     except MailError as exc:
         path = write_eml(message, outbox, stem)
         return f"{exc}; the message waits in {path} (run `xlfin send-outbox`)"
+    if refused:
+        sent = [str(a) for a in message["To"].addresses if a.addr_spec not in refused]
+        reasons = ", ".join(f"{a} ({code} {answer[:80]})" for a, (code, answer) in refused.items())
+        path = write_eml(for_recipients(message, set(refused)), outbox, f"{stem}-refused")
+        return (
+            f"sent to {', '.join(sent)}; refused: {reasons}; the message for them waits in "
+            f"{path} (run `xlfin send-outbox`)"
+        )
     return f"sent to {message['To']}"
 
 
@@ -251,11 +283,17 @@ def send_outbox(outbox: Path, settings: SmtpSettings) -> tuple[list[str], list[s
     """Try every .eml in `outbox`; sent ones are removed. Returns (sent, failed) lines."""
     sent, failed = [], []
     for path in sorted(outbox.glob("*.eml")):
-        message = BytesParser(policy=policy.SMTP).parse(path.open("rb"))
+        with path.open("rb") as stream:
+            message = BytesParser(policy=policy.SMTP).parse(stream)
         try:
-            send(message, settings)
+            refused = send(message, settings)
         except MailError as exc:
             failed.append(f"{path.name}: {exc}")
+            continue
+        if refused:  # the others have it; it waits for those refused only
+            kept = for_recipients(message, set(refused))
+            atomic_write(path, lambda tmp, kept=kept: tmp.write_bytes(kept.as_bytes()))
+            failed.append(f"{path.name}: refused {', '.join(refused)}; kept for them")
             continue
         path.unlink()
         sent.append(f"{path.name}: sent to {message['To']}")
