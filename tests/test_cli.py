@@ -262,3 +262,42 @@ def test_every_command_is_documented():
         assert "Example:" in (command.help or ""), f"`{name} --help` has no example"
     for name in main.commands:
         assert f"xlfin {name}" in readme, f"README does not show `xlfin {name}`"
+
+
+def test_a_file_size_limit_hit_while_writing_is_one_line_naming_the_report(tmp_path):
+    """A real child process whose files may not grow past 16 KB (RLIMIT_FSIZE, as a full
+    disk stops a write): one line naming the report and the cause, exit 1, no traceback,
+    and nothing half-written left under the report's name."""
+    import resource
+    import signal
+
+    def small_disk() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the write fails with EFBIG instead
+        resource.setrlimit(resource.RLIMIT_FSIZE, (16_000, 16_000))
+
+    report = tmp_path / "r.xlsx"
+    result = subprocess.run(
+        [sys.executable, "-m", "xlfin", "build", str(SAMPLES / "agency.xlsx"), "-o", str(report),
+         "--no-ledger"],
+        capture_output=True,
+        text=True,
+        preexec_fn=small_disk,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+    )  # fmt: skip
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.strip().splitlines() == [f"xlfin: {report}: File too large"]
+    assert not report.exists()
+    assert [p.name for p in tmp_path.iterdir()] == []  # no temporary file left either
+
+
+def test_an_unusable_ledger_is_not_blamed_on_the_workbook(tmp_path):
+    import sqlite3
+
+    other = tmp_path / "other.sqlite"
+    with sqlite3.connect(other) as db:
+        db.execute("CREATE TABLE customers (name TEXT)")
+    result = run("build", SAMPLES / "agency.xlsx", "-o", tmp_path / "r.xlsx", "--ledger", other)
+    assert result.exit_code == 1
+    assert "LEDGER_UNREADABLE" in result.output
+    assert "no report written: the ledger cannot be used" in result.output
+    assert "fix the errors in agency.xlsx" not in result.output

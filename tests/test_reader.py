@@ -368,6 +368,26 @@ class TestFiles:
         assert codes(problems) in (["FILE_UNREADABLE"], ["FILE_NOT_WORKBOOK"])
 
 
+def test_a_fifo_named_like_a_workbook_is_refused_without_blocking(tmp_path):
+    """Opening a FIFO for reading waits for a writer for ever; xlfin never opens one."""
+    import os
+    import subprocess
+    import sys
+
+    fifo = tmp_path / "x.xlsx"
+    os.mkfifo(fifo)
+    check = (
+        "import sys; from xlfin.reader import read_workbook; "
+        "print(read_workbook(sys.argv[1])[1][0].code)"
+    )
+    # In a child process: were it to block, the test fails at the generous timeout instead
+    # of hanging the suite.
+    result = subprocess.run(
+        [sys.executable, "-c", check, str(fifo)], capture_output=True, text=True, timeout=120
+    )
+    assert result.stdout.strip() == "FILE_NOT_WORKBOOK", result.stderr
+
+
 def test_samples(tmp_path):
     samples = Path(__file__).resolve().parent.parent / "sample_workbooks"
     _, problems = read_workbook(samples / "agency.xlsx")

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import click
 
 from xlfin.ledger.store import LEDGER_NAME, LedgerError
-from xlfin.problems import Problem, Severity, has_errors, sort_key
+from xlfin.problems import LEDGER_UNREADABLE, Problem, Severity, has_errors, sort_key
 from xlfin.reader import read_workbook
 from xlfin.reader.engine import ENGINES
 from xlfin.reader.package import Limits
@@ -63,6 +63,12 @@ class Group(click.Group):
             raise
         except LedgerError as exc:
             click.echo(f"xlfin: {exc}", err=True)
+            sys.exit(1)
+        except OSError as exc:  # a full disk, a read-only folder, a file too large
+            if "--debug" in sys.argv[1:]:
+                raise
+            where = f"{exc.filename}: " if exc.filename else ""
+            click.echo(f"xlfin: {where}{exc.strerror or exc}", err=True)
             sys.exit(1)
         except KeyboardInterrupt:
             click.echo("xlfin: interrupted", err=True)
@@ -382,9 +388,12 @@ def build_one(
     outcome, files, log = run_job(job, target, summary_path, progress)
     if not outcome.ok:
         print_problems(workbook.name, outcome.problems, "text")
-        click.echo(
-            f"no report written: fix the errors in {workbook.name} and build again", err=True
-        )
+        errors = {p.code for p in outcome.problems if p.is_error}
+        if errors == {LEDGER_UNREADABLE}:  # nothing to fix in the workbook
+            hint = "the ledger cannot be used (see above); nothing was frozen"
+        else:
+            hint = f"fix the errors in {workbook.name} and build again"
+        click.echo(f"no report written: {hint}", err=True)
         sys.exit(1)
     session = click.get_current_context().find_object(Context)
     if session is not None:

@@ -20,7 +20,7 @@ UMASK = _umask()
 """The process's umask, read once at import (reading it means setting it for a moment)."""
 
 
-def atomic_write(target: Path, write: Callable[[Path], None]) -> None:
+def atomic_write(target: Path, write: Callable[[Path], object]) -> None:
     """Call `write(temporary path)` in `target`'s folder, then rename it to `target`.
 
     The rename is atomic on one file system; on any failure the temporary file is

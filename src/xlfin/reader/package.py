@@ -100,6 +100,8 @@ def identify(path: Path, limits: Limits = DEFAULT_LIMITS) -> None:
         raise refuse(FILE_NOT_FOUND, f"{path} does not exist")
     if path.is_dir():
         raise refuse(FILE_NOT_WORKBOOK, f"{path} is a folder, not a workbook")
+    if not path.is_file():  # a FIFO or a device would block the read, or never end
+        raise refuse(FILE_NOT_WORKBOOK, f"{path} is not a regular file, not a workbook")
     size = path.stat().st_size
     if size > limits.file_size:
         raise unsafe(over(f"the file is {size // MB} MB", "file_size", limits.file_size))

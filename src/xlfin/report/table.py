@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import xlsxwriter
+from xlsxwriter.exceptions import FileCreateError
 from xlsxwriter.utility import xl_col_to_name
 
 from xlfin.core.money import round_money
@@ -40,6 +41,18 @@ class Col:
     kind: str = "text"  # text, money, hours, rate, date, percent, int
     width: int = 14
     total: bool = False
+
+
+def close_book(book: xlsxwriter.Workbook, path: Path) -> None:
+    """Close (write out) `book`; a file that cannot be written (a full disk, a size limit, a
+    read-only folder) is an OSError naming `path`, as any other write."""
+    try:
+        book.close()
+    except FileCreateError as exc:
+        cause = exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else None
+        if cause is None:
+            raise OSError(str(exc)) from exc
+        raise OSError(cause.errno, cause.strerror, str(path)) from exc
 
 
 class TableWriter:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import xlsxwriter
 
+from xlfin.report.table import close_book
 from xlfin.schema import SETTING_DEFAULTS, SHEETS, Kind, SheetName
 
 VALIDATION_ROWS = 5000
@@ -65,4 +66,4 @@ def write_template(path: Path) -> None:
                     sheet.write_string(row, 0, name)
                     sheet.write_string(row, 1, value)
     finally:
-        book.close()
+        close_book(book, path)

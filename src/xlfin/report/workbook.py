@@ -14,7 +14,7 @@ from xlfin.core.rates import RateSource, role_billing_levels, source_text
 from xlfin.core.results import LineResult, ProjectResult, Results
 from xlfin.models import BillingStatus, Workbook
 from xlfin.problems import Problem, sort_key
-from xlfin.report.table import Col, TableWriter
+from xlfin.report.table import Col, TableWriter, close_book
 from xlfin.schema import SheetName, column_name
 
 
@@ -66,7 +66,7 @@ class ReportWriter(TableWriter):
             if self.problems:
                 self.problems_sheet()
         finally:
-            self.book.close()
+            close_book(self.book, self.path)
 
     SUMMARY_COLS = (
         Col(column_name("project"), width=12),
