@@ -150,6 +150,13 @@ def task(results: Results, task_id: str = "T1", project_id: str = "P1") -> TaskR
 
 
 @pytest.fixture(autouse=True)
+def no_user_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads the settings file of whoever runs the tests."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "user-config"))
+    monkeypatch.delenv("XLFIN_CONFIG", raising=False)
+
+
+@pytest.fixture(autouse=True)
 def private_ledger(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Every test gets its own ledger, never one beside the sample workbooks."""
     path = tmp_path / "test-ledger.sqlite"

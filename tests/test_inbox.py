@@ -238,6 +238,7 @@ class TestEmail:
         monkeypatch.setenv("XLFIN_SMTP_SECURITY", "none")
         monkeypatch.setenv("XLFIN_SMTP_FROM", "billing@agency.example")
         (tmp_path / "xlfin.toml").write_text("[smtp]\nattempts = 2\nretry_wait = 0.1\n")
+        monkeypatch.setenv("XLFIN_CONFIG", str(tmp_path / "xlfin.toml"))
         path = copy_sample(tmp_path)
         started = time.monotonic()
         result = run("build", path, "--email-to", "cfo@agency.example")
@@ -264,6 +265,7 @@ class TestEmail:
                 f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "starttls"\n'
                 f'from = "billing@agency.example"\nattempts = 1\n'
             )
+            monkeypatch.setenv("XLFIN_CONFIG", str(tmp_path / "xlfin.toml"))
             path = copy_sample(tmp_path)
             untrusted = run("build", path, "--email-to", "cfo@agency.example")
             assert "CERTIFICATE_VERIFY_FAILED" in untrusted.output and not box.messages
@@ -278,7 +280,7 @@ class TestEmail:
     def test_password_never_shown(self, tmp_path, smtp, monkeypatch):
         monkeypatch.setenv("XLFIN_SMTP_USER", "billing")
         monkeypatch.setenv("XLFIN_SMTP_PASSWORD", PASSWORD)
-        settings = load_settings([tmp_path], env=os.environ)
+        settings = load_settings(None, env=os.environ)
         assert settings is not None and settings.password == PASSWORD
         assert PASSWORD not in repr(settings) and PASSWORD not in settings.describe()
         result = run("build", copy_sample(tmp_path), "--email-to", "cfo@agency.example")
@@ -303,19 +305,55 @@ class TestEmail:
         assert message["To"] == "ap@globex.example"
 
     def test_settings_from_toml_and_environment(self, tmp_path):
-        (tmp_path / "xlfin.toml").write_text(
+        config = tmp_path / "xlfin.toml"
+        config.write_text(
             '[smtp]\nhost = "mail.example"\nsecurity = "ssl"\nuser = "u"\nfrom = "b@example"\n'
         )
-        settings = load_settings([tmp_path], env={})
+        settings = load_settings(config, env={})
         assert settings == SmtpSettings(
             host="mail.example", sender="b@example", port=465, user="u", security="ssl"
         )
-        overridden = load_settings([tmp_path], env={"XLFIN_SMTP_PORT": "2525"})
+        overridden = load_settings(config, env={"XLFIN_SMTP_PORT": "2525"})
         assert overridden.port == 2525
-        assert load_settings([tmp_path / "nowhere"], env={}) is None
-        (tmp_path / "xlfin.toml").write_text('[smtp]\nhost = "h"\nsecurity = "tls?"\n')
-        result = run("send-outbox", tmp_path)
+        assert load_settings(None, env={}) is None
+        config.write_text('[smtp]\nhost = "h"\nsecurity = "tls?"\n')
+        result = run("send-outbox", tmp_path, "--config", config)
         assert result.exit_code == 2 and "security" in result.output
+        result = run("send-outbox", tmp_path, "--config", tmp_path / "none.toml")
+        assert result.exit_code == 2 and "there is no settings file at" in result.output
+
+    def test_zero_attempts_is_refused_instead_of_sending_nothing(self, tmp_path):
+        config = tmp_path / "xlfin.toml"
+        config.write_text('[smtp]\nhost = "h"\nfrom = "b@example"\nattempts = 0\n')
+        result = run(
+            "build", copy_sample(tmp_path), "--email-to", "a@b.example", "--config", config
+        )
+        assert result.exit_code == 2 and "attempts must be at least 1" in result.output
+
+    def test_a_settings_file_dropped_beside_the_workbook_is_never_read(self, tmp_path, monkeypatch):
+        """Whoever can drop files in the folder must not choose the mail server: an
+        xlfin.toml there pointing at their server gets neither a login nor a report."""
+        dropper = Mailbox()
+        port = free_port()
+        controller = Controller(dropper, hostname="127.0.0.1", port=port)
+        controller.start()
+        try:
+            for key in ("HOST", "PORT", "SECURITY", "FROM", "USER", "PASSWORD"):
+                monkeypatch.delenv(f"XLFIN_SMTP_{key}", raising=False)
+            folder = tmp_path / "inbox"
+            path = copy_sample(folder)
+            (folder / "xlfin.toml").write_text(
+                f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\n'
+                'from = "evil@dropper.example"\n'
+            )
+            result = run("build", path, "--email-to", "cfo@agency.example")
+            assert result.exit_code == 0, result.output
+            assert "no SMTP server is set" in result.output
+            assert dropper.messages == []
+            result = run("build", folder, "--email-to", "cfo@agency.example")
+            assert "no SMTP server is set" in result.output and dropper.messages == []
+        finally:
+            controller.stop()
 
 
 class Watcher:

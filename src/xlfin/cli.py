@@ -216,8 +216,28 @@ def ledger_options(function):
     )(function)
 
 
+CONFIG_HELP = (
+    "The operator's settings file (default: ./xlfin.toml at start, else "
+    "~/.config/xlfin/xlfin.toml); never one in the inbox or beside a workbook."
+)
+
+
+def config_option(function):
+    """--config FILE (or $XLFIN_CONFIG): where the SMTP settings come from."""
+    return click.option(
+        "--config",
+        "config",
+        type=click.Path(path_type=Path, dir_okay=False),
+        envvar="XLFIN_CONFIG",
+        show_envvar=True,
+        help=CONFIG_HELP,
+    )(function)
+
+
 def delivery_options(function):
-    """--email-to, --email, --split-by, --eml-dir: where reports go besides their file."""
+    """--email-to, --email, --split-by, --eml-dir, --config: where reports go besides their
+    file, and the settings to send them with."""
+    function = config_option(function)
     for option in reversed(
         (
             click.option(
@@ -251,11 +271,11 @@ def delivery_options(function):
 
 
 def make_delivery(
-    folder: Path,
     email_to: tuple[str, ...],
     report_to: bool,
     split_by: str | None,
     eml_dir: Path | None,
+    config: Path | None,
     outbox: Path | None = None,
 ):
     """The delivery options of build and watch; SMTP settings only when mail is sent."""
@@ -268,15 +288,34 @@ def make_delivery(
         split_by_project=split_by == "project",
         eml_dir=eml_dir,
         outbox=outbox,
-        smtp=smtp_settings([folder, Path.cwd()]) if sending else None,
+        smtp=smtp_settings(config) if sending else None,
     )
 
 
-def smtp_settings(folders: list[Path]):
+def settings_file(config: Path | None) -> Path | None:
+    """The operator's settings file: --config (or $XLFIN_CONFIG), else xlfin.toml in the
+    folder xlfin started in, else in the user's config folder; None when there is none. A
+    settings file dropped into an inbox or beside a workbook is never read: whoever can
+    drop files there is not the one who decides where mail goes."""
+    if config is not None:
+        if not config.is_file():
+            raise click.UsageError(f"there is no settings file at {config}")
+        return config
+    home = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    for candidate in (Path.cwd() / CONFIG_NAME, Path(home) / "xlfin" / CONFIG_NAME):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+CONFIG_NAME = "xlfin.toml"
+
+
+def smtp_settings(config: Path | None):
     from xlfin.delivery.mail import MailError, load_settings
 
     try:
-        return load_settings(folders, os.environ)
+        return load_settings(settings_file(config), os.environ)
     except MailError as exc:
         raise click.UsageError(str(exc)) from None
 
@@ -324,6 +363,7 @@ def build(
     report_to: bool,
     split_by: str | None,
     eml_dir: Path | None,
+    config: Path | None,
     ledger_path: Path | None,
     no_ledger: bool,
     limits: Limits,
@@ -339,7 +379,7 @@ def build(
     Given a FOLDER, every .xlsx/.xlsm in it is built, two at a time; a workbook that
     fails gets <name>-problems.txt beside where its report would be, and the exit code
     is 1 if any failed. With --email-to / --email, reports are sent over SMTP
-    (xlfin.toml or XLFIN_SMTP_*; see docs/inbox-and-email.md); a message that cannot be
+    (--config, xlfin.toml or XLFIN_SMTP_*; see docs/inbox-and-email.md); a message that cannot be
     sent waits in an outbox folder for `xlfin send-outbox`.
 
     \b
@@ -349,8 +389,7 @@ def build(
     """
     from xlfin.delivery.folder import Job
 
-    folder = workbook if workbook.is_dir() else workbook.parent
-    delivery = make_delivery(folder, email_to, report_to, split_by, eml_dir)
+    delivery = make_delivery(email_to, report_to, split_by, eml_dir, config)
     if workbook.is_dir():
         if report or summary_path:
             raise click.UsageError("-o and --json take one workbook; for a folder use --out")
@@ -496,6 +535,7 @@ def watch(
     report_to: bool,
     split_by: str | None,
     eml_dir: Path | None,
+    config: Path | None,
     ledger_path: Path | None,
     no_ledger: bool,
     limits: Limits,
@@ -515,7 +555,7 @@ def watch(
     from xlfin.delivery.folder import Job
     from xlfin.delivery.inbox import Inbox
 
-    delivery = make_delivery(inbox, email_to, report_to, split_by, eml_dir, inbox / "outbox")
+    delivery = make_delivery(email_to, report_to, split_by, eml_dir, config, inbox / "outbox")
     out = out_dir or inbox / "reports"
     job = Job(inbox, out, ledger_path, not no_ledger, limits, delivery, session_engine())
 
@@ -529,7 +569,8 @@ def watch(
 
 @main.command("send-outbox")
 @click.argument("outbox", type=click.Path(path_type=Path, file_okay=False, exists=True))
-def send_outbox_command(outbox: Path) -> None:
+@config_option
+def send_outbox_command(outbox: Path, config: Path | None) -> None:
     """Try again to send the messages waiting in OUTBOX (.eml files).
 
     Sent messages are removed; the others stay, with the reason printed.
@@ -540,9 +581,11 @@ def send_outbox_command(outbox: Path) -> None:
     """
     from xlfin.delivery.mail import send_outbox
 
-    settings = smtp_settings([outbox.parent, outbox, Path.cwd()])
+    settings = smtp_settings(config)
     if settings is None:
-        raise click.UsageError("no SMTP server is set: xlfin.toml [smtp] or XLFIN_SMTP_HOST")
+        raise click.UsageError(
+            "no SMTP server is set: [smtp] in the settings file (--config) or XLFIN_SMTP_HOST"
+        )
     sent, failed = send_outbox(outbox, settings)
     for line in sent + failed:
         click.echo(line)

@@ -26,7 +26,6 @@ from xlfin.schema import column_name
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 SECURITIES = ("none", "starttls", "ssl")
 DEFAULT_PORTS = {"none": 25, "starttls": 587, "ssl": 465}
-CONFIG_NAME = "xlfin.toml"
 
 
 class MailError(Exception):
@@ -53,19 +52,18 @@ class SmtpSettings:
         return f"{who}{self.host}:{self.port} ({self.security})"
 
 
-def load_settings(folders: Sequence[Path], env: Mapping[str, str]) -> SmtpSettings | None:
-    """SMTP settings from `xlfin.toml` ([smtp] table) in the first folder that has one,
-    then the XLFIN_SMTP_* variables of `env` (the command line passes its own) over
-    them; None when no host is set."""
+def load_settings(config: Path | None, env: Mapping[str, str]) -> SmtpSettings | None:
+    """SMTP settings from the [smtp] table of the operator's settings file `config` (the
+    command line chooses it), then the XLFIN_SMTP_* variables of `env` over them; None when
+    no host is set."""
     values: dict[str, object] = {}
-    for folder in folders:
-        config = folder / CONFIG_NAME
-        if config.is_file():
-            try:
-                values.update(tomllib.loads(config.read_text(encoding="utf-8")).get("smtp", {}))
-            except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-                raise MailError(f"{config} is not valid TOML: {exc}") from None
-            break
+    if config is not None:
+        try:
+            values.update(tomllib.loads(config.read_text(encoding="utf-8")).get("smtp", {}))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise MailError(f"{config} is not valid TOML: {exc}") from None
+        except OSError as exc:
+            raise MailError(f"{config} cannot be read: {exc.strerror}") from None
     for key in ("host", "port", "user", "password", "from", "security", "cafile"):
         if env.get(f"XLFIN_SMTP_{key.upper()}"):
             values[key] = env[f"XLFIN_SMTP_{key.upper()}"]
@@ -80,7 +78,17 @@ def load_settings(folders: Sequence[Path], env: Mapping[str, str]) -> SmtpSettin
         raise MailError(f"SMTP port must be a number, not {values.get('port')!r}") from None
     sender = values.get("from") or values.get("user")
     if not sender:
-        raise MailError("set the sender address: `from` in xlfin.toml or XLFIN_SMTP_FROM")
+        raise MailError("set the sender address: `from` in the settings file or XLFIN_SMTP_FROM")
+    try:
+        attempts = int(values.get("attempts", 3))
+        retry_wait = float(values.get("retry_wait", 2.0))
+    except (TypeError, ValueError):
+        raise MailError("SMTP attempts and retry_wait must be numbers") from None
+    if attempts < 1 or retry_wait < 0:
+        raise MailError(
+            f"SMTP attempts must be at least 1 (not {attempts}) and retry_wait at least 0 "
+            f"(not {retry_wait}): 0 attempts would send nothing"
+        )
     return SmtpSettings(
         host=str(values["host"]),
         port=port,
@@ -89,8 +97,8 @@ def load_settings(folders: Sequence[Path], env: Mapping[str, str]) -> SmtpSettin
         password=str(values["password"]) if values.get("password") else None,
         security=security,
         cafile=str(values["cafile"]) if values.get("cafile") else None,
-        attempts=int(values.get("attempts", 3)),
-        retry_wait=float(values.get("retry_wait", 2.0)),
+        attempts=attempts,
+        retry_wait=retry_wait,
     )
 
 
