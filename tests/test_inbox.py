@@ -222,15 +222,55 @@ class TestEmail:
         outbox = tmp_path / "outbox"
         [waiting] = list(outbox.glob("*.eml"))
         assert (tmp_path / "agency-billing.xlsx").exists()
-        # The address is fixed in the file by hand, then the outbox is sent again.
-        waiting.write_bytes(
-            waiting.read_bytes().replace(b"nobody@refused.example", b"nobody@agency.example")
-        )
+        # Still refused: it stays, and stays queued.
         result = run("send-outbox", outbox)
-        assert result.exit_code == 0, result.output
-        assert "1 sent, 0 still waiting" in result.output
-        assert not list(outbox.glob("*.eml"))
-        assert smtp.messages[-1][0] == ["nobody@agency.example"]
+        assert result.exit_code == 1 and "0 sent, 1 still waiting" in result.output
+        assert waiting.exists() and not smtp.messages
+
+    def test_send_outbox_sends_only_what_xlfin_queued_unchanged(self, tmp_path, smtp):
+        """An outbox may sit where others can write: a message xlfin did not queue there (a
+        forged sender, a hidden Bcc) or one changed since (edited, or cut short by a full
+        disk) is refused with one line and never relayed; the queued one is sent."""
+        path = copy_sample(tmp_path)
+        result = run("build", path, "--email-to", "nobody@refused.example")
+        outbox = tmp_path / "outbox"
+        [queued] = list(outbox.glob("*.eml"))
+        forged = outbox / "forged.eml"
+        forged.write_bytes(
+            b"From: ceo@agency.example\r\nTo: cfo@agency.example\r\n"
+            b"Bcc: thief@evil.example\r\nSubject: wire\r\n\r\nPay now.\r\n"
+        )
+        edited = outbox / "edited.eml"
+        edited.write_bytes(queued.read_bytes())  # a copy under a name xlfin never queued
+        original = queued.read_bytes()
+        queued.write_bytes(original.replace(b"nobody@refused.example", b"thief@evil.example"))
+        result = run("send-outbox", outbox)
+        assert result.exit_code == 1
+        assert f"{forged.name}: not queued by xlfin; not sent" in result.output
+        assert f"{edited.name}: not queued by xlfin; not sent" in result.output
+        assert f"{queued.name}: changed since xlfin queued it; not sent" in result.output
+        assert smtp.messages == []
+        queued.write_bytes(original[: len(original) // 2])  # cut short
+        assert "changed since xlfin queued it" in run("send-outbox", outbox).output
+        assert smtp.messages == []
+        assert forged.exists() and edited.exists()
+
+    def test_a_queued_message_is_sent_once_the_server_is_back(self, tmp_path, smtp, monkeypatch):
+        port = os.environ["XLFIN_SMTP_PORT"]
+        monkeypatch.setenv("XLFIN_SMTP_PORT", str(free_port()))  # down while building
+        config = tmp_path / "settings.toml"
+        config.write_text("[smtp]\nattempts = 1\n")
+        path = copy_sample(tmp_path / "in")
+        result = run("build", path, "--email-to", "cfo@agency.example", "--config", config)
+        assert "waits in" in result.output
+        outbox = tmp_path / "in" / "outbox"
+        [queued] = list(outbox.glob("*.eml"))
+        monkeypatch.setenv("XLFIN_SMTP_PORT", port)  # back
+        result = run("send-outbox", outbox)
+        assert result.exit_code == 0 and "1 sent, 0 still waiting" in result.output
+        assert [rcpt for rcpt, _ in smtp.messages] == [["cfo@agency.example"]]
+        assert not queued.exists() and queued.name not in (outbox / "queued.txt").read_text()
+        assert run("send-outbox", outbox).exit_code == 0 and len(smtp.messages) == 1
 
     def test_server_down_is_retried_then_kept(self, tmp_path, monkeypatch):
         monkeypatch.setenv("XLFIN_SMTP_HOST", "127.0.0.1")
@@ -509,6 +549,27 @@ class TestWatch:
         assert not (inbox / "agency.xlsx").exists()
         assert (inbox / "processed" / "agency.xlsx").exists()
         assert (inbox / "reports" / "agency-billing.xlsx").exists()
+
+    def test_the_watchers_state_and_outbox_live_outside_the_inbox(self, inbox):
+        """What the watcher has seen and the mail it queues sit in its state folder beside
+        the inbox: nothing a dropper writes into the inbox can mark a file seen or add a
+        message to send. A state folder inside the inbox is refused."""
+        state = inbox.parent / "xlfin-state" / inbox.name
+        (inbox / "outbox").mkdir()
+        (inbox / "outbox" / "forged.eml").write_bytes(b"To: thief@evil.example\r\n\r\nx\r\n")
+        watcher = Watcher(inbox, "--email-to", "cfo@agency.example")  # no SMTP server set
+        try:
+            shutil.copy(SAMPLES / "agency.xlsx", inbox / "agency.xlsx")
+            watcher.wait_for("input moved to processed/agency.xlsx")
+        finally:
+            assert watcher.stop() == 0
+        assert (state / "seen.txt").read_text().count("agency.xlsx") == 1
+        [queued] = list((state / "outbox").glob("*.eml"))
+        assert queued.name in (state / "outbox" / "queued.txt").read_text()
+        assert not (inbox / ".xlfin").exists()
+        assert sorted(p.name for p in (inbox / "outbox").iterdir()) == ["forged.eml"]
+        inside = run("watch", inbox, "--state", inbox / "state")
+        assert inside.exit_code == 2 and "must be outside the inbox" in inside.output
 
     def test_polling_for_network_shares(self, inbox):
         watcher = Watcher(inbox, "--poll")

@@ -523,6 +523,13 @@ def build_many(folder: Path, template, workers: int) -> int:
 @click.option(
     "--poll", is_flag=True, help="Poll the folder instead of waiting for events (network shares)."
 )
+@click.option(
+    "--state",
+    "state",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="The watcher's own folder (what it has seen, its outbox), outside INBOX "
+    "(default: xlfin-state/<inbox name> beside INBOX).",
+)
 @delivery_options
 @ledger_options
 @limit_option
@@ -531,6 +538,7 @@ def watch(
     out_dir: Path | None,
     settle: float,
     poll: bool,
+    state: Path | None,
     email_to: tuple[str, ...],
     report_to: bool,
     split_by: str | None,
@@ -546,23 +554,27 @@ def watch(
     (~$…), hidden and temporary files are ignored. Each input is moved to
     INBOX/processed/ (or INBOX/failed/ with its problems report); the same content is
     never built twice; files that arrived while the watcher was down are taken at
-    start. SIGTERM or Ctrl-C stop it after the file in hand.
+    start. What it has seen and its outbox live in --state, outside INBOX. SIGTERM or
+    Ctrl-C stop it after the file in hand.
 
     \b
     Example:
       xlfin watch /srv/finance/inbox --out /srv/finance/reports --email
     """
     from xlfin.delivery.folder import Job
-    from xlfin.delivery.inbox import Inbox
+    from xlfin.delivery.inbox import Inbox, default_state
 
-    delivery = make_delivery(email_to, report_to, split_by, eml_dir, config, inbox / "outbox")
+    state = (state or default_state(inbox)).resolve()
+    if state == inbox.resolve() or inbox.resolve() in state.parents:
+        raise click.UsageError(f"the state folder {state} must be outside the inbox {inbox}")
+    delivery = make_delivery(email_to, report_to, split_by, eml_dir, config, state / "outbox")
     out = out_dir or inbox / "reports"
     job = Job(inbox, out, ledger_path, not no_ledger, limits, delivery, session_engine())
 
     def log(line: str) -> None:
         click.echo(f"{datetime.now():%Y-%m-%d %H:%M:%S} {line}")
 
-    watcher = Inbox(inbox, job, settle=settle, poll=poll, log=log)
+    watcher = Inbox(inbox, job, settle=settle, poll=poll, log=log, state=state)
     watcher.stop_on_signals()
     watcher.run()
 

@@ -20,13 +20,15 @@ UMASK = _umask()
 """The process's umask, read once at import (reading it means setting it for a moment)."""
 
 
-def atomic_write(target: Path, write: Callable[[Path], object]) -> None:
+def atomic_write(target: Path, write: Callable[[Path], object], durable: bool = False) -> None:
     """Call `write(temporary path)` in `target`'s folder, then rename it to `target`.
 
     The rename is atomic on one file system; on any failure the temporary file is
     removed and `target` is left as it was. The file gets the permissions of the one it
     replaces, else those of any new file (not the owner-only ones of a temporary file),
-    so that a report in a shared folder can be read by the others who share it.
+    so that a report in a shared folder can be read by the others who share it. With
+    `durable`, the file and then its folder are flushed to the disk before this returns,
+    so that a crash or power loss leaves either the whole file or none.
     """
     try:
         mode = target.stat().st_mode & 0o777
@@ -38,10 +40,22 @@ def atomic_write(target: Path, write: Callable[[Path], object]) -> None:
     try:
         write(temporary)
         os.chmod(temporary, mode)
+        if durable:
+            _flush(temporary)
         os.replace(temporary, target)
+        if durable:
+            _flush(target.parent)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+
+
+def _flush(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def sha256(path: Path) -> str:
@@ -51,3 +65,7 @@ def sha256(path: Path) -> str:
         for block in iter(lambda: stream.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()

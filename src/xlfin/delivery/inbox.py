@@ -27,8 +27,14 @@ from watchdog.observers.polling import PollingObserver
 from xlfin.delivery.folder import Done, Job, is_input_workbook, process
 from xlfin.files import sha256
 
-STATE_FOLDER = ".xlfin"
 SEEN_FILE = "seen.txt"
+
+
+def default_state(inbox: Path) -> Path:
+    """`/srv/finance/inbox` -> `/srv/finance/xlfin-state/inbox`: the watcher's own files
+    (what it has seen, its outbox) sit outside the inbox, where droppers cannot write."""
+    inbox = inbox.resolve()
+    return inbox.parent / "xlfin-state" / inbox.name
 
 
 class _Events(FileSystemEventHandler):
@@ -57,6 +63,7 @@ class Inbox:
         log: Callable[[str], None] = print,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        state: Path | None = None,
     ) -> None:
         self.folder = folder.resolve()
         self.job = job
@@ -67,7 +74,7 @@ class Inbox:
         self.clock, self.sleep = clock, sleep
         self.processed = self.folder / "processed"
         self.failed = self.folder / "failed"
-        self.state = self.folder / STATE_FOLDER
+        self.state = state or default_state(self.folder)
         for path in (self.processed, self.failed, self.state, job.out):
             path.mkdir(parents=True, exist_ok=True)
         self.seen_path = self.state / SEEN_FILE

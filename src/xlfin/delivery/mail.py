@@ -20,7 +20,7 @@ from email.parser import BytesParser
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
-from xlfin.files import atomic_write
+from xlfin.files import atomic_write, sha256, sha256_bytes
 from xlfin.schema import column_name
 
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -241,15 +241,46 @@ def for_recipients(message: EmailMessage, addresses: set[str]) -> EmailMessage:
 
 
 def write_eml(message: EmailMessage, folder: Path, stem: str) -> Path:
-    """The message as an .eml file in `folder` (not overwriting another)."""
+    """The message as an .eml file in `folder` (not overwriting another), written whole or
+    not at all (a full disk leaves no truncated message behind)."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{stem}.eml"
     n = 1
     while path.exists():
         n += 1
         path = folder / f"{stem}-{n}.eml"
-    path.write_bytes(message.as_bytes())
+    data = message.as_bytes()
+    atomic_write(path, lambda tmp: tmp.write_bytes(data), durable=True)
     return path
+
+
+QUEUED = "queued.txt"
+"""In an outbox: a line `<sha256> <file name>` for each message xlfin queued there."""
+
+
+def queue(message: EmailMessage, outbox: Path, stem: str) -> Path:
+    """Put the message in `outbox` for `xlfin send-outbox`, and record its hash: only the
+    messages xlfin queued, unchanged, are ever sent from an outbox."""
+    path = write_eml(message, outbox, stem)
+    _record(outbox, {**_queued(outbox), path.name: sha256(path)})
+    return path
+
+
+def _queued(outbox: Path) -> dict[str, str]:
+    record = outbox / QUEUED
+    if not record.exists():
+        return {}
+    found = {}
+    for line in record.read_text(encoding="utf-8").splitlines():
+        digest, _, name = line.partition(" ")
+        if name:
+            found[name] = digest
+    return found
+
+
+def _record(outbox: Path, queued: dict[str, str]) -> None:
+    text = "".join(f"{digest} {name}\n" for name, digest in sorted(queued.items()))
+    atomic_write(outbox / QUEUED, lambda tmp: tmp.write_text(text, encoding="utf-8"), True)
 
 
 def deliver(
@@ -266,7 +297,7 @@ def deliver(
     if eml_dir is not None:
         return f"wrote {write_eml(message, eml_dir, stem)}"
     if settings is None:
-        path = write_eml(message, outbox, stem)
+        path = queue(message, outbox, stem)
         return (
             f"no SMTP server is set (xlfin.toml or XLFIN_SMTP_HOST); the message to "
             f"{message['To']} waits in {path}"
@@ -274,12 +305,12 @@ def deliver(
     try:
         refused = send(message, settings)
     except MailError as exc:
-        path = write_eml(message, outbox, stem)
+        path = queue(message, outbox, stem)
         return f"{exc}; the message waits in {path} (run `xlfin send-outbox`)"
     if refused:
         sent = [str(a) for a in message["To"].addresses if a.addr_spec not in refused]
         reasons = ", ".join(f"{a} ({code} {answer[:80]})" for a, (code, answer) in refused.items())
-        path = write_eml(for_recipients(message, set(refused)), outbox, f"{stem}-refused")
+        path = queue(for_recipients(message, set(refused)), outbox, f"{stem}-refused")
         return (
             f"sent to {', '.join(sent)}; refused: {reasons}; the message for them waits in "
             f"{path} (run `xlfin send-outbox`)"
@@ -288,21 +319,34 @@ def deliver(
 
 
 def send_outbox(outbox: Path, settings: SmtpSettings) -> tuple[list[str], list[str]]:
-    """Try every .eml in `outbox`; sent ones are removed. Returns (sent, failed) lines."""
+    """Try every message xlfin queued in `outbox`; sent ones are removed. A file that xlfin
+    did not queue there, or that changed since, is refused and never sent (an outbox may
+    sit where others can write). Returns (sent, failed) lines."""
     sent, failed = [], []
+    queued = _queued(outbox)
     for path in sorted(outbox.glob("*.eml")):
-        with path.open("rb") as stream:
-            message = BytesParser(policy=policy.SMTP).parse(stream)
+        if path.name not in queued:
+            failed.append(f"{path.name}: not queued by xlfin; not sent")
+            continue
+        data = path.read_bytes()
+        if sha256_bytes(data) != queued[path.name]:
+            failed.append(f"{path.name}: changed since xlfin queued it; not sent")
+            continue
+        message = BytesParser(policy=policy.SMTP).parsebytes(data)
         try:
             refused = send(message, settings)
         except MailError as exc:
             failed.append(f"{path.name}: {exc}")
             continue
         if refused:  # the others have it; it waits for those refused only
-            kept = for_recipients(message, set(refused))
-            atomic_write(path, lambda tmp, kept=kept: tmp.write_bytes(kept.as_bytes()))
+            kept = for_recipients(message, set(refused)).as_bytes()
+            atomic_write(path, lambda tmp, kept=kept: tmp.write_bytes(kept), durable=True)
+            queued[path.name] = sha256_bytes(kept)
+            _record(outbox, queued)
             failed.append(f"{path.name}: refused {', '.join(refused)}; kept for them")
             continue
         path.unlink()
+        del queued[path.name]
+        _record(outbox, queued)
         sent.append(f"{path.name}: sent to {message['To']}")
     return sent, failed
