@@ -492,6 +492,33 @@ def test_a_file_that_disappears_while_settling_is_not_taken(inbox):
     assert not watcher.settled(path)
 
 
+def test_a_file_saved_over_while_it_is_built_is_built_again(inbox, monkeypatch):
+    """A corrected file saved over the one being built is built, not moved away unbuilt."""
+    import xlfin.delivery.inbox as module
+    from xlfin.delivery.folder import Job
+
+    lines: list[str] = []
+    real = module.process
+    calls: list[bytes] = []
+
+    def process_while_saved_over(job):  # the user saves the corrected file mid-build
+        calls.append(job.workbook.read_bytes())
+        done = real(job)
+        if len(calls) == 1:
+            shutil.copy(SAMPLES / "agency.xlsx", job.workbook)
+        return done
+
+    monkeypatch.setattr(module, "process", process_while_saved_over)
+    path = inbox / "book.xlsx"
+    shutil.copy(SAMPLES / "broken.xlsx", path)
+    watcher = module.Inbox(inbox, Job(inbox, inbox / "reports"), settle=0, log=lines.append)
+    done = watcher.take(path)
+    assert "book.xlsx: changed while it was built; building it again" in lines
+    assert len(calls) == 2 and calls[1] == (SAMPLES / "agency.xlsx").read_bytes()
+    assert done is not None and done.ok
+    assert (inbox / "processed" / "book.xlsx").read_bytes() == calls[1]
+
+
 class TestWatch:
     def test_slow_copy_lock_files_duplicates_and_failures(self, inbox):
         watcher = Watcher(inbox)
@@ -570,6 +597,45 @@ class TestWatch:
         assert sorted(p.name for p in (inbox / "outbox").iterdir()) == ["forged.eml"]
         inside = run("watch", inbox, "--state", inbox / "state")
         assert inside.exit_code == 2 and "must be outside the inbox" in inside.output
+
+    def test_non_workbooks_and_symlinks_go_to_failed_with_a_line(self, inbox, tmp_path):
+        outside = tmp_path / "elsewhere" / "secret.xlsx"
+        outside.parent.mkdir()
+        shutil.copy(SAMPLES / "agency.xlsx", outside)
+        watcher = Watcher(inbox)
+        try:
+            (inbox / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)
+            (inbox / "data.csv").write_text("Project,Name\nP1,x\n")
+            (inbox / "linked.xlsx").symlink_to(outside)
+            watcher.wait_for("input moved to failed/old.xls")
+            watcher.wait_for("input moved to failed/data.csv")
+            watcher.wait_for("linked.xlsx: a symbolic link; not built, moved to failed/linked.xlsx")
+        finally:
+            assert watcher.stop() == 0
+        failed = sorted(p.name for p in (inbox / "failed").iterdir())
+        assert failed == [
+            "data-problems.txt", "data.csv", "linked.xlsx", "old-problems.txt", "old.xls",
+        ]  # fmt: skip
+        assert "FILE_LEGACY_XLS" in (inbox / "failed" / "old-problems.txt").read_text()
+        assert "CSV" in (inbox / "failed" / "data-problems.txt").read_text()
+        assert outside.exists() and not (inbox / "reports" / "linked-billing.xlsx").exists()
+
+    def test_a_file_failed_for_an_outside_reason_is_built_when_dropped_again(self, inbox, tmp_path):
+        """An unusable ledger is not the workbook's fault: once it is fixed, the same
+        content dropped again is built (it used to be 'same content as …', unbuilt)."""
+        ledger = tmp_path / "ledger.sqlite"
+        ledger.write_bytes(b"SQLite format 3\x00" + b"\x00" * 100)  # damaged: unusable
+        watcher = Watcher(inbox, "--ledger", str(ledger))
+        try:
+            shutil.copy(SAMPLES / "agency.xlsx", inbox / "agency.xlsx")
+            watcher.wait_for("input moved to failed/agency.xlsx")
+            ledger.unlink()  # the operator fixes the cause
+            shutil.copy(SAMPLES / "agency.xlsx", inbox / "agency.xlsx")
+            watcher.wait_for("input moved to processed/agency.xlsx")
+        finally:
+            assert watcher.stop() == 0
+        assert "same content" not in watcher.text()
+        assert (inbox / "reports" / "agency-billing.xlsx").exists()
 
     def test_polling_for_network_shares(self, inbox):
         watcher = Watcher(inbox, "--poll")

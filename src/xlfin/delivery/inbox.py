@@ -24,10 +24,32 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
-from xlfin.delivery.folder import Done, Job, is_input_workbook, process
+from xlfin.delivery.folder import Done, Job, process
 from xlfin.files import sha256
+from xlfin.pipeline import REPORT_SUFFIX
 
 SEEN_FILE = "seen.txt"
+
+
+SPREADSHEET_SUFFIXES = (
+    ".xlsx", ".xlsm", ".xls", ".xlsb", ".xltx", ".xltm", ".csv", ".tsv", ".ods", ".numbers",
+)  # fmt: skip
+"""What a person may drop meaning a workbook: .xlsx and .xlsm are built, the others fail
+with the reason (a legacy .xls, a CSV file, an OpenDocument spreadsheet…)."""
+
+
+def is_dropped(path: Path) -> bool:
+    """A file dropped for the watcher: a spreadsheet of any kind, but not a hidden, lock
+    or temporary file, nor a report. A .xls, .csv or .ods is taken too, and fails with the
+    reason, instead of waiting in the inbox with no word."""
+    name = path.name.lower()
+    return (
+        name.endswith(SPREADSHEET_SUFFIXES)
+        and not name.startswith((".", "~"))
+        and not name.endswith(REPORT_SUFFIX)
+        and not path.is_dir()
+        and (path.exists() or path.is_symlink())
+    )
 
 
 def default_state(inbox: Path) -> Path:
@@ -120,7 +142,13 @@ class Inbox:
 
     def take(self, path: Path) -> Done | None:
         """Build one dropped file and move it away; None when it is not one to take."""
-        if path.parent != self.folder or not is_input_workbook(path):
+        if path.parent != self.folder or not is_dropped(path):
+            return None
+        if path.is_symlink() or not path.is_file():
+            what = "a symbolic link" if path.is_symlink() else "not a regular file"
+            target = _free_name(self.failed / path.name)
+            os.replace(path, target)
+            self.log(f"{path.name}: {what}; not built, moved to {target.relative_to(self.folder)}")
             return None
         if not self.settled(path):
             return None
@@ -135,8 +163,12 @@ class Inbox:
             return None
         self.log(f"{path.name}: building")
         done = process(dataclasses.replace(self.job, workbook=path))
-        when = datetime.now().isoformat(timespec="seconds")
-        self._remember(digest, f"{path.name} at {when}")
+        if path.exists() and sha256(path) != digest:  # saved over while it was built
+            self.log(f"{path.name}: changed while it was built; building it again")
+            return self.take(path)
+        if done.ok:  # only a built file is done: a failed one is built again if dropped again
+            when = datetime.now().isoformat(timespec="seconds")
+            self._remember(digest, f"{path.name} at {when}")
         folder = self.processed if done.ok else self.failed
         target = _free_name(folder / path.name)
         os.replace(path, target)
@@ -148,7 +180,7 @@ class Inbox:
         return done
 
     def backlog(self) -> list[Path]:
-        return sorted(p for p in self.folder.iterdir() if is_input_workbook(p))
+        return sorted(p for p in self.folder.iterdir() if is_dropped(p))
 
     # -- the loop --------------------------------------------------------------------------
 
