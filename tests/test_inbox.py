@@ -288,6 +288,38 @@ class TestEmail:
         assert len(list((tmp_path / "outbox").glob("*.eml"))) == 1
         assert run("send-outbox", tmp_path / "outbox").exit_code == 1
 
+    def test_a_server_that_trickles_is_given_up_at_the_deadline(self, tmp_path, monkeypatch):
+        """A real server on 127.0.0.1 that sends its greeting a byte at a time, each within
+        the read timeout: one attempt ends at the deadline, and the message waits."""
+        import threading
+
+        listener = socket.create_server(("127.0.0.1", 0))
+        stop = threading.Event()
+
+        def trickle() -> None:
+            connection, _ = listener.accept()
+            with connection:
+                for byte in b"220 slow.example ESMTP at your service, eventually\r\n" * 50:
+                    if stop.wait(0.2):
+                        return
+                    connection.sendall(bytes([byte]))
+
+        threading.Thread(target=trickle, daemon=True).start()
+        config = tmp_path / "settings.toml"
+        config.write_text(
+            f'[smtp]\nhost = "127.0.0.1"\nport = {listener.getsockname()[1]}\n'
+            'security = "none"\nfrom = "billing@agency.example"\nattempts = 1\ndeadline = 1.5\n'
+        )
+        try:
+            path = copy_sample(tmp_path)
+            result = run("build", path, "--email-to", "cfo@agency.example", "--config", config)
+        finally:
+            stop.set()
+            listener.close()
+        assert result.exit_code == 0, result.output
+        assert "the server took more than 1.5 s; given up" in result.output
+        assert len(list((tmp_path / "outbox").glob("*.eml"))) == 1
+
     def test_starttls_with_a_private_certificate(self, tmp_path, monkeypatch):
         ca = trustme.CA()
         server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)

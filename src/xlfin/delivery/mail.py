@@ -8,11 +8,14 @@ password is kept out of every repr, log line and error message.
 from __future__ import annotations
 
 import html
+import signal
 import smtplib
 import ssl
+import threading
 import time
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
@@ -41,6 +44,10 @@ class SmtpSettings:
     password: str | None = field(default=None, repr=False)
     security: str = "starttls"
     timeout: float = 30.0
+    """Seconds one read or write on the connection may wait."""
+    deadline: float = 120.0
+    """Seconds one attempt at one message may take in all, connecting included: a server
+    that answers a byte at a time never holds xlfin longer."""
     attempts: int = 3
     retry_wait: float = 2.0
     cafile: str | None = None
@@ -82,12 +89,14 @@ def load_settings(config: Path | None, env: Mapping[str, str]) -> SmtpSettings |
     try:
         attempts = int(values.get("attempts", 3))
         retry_wait = float(values.get("retry_wait", 2.0))
+        deadline = float(values.get("deadline", 120.0))
     except (TypeError, ValueError):
-        raise MailError("SMTP attempts and retry_wait must be numbers") from None
-    if attempts < 1 or retry_wait < 0:
+        raise MailError("SMTP attempts, retry_wait and deadline must be numbers") from None
+    if attempts < 1 or retry_wait < 0 or deadline <= 0:
         raise MailError(
-            f"SMTP attempts must be at least 1 (not {attempts}) and retry_wait at least 0 "
-            f"(not {retry_wait}): 0 attempts would send nothing"
+            f"SMTP attempts must be at least 1 (not {attempts}), retry_wait at least 0 (not "
+            f"{retry_wait}) and deadline above 0 (not {deadline}): 0 attempts would send "
+            "nothing"
         )
     return SmtpSettings(
         host=str(values["host"]),
@@ -99,6 +108,7 @@ def load_settings(config: Path | None, env: Mapping[str, str]) -> SmtpSettings |
         cafile=str(values["cafile"]) if values.get("cafile") else None,
         attempts=attempts,
         retry_wait=retry_wait,
+        deadline=deadline,
     )
 
 
@@ -185,6 +195,46 @@ def _connect(settings: SmtpSettings) -> smtplib.SMTP:
     return server
 
 
+class DeadlinePassed(OSError):
+    """One attempt at a message took longer than the settings' deadline."""
+
+
+@contextmanager
+def _deadline(seconds: float) -> Iterator[None]:
+    """Cut what runs inside off after `seconds`, whatever it waits in (a server answering a
+    byte at a time never trips the read timeout). An interval timer's signal interrupts
+    the wait; signals reach the main thread only, so elsewhere only the read timeout
+    holds (xlfin sends from the main thread: the CLI, the watcher and folder workers)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum: int, frame: object) -> None:
+        raise DeadlinePassed(f"the server took more than {seconds:g} s; given up")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _send_once(message: EmailMessage, settings: SmtpSettings) -> dict:
+    """One attempt, connecting and saying goodbye included, cut off at `settings.deadline`
+    seconds; a failed attempt closes the connection without a QUIT that could wait again."""
+    with _deadline(settings.deadline):
+        server = _connect(settings)
+        try:
+            refused = server.send_message(message)
+            with suppress(smtplib.SMTPException, OSError):  # sent: a lost goodbye is no failure
+                server.quit()
+        finally:
+            server.close()
+    return refused
+
+
 def _reason(exc: BaseException) -> str:
     """What went wrong, in one line, without anything a secret could hide in."""
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
@@ -215,8 +265,7 @@ def send(message: EmailMessage, settings: SmtpSettings) -> dict[str, tuple[int, 
     reason = "not tried"
     for attempt in range(1, settings.attempts + 1):
         try:
-            with _connect(settings) as server:
-                refused = server.send_message(message)
+            refused = _send_once(message, settings)
             return {
                 address: (code, answer.decode("utf-8", "replace") if isinstance(answer, bytes)
                           else str(answer))
