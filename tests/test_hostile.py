@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import os
 import random
+import re
 import shutil
 import tempfile
 import zipfile
@@ -607,3 +608,59 @@ def test_random_garbage_files(tmp_path):
         path.write_bytes(bytes(rnd.getrandbits(8) for _ in range(rnd.randint(0, 5000))))
         _, problems = read_workbook(path)
         assert codes(problems) and problems[0].is_error
+
+
+class TestUsedRange:
+    """calamine lays a sheet's whole used range out in memory: one cell at XFD1048576 asked
+    for 512 GB and aborted the process (SIGABRT, a Rust backtrace)."""
+
+    def test_a_cell_at_the_last_cell_of_a_sheet_does_not_kill_the_process(self, tmp_path):
+        import subprocess
+        import sys
+
+        path = tmp_path / "far.xlsx"
+        book = openpyxl.load_workbook(SAMPLES / "agency.xlsx")
+        book["Hours"]["XFD1048576"] = 1
+        book.save(path)
+        assert path.stat().st_size < 64 * 1024
+        result = subprocess.run(
+            [sys.executable, "-m", "xlfin", "validate", str(path)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert "panicked" not in result.stderr and result.stdout.strip() == "no problems"
+
+    def test_the_stated_range_decides_the_engine(self, tmp_path, monkeypatch):
+        import xlfin.reader.calamine_rows as calamine_rows
+
+        used: list[str] = []
+        real = calamine_rows.rows
+
+        def spy(book, title, limits):
+            used.append(title)
+            return real(book, title, limits)
+
+        monkeypatch.setattr(calamine_rows, "rows", spy)
+        path = tmp_path / "b.xlsx"
+        shutil.copy(SAMPLES / "agency.xlsx", path)
+        part = sheet_part(path, "Hours")
+        read_workbook(path, Limits(dense_cells=10))  # Hours is wider and longer than that
+        assert "Hours" not in used and "Settings" in used
+        used.clear()
+        rewrite_part(path, part, lambda xml: re.sub(r"<dimension [^>]*/>", "", xml))
+        assert read_workbook(path)[1] == []
+        assert "Hours" not in used and "Projects" in used  # no stated range: cell by cell
+
+    @pytest.mark.parametrize(
+        ("ref", "cells"),
+        [("A1", 1), ("A1:H120", 960), ("B2:C3", 4), ("A1:XFD1048576", 16384 * 1048576)],
+    )
+    def test_the_used_range_is_counted(self, tmp_path, ref, cells):
+        from xlfin.reader.calamine_rows import dense_cells
+
+        with zipfile.ZipFile(tmp_path / "s.zip", "w") as archive:
+            archive.writestr("s.xml", f'<worksheet><dimension ref="{ref}"/><sheetData/>')
+        with zipfile.ZipFile(tmp_path / "s.zip") as archive:
+            assert dense_cells(archive, "s.xml") == cells

@@ -8,6 +8,7 @@ whether a sheet holds none of those; only such a sheet is read here.
 
 from __future__ import annotations
 
+import re
 import zipfile
 from collections.abc import Iterator
 from datetime import date, datetime
@@ -44,6 +45,36 @@ MARKER_HINTS = ((b"f", b"<f"), (b"e", b't="e"'), (b"e", b'hidden="'), (b"!", b"<
 one byte is a memchr, thirty times faster than one for two bytes of which the first is
 "<" (in every tag): a plain sheet's rows, as Excel writes them, rarely hold an "f" or a
 "!" at all."""
+
+
+DIMENSION = re.compile(
+    rb'<(?:\w+:)?dimension\s+ref="\$?([A-Z]{1,3})\$?(\d{1,7})(?::\$?([A-Z]{1,3})\$?(\d{1,7}))?"'
+)
+"""The sheet's used range, as Excel writes it before the rows: `<dimension ref="A1:H120"/>`."""
+
+
+def column_number(letters: bytes) -> int:
+    """b"A" -> 1, b"XFD" -> 16384."""
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+def dense_cells(archive: zipfile.ZipFile, member: str) -> int | None:
+    """The number of cells in the sheet's stated used range (rows × columns, as calamine lays
+    them out), or None when the sheet states none before its first kilobytes end."""
+    with archive.open(member) as stream:
+        head = stream.read(1 << 16)
+    found = DIMENSION.search(head)
+    if found is None:
+        return None
+    first_column, first_row, last_column, last_row = found.groups()
+    if last_column is None:
+        return 1
+    rows = int(last_row) - int(first_row) + 1
+    columns = column_number(last_column) - column_number(first_column) + 1
+    return max(rows, 1) * max(columns, 1)
 
 
 def is_plain(archive: zipfile.ZipFile, member: str, title: str) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from xlfin.reader import calamine_rows
-from xlfin.reader.package import DEFAULT_LIMITS, Cells, Limits, Worksheet
+from xlfin.reader.package import DEFAULT_LIMITS, Book, Cells, Limits, Worksheet
 
 ENGINES = ("auto", "openpyxl")
 """auto: python-calamine for every sheet it reads exactly (no formulas, error cells,
@@ -23,14 +23,24 @@ def sheet_rows(
 ) -> Iterator[tuple[int, Cells]]:
     """A sheet's rows by the fastest engine that reads it exactly. Hidden rows are
     appended to `hidden` (only a sheet with hidden rows has any, and calamine never reads
-    one). A sheet that cannot be read to its end raises UnreadableWorkbook."""
+    one). A sheet whose stated used range is too large to lay out in memory is read cell
+    by cell. A sheet that cannot be read to its end raises UnreadableWorkbook."""
     book = worksheet.parent
     if (
         book.engine == "auto"
         and worksheet.plain_target
         and calamine_rows.is_plain(book.archive, worksheet.member, worksheet.title)
+        and _fits(book, worksheet, limits)
     ):
         return calamine_rows.rows(book, worksheet.title, limits)
     from xlfin.reader import openpyxl_rows
 
     return openpyxl_rows.rows(worksheet, limits, hidden)
+
+
+def _fits(book: Book, worksheet: Worksheet, limits: Limits) -> bool:
+    """Whether calamine may read the sheet: it lays the sheet's whole used range out in
+    memory, so one cell at XFD1048576 would ask for hundreds of gigabytes (and abort the
+    process). A range over the limit, or none stated, is read cell by cell instead."""
+    cells = calamine_rows.dense_cells(book.archive, worksheet.member)
+    return cells is not None and cells <= limits.dense_cells

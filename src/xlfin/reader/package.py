@@ -56,6 +56,9 @@ class Limits:
     """Rows per sheet (Excel's own limit)."""
     string_length: int = 32_767
     """Characters in one cell (Excel's own limit)."""
+    dense_cells: int = 25_000_000
+    """Cells of a sheet's used range (its rows × columns) that the fast engine may lay out
+    in memory at once; a sheet whose range is larger, or unstated, is read cell by cell."""
 
     @classmethod
     def parse(cls, settings: list[str] | tuple[str, ...]) -> Limits:
