@@ -17,6 +17,7 @@ import ssl
 import subprocess
 import sys
 import time
+import zipfile
 from email import policy
 from pathlib import Path
 
@@ -72,6 +73,26 @@ def smtp(monkeypatch):
         monkeypatch.setenv(f"XLFIN_SMTP_{key}", value)
     yield box
     controller.stop()
+
+
+def reader_killer(path: Path) -> Path:
+    """A small workbook that makes python-calamine abort the process: a cell at XFD1048576
+    under a sheet dimension that says A1:B2 (so xlfin's own check of the stated range
+    cannot see it coming)."""
+    book = openpyxl.load_workbook(SAMPLES / "agency.xlsx")
+    book["Hours"]["XFD1048576"] = 1
+    book.save(path)
+    with zipfile.ZipFile(path) as source:
+        parts = {info.filename: source.read(info) for info in source.infolist()}
+    hours = next(
+        name for name, data in parts.items()
+        if name.startswith("xl/worksheets/") and b'ref="A1:XFD1048576"' in data
+    )  # fmt: skip
+    parts[hours] = parts[hours].replace(b'ref="A1:XFD1048576"', b'ref="A1:B2"')
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+    return path
 
 
 def copy_sample(folder: Path, name: str = "agency.xlsx") -> Path:
@@ -524,6 +545,30 @@ def test_a_file_that_disappears_while_settling_is_not_taken(inbox):
     assert not watcher.settled(path)
 
 
+def test_a_workbook_that_kills_its_reader_fails_alone_in_a_folder_build(tmp_path):
+    folder = tmp_path / "books"
+    folder.mkdir()
+    reader_killer(folder / "killer.xlsx")
+    copy_sample(folder)
+    result = run("build", folder, "--jobs", "2")
+    assert result.exit_code == 1
+    assert "agency.xlsx: report written to" in result.output
+    assert "killer.xlsx: failed with 1 error" in result.output
+    assert "1 built, 1 failed" in result.output
+    problems = (folder / "killer-problems.txt").read_text()
+    assert problems.startswith("killer.xlsx: FILE_TOO_COSTLY its build needed more than 4 GB")
+    assert (folder / "agency-billing.xlsx").exists()
+
+
+def test_a_build_past_its_time_is_stopped_and_fails_alone(tmp_path):
+    folder = tmp_path / "books"
+    copy_sample(folder)
+    result = run("build", folder, "--timeout", "0.01")
+    assert result.exit_code == 1 and "0 built, 1 failed" in result.output
+    text = (folder / "agency-problems.txt").read_text()
+    assert "FILE_TOO_COSTLY its build took longer than 0.01 s and was stopped" in text
+
+
 def test_a_file_saved_over_while_it_is_built_is_built_again(inbox, monkeypatch):
     """A corrected file saved over the one being built is built, not moved away unbuilt."""
     import xlfin.delivery.inbox as module
@@ -668,6 +713,17 @@ class TestWatch:
             assert watcher.stop() == 0
         assert "same content" not in watcher.text()
         assert (inbox / "reports" / "agency-billing.xlsx").exists()
+
+    def test_the_watcher_outlives_a_workbook_that_kills_its_reader(self, inbox):
+        watcher = Watcher(inbox)
+        try:
+            reader_killer(inbox / "killer.xlsx")
+            watcher.wait_for("input moved to failed/killer.xlsx")
+            shutil.copy(SAMPLES / "agency.xlsx", inbox / "agency.xlsx")
+            watcher.wait_for("input moved to processed/agency.xlsx")
+        finally:
+            assert watcher.stop() == 0
+        assert "FILE_TOO_COSTLY" in (inbox / "failed" / "killer-problems.txt").read_text()
 
     def test_polling_for_network_shares(self, inbox):
         watcher = Watcher(inbox, "--poll")

@@ -234,6 +234,32 @@ def config_option(function):
     )(function)
 
 
+def _size(ctx: click.Context, param: click.Parameter, value: str) -> int:
+    try:
+        return Limits.parse([f"file_size={value}"]).file_size
+    except ValueError:
+        raise click.BadParameter(f"{value!r}: give a whole number of bytes, KB, MB or GB") from None
+
+
+def bounds_options(function):
+    """--max-memory and --timeout: what one workbook's build (in a child process) may take."""
+    function = click.option(
+        "--timeout",
+        type=click.FloatRange(min=0, min_open=True),
+        default=1800.0,
+        show_default=True,
+        help="Seconds one workbook's build may take (each is built in a process of its own).",
+    )(function)
+    return click.option(
+        "--max-memory",
+        default="4GB",
+        show_default=True,
+        callback=_size,
+        metavar="SIZE",
+        help="Memory one workbook's build may take, e.g. 4GB.",
+    )(function)
+
+
 def delivery_options(function):
     """--email-to, --email, --split-by, --eml-dir, --config: where reports go besides their
     file, and the settings to send them with."""
@@ -349,6 +375,7 @@ def smtp_settings(config: Path | None):
     show_default=True,
     help="For a FOLDER: workbooks built at once, each in its own process.",
 )
+@bounds_options
 @delivery_options
 @ledger_options
 @limit_option
@@ -359,6 +386,8 @@ def build(
     summary_path: Path | None,
     quiet: bool,
     jobs: int,
+    max_memory: int,
+    timeout: float,
     email_to: tuple[str, ...],
     report_to: bool,
     split_by: str | None,
@@ -388,6 +417,7 @@ def build(
       xlfin build inbox/ --out reports/ --email
     """
     from xlfin.delivery.folder import Job
+    from xlfin.delivery.isolation import Bounds
 
     delivery = make_delivery(email_to, report_to, split_by, eml_dir, config)
     if workbook.is_dir():
@@ -396,7 +426,7 @@ def build(
         out = out_dir or workbook
         out.mkdir(parents=True, exist_ok=True)
         job = Job(workbook, out, ledger_path, not no_ledger, limits, delivery, session_engine())
-        sys.exit(build_many(workbook, job, jobs))
+        sys.exit(build_many(workbook, job, jobs, Bounds(max_memory, timeout)))
     build_one(
         workbook,
         report,
@@ -469,11 +499,12 @@ def terminal_progress():
     return say
 
 
-def build_many(folder: Path, template, workers: int) -> int:
+def build_many(folder: Path, template, workers: int, bounds) -> int:
     """Build a folder; one line per workbook; the exit code."""
     import dataclasses
 
-    from xlfin.delivery.folder import run_all, workbooks_in
+    from xlfin.delivery.folder import workbooks_in
+    from xlfin.delivery.isolation import run_all
 
     paths = workbooks_in(folder)
     if not paths:
@@ -482,7 +513,7 @@ def build_many(folder: Path, template, workers: int) -> int:
     jobs = [dataclasses.replace(template, workbook=path) for path in paths]
     failed = 0
     lines: list[str] = []
-    stream = run_all(jobs, workers)
+    stream = run_all(jobs, workers, bounds)
     if sys.stderr.isatty():
         with click.progressbar(
             stream,
@@ -530,6 +561,7 @@ def build_many(folder: Path, template, workers: int) -> int:
     help="The watcher's own folder (what it has seen, its outbox), outside INBOX "
     "(default: xlfin-state/<inbox name> beside INBOX).",
 )
+@bounds_options
 @delivery_options
 @ledger_options
 @limit_option
@@ -539,6 +571,8 @@ def watch(
     settle: float,
     poll: bool,
     state: Path | None,
+    max_memory: int,
+    timeout: float,
     email_to: tuple[str, ...],
     report_to: bool,
     split_by: str | None,
@@ -563,6 +597,7 @@ def watch(
     """
     from xlfin.delivery.folder import Job
     from xlfin.delivery.inbox import Inbox, default_state
+    from xlfin.delivery.isolation import Bounds
 
     state = (state or default_state(inbox)).resolve()
     if state == inbox.resolve() or inbox.resolve() in state.parents:
@@ -574,7 +609,15 @@ def watch(
     def log(line: str) -> None:
         click.echo(f"{datetime.now():%Y-%m-%d %H:%M:%S} {line}")
 
-    watcher = Inbox(inbox, job, settle=settle, poll=poll, log=log, state=state)
+    watcher = Inbox(
+        inbox,
+        job,
+        settle=settle,
+        poll=poll,
+        log=log,
+        state=state,
+        bounds=Bounds(max_memory, timeout),
+    )
     watcher.stop_on_signals()
     watcher.run()
 

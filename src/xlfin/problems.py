@@ -68,6 +68,16 @@ CATALOGUE: tuple[Code, ...] = (
         "The workbook is damaged or holds something xlfin cannot read.",
         "Open it in Excel, check it, and save it again as .xlsx.",
     ),
+    Code(
+        "FILE_TOO_COSTLY",
+        E,
+        "Workbook too costly to build",
+        "Building the workbook needed more memory or time than a build may take "
+        "(--max-memory, --timeout), or crashed the reading libraries; the other workbooks "
+        "were built.",
+        "If you trust the file, raise --max-memory or --timeout; otherwise open it in Excel "
+        "and save it again (it may hold a cell far outside its data).",
+    ),
     # Sheets and columns
     Code(
         "SHEET_MISSING",

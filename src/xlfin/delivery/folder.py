@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import re
 import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -100,13 +99,13 @@ def process(job: Job) -> Done:
     try:
         return _process(job)
     except Exception as exc:  # one bad workbook must never stop the others
-        path = _problems_path(job)
+        path = problems_path(job)
         text = f"{job.workbook.name}: unexpected error: {type(exc).__name__}: {exc}\n"
         atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
         return Done(job.workbook, False, problems_report=path, errors=1)
 
 
-def _problems_path(job: Job) -> Path:
+def problems_path(job: Job) -> Path:
     return job.out / f"{job.workbook.stem}-problems.txt"
 
 
@@ -115,7 +114,7 @@ def _process(job: Job) -> Done:
     errors = sum(p.severity is Severity.ERROR for p in outcome.problems)
     warnings = len(outcome.problems) - errors
     if not outcome.ok:
-        path = _problems_path(job)
+        path = problems_path(job)
         lines = [p.line(job.workbook.name) for p in sorted(outcome.problems, key=sort_key)]
         text = "\n".join([*lines, f"{errors} errors, {warnings} warnings", ""])
         atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
@@ -242,17 +241,3 @@ def _send(
     outbox = d.outbox or job.out / "outbox"
     stem = f"{job.workbook.stem}-{_safe(tag)}"
     return deliver(message, stem, d.smtp, d.eml_dir, outbox)
-
-
-def run_all(jobs: list[Job], workers: int = 2) -> Iterator[Done]:
-    """Process the jobs, `workers` at a time in separate processes; yields as each ends."""
-    if workers <= 1 or len(jobs) <= 1:
-        for job in jobs:
-            yield process(job)
-        return
-    from concurrent.futures import ProcessPoolExecutor, as_completed  # folder builds only
-
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(process, job) for job in jobs]
-        for future in as_completed(futures):
-            yield future.result()

@@ -25,6 +25,7 @@ from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
 from xlfin.delivery.folder import Done, Job, process
+from xlfin.delivery.isolation import Bounds, process_isolated
 from xlfin.files import sha256
 from xlfin.pipeline import REPORT_SUFFIX
 
@@ -86,6 +87,7 @@ class Inbox:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         state: Path | None = None,
+        bounds: Bounds | None = None,
     ) -> None:
         self.folder = folder.resolve()
         self.job = job
@@ -97,6 +99,7 @@ class Inbox:
         self.processed = self.folder / "processed"
         self.failed = self.folder / "failed"
         self.state = state or default_state(self.folder)
+        self.bounds = bounds
         for path in (self.processed, self.failed, self.state, job.out):
             path.mkdir(parents=True, exist_ok=True)
         self.seen_path = self.state / SEEN_FILE
@@ -162,7 +165,8 @@ class Inbox:
             )
             return None
         self.log(f"{path.name}: building")
-        done = process(dataclasses.replace(self.job, workbook=path))
+        job = dataclasses.replace(self.job, workbook=path)
+        done = process(job) if self.bounds is None else process_isolated(job, self.bounds)
         if path.exists() and sha256(path) != digest:  # saved over while it was built
             self.log(f"{path.name}: changed while it was built; building it again")
             return self.take(path)
