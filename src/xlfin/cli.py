@@ -199,6 +199,19 @@ def print_warnings(book: str, problems: list[Problem]) -> None:
         click.echo(p.line(book), err=True)
 
 
+def file_option(flag: str, dest: str, envvar: str, help: str, **more):
+    """An option naming a file, that its environment variable may also give."""
+    return click.option(
+        flag,
+        dest,
+        type=click.Path(path_type=Path, dir_okay=False),
+        envvar=envvar,
+        show_envvar=True,
+        help=help,
+        **more,
+    )
+
+
 def ledger_options(function):
     """--ledger PATH (or $XLFIN_LEDGER) and --no-ledger, shared by build and explain."""
     function = click.option(
@@ -206,13 +219,11 @@ def ledger_options(function):
         is_flag=True,
         help="Build without a ledger: Billed records are not frozen (a warning each).",
     )(function)
-    return click.option(
+    return file_option(
         "--ledger",
         "ledger_path",
-        type=click.Path(path_type=Path, dir_okay=False),
-        envvar="XLFIN_LEDGER",
-        show_envvar=True,
-        help="The ledger of billed records (default: xlfin-ledger.sqlite beside WORKBOOK).",
+        "XLFIN_LEDGER",
+        "The ledger of billed records (default: xlfin-ledger.sqlite beside WORKBOOK).",
     )(function)
 
 
@@ -224,14 +235,7 @@ CONFIG_HELP = (
 
 def config_option(function):
     """--config FILE (or $XLFIN_CONFIG): where the SMTP settings come from."""
-    return click.option(
-        "--config",
-        "config",
-        type=click.Path(path_type=Path, dir_okay=False),
-        envvar="XLFIN_CONFIG",
-        show_envvar=True,
-        help=CONFIG_HELP,
-    )(function)
+    return file_option("--config", "config", "XLFIN_CONFIG", CONFIG_HELP)(function)
 
 
 def _size(ctx: click.Context, param: click.Parameter, value: str) -> int:
@@ -709,15 +713,13 @@ def ledger() -> None:
 
 
 def ledger_path_option(function):
-    return click.option(
+    return file_option(
         "--ledger",
         "ledger_path",
-        type=click.Path(path_type=Path, dir_okay=False),
-        envvar="XLFIN_LEDGER",
-        show_envvar=True,
+        "XLFIN_LEDGER",
+        "The ledger file.",
         default=LEDGER_NAME,
         show_default=True,
-        help="The ledger file.",
     )(function)
 
 
