@@ -7,6 +7,7 @@ with real files written slowly.
 
 from __future__ import annotations
 
+import asyncio
 import email
 import io
 import os
@@ -16,6 +17,7 @@ import socket
 import ssl
 import subprocess
 import sys
+import threading
 import time
 import zipfile
 from email import policy
@@ -461,6 +463,7 @@ class Watcher:
             stdout=self.log.open("a"),
             stderr=subprocess.STDOUT,
             env=env,
+            start_new_session=True,  # its own process group, its build children with it
         )
         self.wait_for("watching")
 
@@ -477,6 +480,30 @@ class Watcher:
     def stop(self) -> int:
         self.process.send_signal(signal.SIGTERM)
         return self.process.wait(timeout=60)
+
+    def kill(self) -> None:
+        """SIGKILL the watcher and its build children, as systemd kills a service's group."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=60)
+
+
+class Stalling(Mailbox):
+    """Takes messages until the `stall_at`-th, which it holds until `release` is set, then
+    answers 451 (so it was never taken)."""
+
+    def __init__(self, stall_at: int) -> None:
+        super().__init__()
+        self.stall_at, self.seen = stall_at, 0
+        self.stalled, self.release = threading.Event(), threading.Event()
+
+    async def handle_DATA(self, server, session, envelope):
+        self.seen += 1
+        if self.seen == self.stall_at:
+            self.stalled.set()
+            while not self.release.is_set():
+                await asyncio.sleep(0.05)
+            return "451 4.3.0 try again later"
+        return await super().handle_DATA(server, session, envelope)
 
 
 @pytest.fixture
@@ -713,6 +740,42 @@ class TestWatch:
             assert watcher.stop() == 0
         assert "same content" not in watcher.text()
         assert (inbox / "reports" / "agency-billing.xlsx").exists()
+
+    def test_a_watcher_killed_while_mailing_sends_each_message_once(self, inbox, monkeypatch):
+        """SIGKILL while the second of four messages is being taken: at the next start the
+        workbook is built again, the first message is not sent again, the one in flight is
+        sent once more (same Message-ID) and the others once: each recipient gets one."""
+        box = Stalling(stall_at=2)
+        port = free_port()
+        controller = Controller(box, hostname="127.0.0.1", port=port)
+        controller.start()
+        for key, value in (("HOST", "127.0.0.1"), ("PORT", str(port)), ("SECURITY", "none"),
+                           ("FROM", "billing@agency.example")):  # fmt: skip
+            monkeypatch.setenv(f"XLFIN_SMTP_{key}", value)
+        try:
+            watcher = Watcher(inbox, "--email")
+            shutil.copy(SAMPLES / "agency.xlsx", inbox / "agency.xlsx")
+            assert box.stalled.wait(120), watcher.text()
+            watcher.kill()
+            box.release.set()
+            assert (inbox / "agency.xlsx").exists()  # never moved: it was not done
+            watcher = Watcher(inbox, "--email")
+            try:
+                watcher.wait_for("input moved to processed/agency.xlsx")
+            finally:
+                assert watcher.stop() == 0
+        finally:
+            controller.stop()
+        received = sorted(address for rcpt, _ in box.messages for address in rcpt)
+        assert received == [
+            "ap@globex.example", "cmo@globex.example", "finance@acme.example",
+            "it@initech.example",
+        ]  # fmt: skip
+        ids = [m["Message-ID"] for _, m in box.messages]
+        assert len(set(ids)) == 4
+        text = watcher.text()
+        assert text.count("sent before a restart; not sent again") == 1
+        assert text.count("(again, after a restart)") == 1
 
     def test_the_watcher_outlives_a_workbook_that_kills_its_reader(self, inbox):
         watcher = Watcher(inbox)

@@ -67,6 +67,10 @@ class Job:
     delivery: Delivery = field(default_factory=Delivery)
     engine: str = "auto"
     """Which engine reads sheet rows (see `xlfin.reader.engine`)."""
+    journal: Path | None = None
+    """The watcher's journal of messages (see `journal`); None outside the watcher."""
+    content: str | None = None
+    """The workbook's content hash, that names its messages in the journal."""
 
 
 @dataclass(frozen=True)
@@ -240,4 +244,21 @@ def _send(
     )
     outbox = d.outbox or job.out / "outbox"
     stem = f"{job.workbook.stem}-{_safe(tag)}"
-    return deliver(message, stem, d.smtp, d.eml_dir, outbox)
+    if job.journal is None or job.content is None or d.eml_dir is not None:
+        return deliver(message, stem, d.smtp, d.eml_dir, outbox)[1]
+    from xlfin.delivery.journal import QUEUED, SENDING, SENT, Journal
+
+    key = f"{job.content}:{stem}"
+    message_id = f"<{job.content[:24]}.{_safe(tag)}@xlfin.local>"  # the same at every try
+    del message["Message-ID"]
+    message["Message-ID"] = message_id
+    with Journal.open(job.journal) as journal:
+        before = journal.state(key)
+        if before in (SENT, QUEUED):
+            where = "sent" if before == SENT else "queued in the outbox"
+            return f"{stem}: {where} before a restart; not sent again"
+        journal.mark(key, SENDING, message_id)
+        status, line = deliver(message, stem, d.smtp, d.eml_dir, outbox)
+        journal.mark(key, SENT if status == "sent" else QUEUED, message_id)
+    again = " (again, after a restart)" if before == SENDING else ""
+    return line + again

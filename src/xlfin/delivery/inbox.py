@@ -30,6 +30,7 @@ from xlfin.files import sha256
 from xlfin.pipeline import REPORT_SUFFIX
 
 SEEN_FILE = "seen.txt"
+JOURNAL_FILE = "journal.sqlite"
 
 
 SPREADSHEET_SUFFIXES = (
@@ -165,7 +166,9 @@ class Inbox:
             )
             return None
         self.log(f"{path.name}: building")
-        job = dataclasses.replace(self.job, workbook=path)
+        job = dataclasses.replace(
+            self.job, workbook=path, journal=self.state / JOURNAL_FILE, content=digest
+        )
         done = process(job) if self.bounds is None else process_isolated(job, self.bounds)
         if path.exists() and sha256(path) != digest:  # saved over while it was built
             self.log(f"{path.name}: changed while it was built; building it again")

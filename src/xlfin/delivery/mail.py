@@ -338,33 +338,34 @@ def deliver(
     settings: SmtpSettings | None,
     eml_dir: Path | None,
     outbox: Path,
-) -> str:
+) -> tuple[str, str]:
     """Send the message (or write it to `eml_dir`); on failure keep it in `outbox`.
 
-    Returns a line for the log.
+    Returns what became of it ("sent", "queued" in the outbox, "written" to `eml_dir`) and
+    a line for the log.
     """
     if eml_dir is not None:
-        return f"wrote {write_eml(message, eml_dir, stem)}"
+        return "written", f"wrote {write_eml(message, eml_dir, stem)}"
     if settings is None:
         path = queue(message, outbox, stem)
-        return (
-            f"no SMTP server is set (xlfin.toml or XLFIN_SMTP_HOST); the message to "
+        return "queued", (
+            f"no SMTP server is set (a settings file or XLFIN_SMTP_HOST); the message to "
             f"{message['To']} waits in {path}"
         )
     try:
         refused = send(message, settings)
     except MailError as exc:
         path = queue(message, outbox, stem)
-        return f"{exc}; the message waits in {path} (run `xlfin send-outbox`)"
+        return "queued", f"{exc}; the message waits in {path} (run `xlfin send-outbox`)"
     if refused:
         sent = [str(a) for a in message["To"].addresses if a.addr_spec not in refused]
         reasons = ", ".join(f"{a} ({code} {answer[:80]})" for a, (code, answer) in refused.items())
         path = queue(for_recipients(message, set(refused)), outbox, f"{stem}-refused")
-        return (
+        return "sent", (
             f"sent to {', '.join(sent)}; refused: {reasons}; the message for them waits in "
             f"{path} (run `xlfin send-outbox`)"
         )
-    return f"sent to {message['To']}"
+    return "sent", f"sent to {message['To']}"
 
 
 def send_outbox(outbox: Path, settings: SmtpSettings) -> tuple[list[str], list[str]]:
