@@ -457,6 +457,7 @@ class Watcher:
     def __init__(self, inbox: Path, *args: str) -> None:
         self.inbox = inbox
         self.log = inbox.parent / "watch.log"
+        started = self.text().count("watching")  # an earlier watcher's lines are in the log
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "xlfin", "watch", str(inbox), "--settle", "0.6", *args],
@@ -465,7 +466,7 @@ class Watcher:
             env=env,
             start_new_session=True,  # its own process group, its build children with it
         )
-        self.wait_for("watching")
+        self.wait_for("watching", started + 1)
 
     def text(self) -> str:
         return self.log.read_text() if self.log.exists() else ""
@@ -776,6 +777,43 @@ class TestWatch:
         text = watcher.text()
         assert text.count("sent before a restart; not sent again") == 1
         assert text.count("(again, after a restart)") == 1
+
+    def test_a_second_watcher_on_one_inbox_refuses_to_start(self, inbox):
+        first = Watcher(inbox)
+        try:
+            second = subprocess.run(
+                [sys.executable, "-m", "xlfin", "watch", str(inbox)],
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+        finally:
+            assert first.stop() == 0
+        assert second.returncode == 1
+        assert second.stderr.startswith("xlfin: another watcher is already watching")
+        again = Watcher(inbox)  # the lock went with the first one
+        assert again.stop() == 0
+
+    def test_sigterm_stops_a_watcher_held_by_a_hung_server(self, inbox, monkeypatch):
+        """The build in hand is stopped after a short grace: the file stays in the inbox for
+        the next start, and the message in flight is in the journal as being sent."""
+        box = Stalling(stall_at=1)  # holds the first message for ever
+        port = free_port()
+        controller = Controller(box, hostname="127.0.0.1", port=port)
+        controller.start()
+        for key, value in (("HOST", "127.0.0.1"), ("PORT", str(port)), ("SECURITY", "none"),
+                           ("FROM", "billing@agency.example")):  # fmt: skip
+            monkeypatch.setenv(f"XLFIN_SMTP_{key}", value)
+        try:
+            watcher = Watcher(inbox, "--email-to", "cfo@agency.example")
+            shutil.copy(SAMPLES / "agency.xlsx", inbox / "agency.xlsx")
+            assert box.stalled.wait(120), watcher.text()
+            assert watcher.stop() == 0  # the server would hold it for its whole deadline
+        finally:
+            box.release.set()
+            controller.stop()
+        assert "agency.xlsx: stopped while it was built" in watcher.text()
+        assert (inbox / "agency.xlsx").exists() and box.messages == []
 
     def test_the_watcher_outlives_a_workbook_that_kills_its_reader(self, inbox):
         watcher = Watcher(inbox)

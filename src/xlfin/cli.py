@@ -592,15 +592,16 @@ def watch(
     (~$…), hidden and temporary files are ignored. Each input is moved to
     INBOX/processed/ (or INBOX/failed/ with its problems report); the same content is
     never built twice; files that arrived while the watcher was down are taken at
-    start. What it has seen and its outbox live in --state, outside INBOX. SIGTERM or
-    Ctrl-C stop it after the file in hand.
+    start. What it has seen and its outbox live in --state, outside INBOX; a second
+    watcher of the same inbox refuses to start. SIGTERM or Ctrl-C stop it within seconds
+    (a build in hand is built again at the next start).
 
     \b
     Example:
       xlfin watch /srv/finance/inbox --out /srv/finance/reports --email
     """
     from xlfin.delivery.folder import Job
-    from xlfin.delivery.inbox import Inbox, default_state
+    from xlfin.delivery.inbox import Inbox, InboxBusy, default_state
     from xlfin.delivery.isolation import Bounds
 
     state = (state or default_state(inbox)).resolve()
@@ -623,7 +624,11 @@ def watch(
         bounds=Bounds(max_memory, timeout),
     )
     watcher.stop_on_signals()
-    watcher.run()
+    try:
+        watcher.run()
+    except InboxBusy as exc:
+        click.echo(f"xlfin: {exc}", err=True)
+        sys.exit(1)
 
 
 @main.command("send-outbox")

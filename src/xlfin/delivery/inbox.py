@@ -10,13 +10,15 @@ in hand is finished: a file is never left half-moved.
 from __future__ import annotations
 
 import dataclasses
+import fcntl
 import os
 import queue
 import shutil
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -25,11 +27,18 @@ from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
 from xlfin.delivery.folder import Done, Job, process
-from xlfin.delivery.isolation import Bounds, process_isolated
+from xlfin.delivery.isolation import STOP_GRACE, Bounds, process_isolated
 from xlfin.files import sha256
 from xlfin.pipeline import REPORT_SUFFIX
 
 SEEN_FILE = "seen.txt"
+LOCK_FILE = "watch.lock"
+
+
+class InboxBusy(Exception):
+    """Another watcher holds the inbox's lock."""
+
+
 JOURNAL_FILE = "journal.sqlite"
 
 
@@ -169,7 +178,16 @@ class Inbox:
         job = dataclasses.replace(
             self.job, workbook=path, journal=self.state / JOURNAL_FILE, content=digest
         )
-        done = process(job) if self.bounds is None else process_isolated(job, self.bounds)
+        if self.bounds is None:
+            done: Done | None = process(job)
+        else:
+            done = process_isolated(job, self.bounds, self.stopping)
+        if done is None:
+            self.log(
+                f"{path.name}: stopped while it was built; it stays in the inbox and is built "
+                "again at the next start"
+            )
+            return None
         if path.exists() and sha256(path) != digest:  # saved over while it was built
             self.log(f"{path.name}: changed while it was built; building it again")
             return self.take(path)
@@ -192,7 +210,29 @@ class Inbox:
     # -- the loop --------------------------------------------------------------------------
 
     def run(self) -> None:
-        """Watch until stopped (SIGTERM, SIGINT or `stopping.set()`)."""
+        """Watch until stopped (SIGTERM, SIGINT or `stopping.set()`). Raises InboxBusy when
+        another watcher holds the inbox."""
+        with self._lock():
+            self._watch()
+
+    @contextmanager
+    def _lock(self) -> Iterator[None]:
+        """The inbox's lock in the state folder, held while watching: two watchers would
+        both build, and mail, the same file."""
+        path = self.state / LOCK_FILE
+        with path.open("a") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise InboxBusy(
+                    f"another watcher is already watching {self.folder} (it holds {path})"
+                ) from None
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def _watch(self) -> None:
         found: queue.Queue[Path] = queue.Queue()
         observer = PollingObserver(timeout=1) if self.poll else Observer()
         observer.schedule(_Events(self.folder, found), str(self.folder), recursive=False)
@@ -214,7 +254,7 @@ class Inbox:
                             found.put(missed)
                         next_scan = time.monotonic() + self.rescan
                     continue
-                if path.exists():
+                if os.path.lexists(path):
                     self.take(path)
         finally:
             observer.stop()
@@ -223,7 +263,10 @@ class Inbox:
 
     def stop_on_signals(self) -> None:
         def stop(signum: int, frame: object) -> None:
-            self.log(f"received {signal.Signals(signum).name}; stopping after the current file")
+            self.log(
+                f"received {signal.Signals(signum).name}; stopping (a build in hand has "
+                f"{STOP_GRACE:g} s to finish, else it is built again at the next start)"
+            )
             self.stopping.set()
 
         signal.signal(signal.SIGTERM, stop)

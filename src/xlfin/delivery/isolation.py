@@ -9,6 +9,7 @@ and a fork copies their locks in whatever state they are.
 from __future__ import annotations
 
 import multiprocessing
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -41,16 +42,44 @@ def _child(job: Job, max_memory: int, answer: Connection) -> None:
     answer.close()
 
 
-def process_isolated(job: Job, bounds: Bounds) -> Done:
+STOP_GRACE = 5.0
+"""Seconds the build in hand may still take once the watcher is asked to stop."""
+
+
+def _answered(receive: Connection, timeout: float, stopping: threading.Event | None) -> bool:
+    """Whether the child answered (or died) within `timeout`; when `stopping` is set, it has
+    STOP_GRACE seconds more at most."""
+    if stopping is None:
+        return receive.poll(timeout)
+    left = timeout
+    while left > 0:
+        if stopping.is_set():
+            return receive.poll(min(left, STOP_GRACE))
+        step = min(0.25, left)
+        if receive.poll(step):
+            return True
+        left -= step
+    return False
+
+
+def process_isolated(
+    job: Job, bounds: Bounds, stopping: threading.Event | None = None
+) -> Done | None:
     """`process(job)` in a child process within `bounds`; a child that runs out of memory
-    or time, or dies, gives a failed Done with one FILE_TOO_COSTLY line."""
+    or time, or dies, gives a failed Done with one FILE_TOO_COSTLY line. None when
+    `stopping` was set and the child did not answer soon after: it was stopped, and the
+    workbook is to be built again later."""
     context = multiprocessing.get_context("spawn")
     receive, send = context.Pipe(duplex=False)
     child = context.Process(target=_child, args=(job, bounds.max_memory, send), daemon=True)
     child.start()
     send.close()
     try:
-        if receive.poll(bounds.timeout):
+        answered = _answered(receive, bounds.timeout, stopping)
+        if not answered and stopping is not None and stopping.is_set():
+            child.kill()
+            return None
+        if answered:
             try:
                 return receive.recv()
             except EOFError:  # it died before answering
