@@ -278,6 +278,26 @@ class TestEmail:
         assert smtp.messages == []
         assert forged.exists() and edited.exists()
 
+    def test_two_send_outbox_at_once_never_send_twice(self, tmp_path, smtp):
+        result = run("build", copy_sample(tmp_path), "--email-to", "nobody@refused.example")
+        outbox = tmp_path / "outbox"
+        holder = subprocess.Popen(  # another xlfin sending this outbox, in its own process
+            [sys.executable, "-c",
+             "import fcntl, sys, time; f = open(sys.argv[1], 'a'); "
+             "fcntl.flock(f, fcntl.LOCK_EX); print('held', flush=True); time.sleep(600)",
+             str(outbox / "outbox.lock")],
+            stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        try:
+            assert holder.stdout.readline().strip() == "held"
+            result = run("send-outbox", outbox)
+        finally:
+            holder.kill()
+            holder.wait()
+        assert result.exit_code == 1
+        assert "another xlfin is sending the outbox" in result.output
+        assert smtp.messages == [] and list(outbox.glob("*.eml"))
+
     def test_a_queued_message_is_sent_once_the_server_is_back(self, tmp_path, smtp, monkeypatch):
         port = os.environ["XLFIN_SMTP_PORT"]
         monkeypatch.setenv("XLFIN_SMTP_PORT", str(free_port()))  # down while building
@@ -777,6 +797,20 @@ class TestWatch:
         text = watcher.text()
         assert text.count("sent before a restart; not sent again") == 1
         assert text.count("(again, after a restart)") == 1
+
+    def test_a_move_that_fails_is_one_line_and_the_watcher_goes_on(self, inbox):
+        watcher = Watcher(inbox)
+        try:
+            (inbox / "processed").rmdir()
+            (inbox / "processed").write_text("not a folder")  # the move will fail
+            shutil.copy(SAMPLES / "agency.xlsx", inbox / "agency.xlsx")
+            watcher.wait_for("left in the inbox, tried again at the next scan")
+            shutil.copy(SAMPLES / "broken.xlsx", inbox / "broken.xlsx")
+            watcher.wait_for("input moved to failed/broken.xlsx")  # still watching
+        finally:
+            assert watcher.stop() == 0
+        assert (inbox / "agency.xlsx").exists()
+        assert "Traceback" not in watcher.text()
 
     def test_a_second_watcher_on_one_inbox_refuses_to_start(self, inbox):
         first = Watcher(inbox)

@@ -643,14 +643,18 @@ def send_outbox_command(outbox: Path, config: Path | None) -> None:
     Example:
       xlfin send-outbox inbox/outbox
     """
-    from xlfin.delivery.mail import send_outbox
+    from xlfin.delivery.mail import MailError, send_outbox
 
     settings = smtp_settings(config)
     if settings is None:
         raise click.UsageError(
             "no SMTP server is set: [smtp] in the settings file (--config) or XLFIN_SMTP_HOST"
         )
-    sent, failed = send_outbox(outbox, settings)
+    try:
+        sent, failed = send_outbox(outbox, settings)
+    except MailError as exc:
+        click.echo(f"xlfin: {exc}", err=True)
+        sys.exit(1)
     for line in sent + failed:
         click.echo(line)
     click.echo(f"{len(sent)} sent, {len(failed)} still waiting")

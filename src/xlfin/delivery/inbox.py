@@ -255,7 +255,14 @@ class Inbox:
                         next_scan = time.monotonic() + self.rescan
                     continue
                 if os.path.lexists(path):
-                    self.take(path)
+                    try:
+                        self.take(path)
+                    except OSError as exc:  # a full disk, a folder gone read-only: go on
+                        where = exc.filename or path
+                        self.log(
+                            f"{path.name}: {where}: {exc.strerror or exc}; left in the inbox, "
+                            "tried again at the next scan"
+                        )
         finally:
             observer.stop()
             observer.join(timeout=5)

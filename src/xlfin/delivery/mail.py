@@ -7,6 +7,7 @@ password is kept out of every repr, log line and error message.
 
 from __future__ import annotations
 
+import fcntl
 import html
 import signal
 import smtplib
@@ -303,6 +304,7 @@ def write_eml(message: EmailMessage, folder: Path, stem: str) -> Path:
     return path
 
 
+LOCK = "outbox.lock"
 QUEUED = "queued.txt"
 """In an outbox: a line `<sha256> <file name>` for each message xlfin queued there."""
 
@@ -310,8 +312,9 @@ QUEUED = "queued.txt"
 def queue(message: EmailMessage, outbox: Path, stem: str) -> Path:
     """Put the message in `outbox` for `xlfin send-outbox`, and record its hash: only the
     messages xlfin queued, unchanged, are ever sent from an outbox."""
-    path = write_eml(message, outbox, stem)
-    _record(outbox, {**_queued(outbox), path.name: sha256(path)})
+    with _outbox_lock(outbox):
+        path = write_eml(message, outbox, stem)
+        _record(outbox, {**_queued(outbox), path.name: sha256(path)})
     return path
 
 
@@ -372,7 +375,31 @@ def send_outbox(outbox: Path, settings: SmtpSettings) -> tuple[list[str], list[s
     """Try every message xlfin queued in `outbox`; sent ones are removed. A file that xlfin
     did not queue there, or that changed since, is refused and never sent (an outbox may
     sit where others can write). Returns (sent, failed) lines."""
-    sent, failed = [], []
+    sent: list[str] = []
+    failed: list[str] = []
+    try:  # two send-outbox at once would send each message twice
+        with _outbox_lock(outbox, wait=False):
+            _send_queued(outbox, settings, sent, failed)
+    except BlockingIOError:
+        raise MailError(f"another xlfin is sending the outbox {outbox}; try later") from None
+    return sent, failed
+
+
+@contextmanager
+def _outbox_lock(outbox: Path, wait: bool = True) -> Iterator[None]:
+    """The outbox's lock (a file of its own: queued.txt is replaced, not rewritten), held
+    while its record is read and written; BlockingIOError when `wait` is False and it is
+    held."""
+    outbox.mkdir(parents=True, exist_ok=True)
+    with (outbox / LOCK).open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _send_queued(outbox: Path, settings: SmtpSettings, sent: list[str], failed: list[str]) -> None:
     queued = _queued(outbox)
     for path in sorted(outbox.glob("*.eml")):
         if path.name not in queued:
@@ -399,4 +426,3 @@ def send_outbox(outbox: Path, settings: SmtpSettings) -> tuple[list[str], list[s
         del queued[path.name]
         _record(outbox, queued)
         sent.append(f"{path.name}: sent to {message['To']}")
-    return sent, failed
