@@ -188,6 +188,24 @@ class TestEmail:
         for _, message in smtp.messages:  # no other customer's problems or rows
             assert "Problems" not in attachment(message).sheetnames
 
+    def test_report_to_is_held_to_the_operators_domains_and_cap(self, tmp_path, smtp):
+        config = tmp_path / "settings.toml"
+        config.write_text('[smtp]\nallowed_domains = ["globex.example"]\n')
+        path = copy_sample(tmp_path / "in")
+        result = run("build", path, "--email", "--config", config)
+        assert result.exit_code == 0, result.output
+        received = sorted(a for rcpt, _ in smtp.messages for a in rcpt)
+        assert received == ["ap@globex.example", "cmo@globex.example"]
+        assert "finance@acme.example: its domain is not in allowed_domains; not mailed" in (
+            result.output
+        )
+        config.write_text("[smtp]\nmax_recipients = 3\n")  # the sample names 4
+        result = run("build", path, "--email", "--config", config)
+        assert "Report to names 4 recipients, over max_recipients (3); nothing mailed" in (
+            result.output
+        )
+        assert len(smtp.messages) == 2  # nothing more
+
     def test_recipients_are_parsed_never_guessed(self, tmp_path, smtp):
         """A display name with a comma is one recipient; a name that is no address gets no
         mail (it used to be sent to RCPT TO:<Doe> and <Accounts>)."""

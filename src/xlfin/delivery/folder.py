@@ -173,12 +173,42 @@ def after_build(
         recipients = _recipients(outcome)
         if not recipients:
             log.append(f"{job.workbook.name}: no project has a Report to address; nothing sent")
+        recipients, refused = _allowed(recipients, d.smtp)
+        log += [f"{job.workbook.name}: {line}" for line in refused]
         for recipient, projects in recipients.items():
             with tempfile.TemporaryDirectory() as folder:
                 path = default_report_path(job.workbook, Path(folder), _safe(recipient))
                 _write_subset(outcome, projects, path, when)
                 log.append(_send(job, outcome, path, (recipient,), recipient, projects))
     return tuple(files), tuple(log)
+
+
+def _allowed(
+    recipients: dict[str, set[str]], smtp: SmtpSettings | None
+) -> tuple[dict[str, set[str]], list[str]]:
+    """The Report to recipients the operator's settings let a workbook mail, and a line for
+    each refusal: a domain not in `allowed_domains`, or more recipients than
+    `max_recipients` (then none: a workbook must not turn the company's mail into a mass
+    mailing)."""
+    if smtp is None:
+        return recipients, []
+    lines = []
+    if smtp.allowed_domains:
+        kept = {}
+        for address, projects in recipients.items():
+            domain = address.rsplit("@", 1)[-1].rstrip(">").lower()
+            if domain in smtp.allowed_domains:
+                kept[address] = projects
+            else:
+                lines.append(f"{address}: its domain is not in allowed_domains; not mailed")
+        recipients = kept
+    if len(recipients) > smtp.max_recipients:
+        lines.append(
+            f"Report to names {len(recipients)} recipients, over max_recipients "
+            f"({smtp.max_recipients}); nothing mailed"
+        )
+        recipients = {}
+    return recipients, lines
 
 
 def _projects(results: Results | None) -> list[str]:

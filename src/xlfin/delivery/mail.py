@@ -53,6 +53,10 @@ class SmtpSettings:
     retry_wait: float = 2.0
     cafile: str | None = None
     """A CA bundle to trust (for a server with a private certificate)."""
+    allowed_domains: tuple[str, ...] = ()
+    """The domains a workbook's Report to may name (empty: any); the others get no mail."""
+    max_recipients: int = 20
+    """The most Report to recipients one workbook may name; over it, none gets mail."""
 
     def describe(self) -> str:
         """For logs: never the password."""
@@ -99,7 +103,16 @@ def load_settings(config: Path | None, env: Mapping[str, str]) -> SmtpSettings |
             f"{retry_wait}) and deadline above 0 (not {deadline}): 0 attempts would send "
             "nothing"
         )
+    domains = values.get("allowed_domains", [])
+    if not isinstance(domains, list) or not all(isinstance(d, str) for d in domains):
+        raise MailError('SMTP allowed_domains must be a list of domains, e.g. ["acme.example"]')
+    try:
+        max_recipients = int(values.get("max_recipients", 20))
+    except (TypeError, ValueError):
+        raise MailError("SMTP max_recipients must be a number") from None
     return SmtpSettings(
+        allowed_domains=tuple(d.strip().lower() for d in domains),
+        max_recipients=max_recipients,
         host=str(values["host"]),
         port=port,
         sender=str(sender),
