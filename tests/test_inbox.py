@@ -153,6 +153,35 @@ class TestFolderBuild:
             book = openpyxl.load_workbook(inbox / f"agency-{project}-billing.xlsx")
             assert summary_projects(book) == [project]
 
+    def test_split_reports_never_overwrite_another_report(self, tmp_path):
+        """In a folder with agency.xlsx and agency-P-100.xlsx, agency's split report of
+        P-100 would be named like agency-P-100.xlsx's own report: it gets a suffix of its
+        own, and says so. Every file the output names exists."""
+        inbox = tmp_path / "in"
+        copy_sample(inbox)
+        shutil.copy(SAMPLES / "agency.xlsx", inbox / "agency-P-100.xlsx")
+        result = run("build", inbox, "--split-by", "project", "--jobs", "1")
+        assert result.exit_code == 0, result.output
+        assert "the report of project 'P-100' is agency-P-100-" in result.output
+        main = openpyxl.load_workbook(inbox / "agency-P-100-billing.xlsx")
+        assert summary_projects(main) == ["P-100", "P-200", "P-300"]  # not overwritten
+        split = [p for p in inbox.glob("agency-P-100-*-billing.xlsx") if "P-100-P-" not in p.name]
+        assert len(split) == 1 and summary_projects(openpyxl.load_workbook(split[0])) == ["P-100"]
+        for line in result.output.splitlines():
+            if "report written to" in line:
+                assert Path(line.split("report written to ")[1].split(" (")[0]).exists()
+
+    def test_split_names_that_collapse_get_names_of_their_own(self, tmp_path):
+        from conftest import write_text_workbook
+
+        folder = tmp_path / "in"
+        folder.mkdir()
+        write_text_workbook(folder, "[Projects]\nProject\nP 1\nP/1\nP_1\n日本\n中国\n", "b.xlsx")
+        result = run("build", folder, "--split-by", "project", "--no-ledger")
+        assert result.exit_code == 0, result.output
+        splits = sorted(p.name for p in folder.glob("b-*-billing.xlsx"))
+        assert len(splits) == 5 and "b-P_1-billing.xlsx" not in splits  # all suffixed
+
     def test_empty_folder(self, tmp_path):
         result = run("build", tmp_path)
         assert result.exit_code == 0 and "no workbook" in result.output

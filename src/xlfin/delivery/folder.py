@@ -8,6 +8,7 @@ workbook gets `<stem>-problems.txt` beside where its report would have been.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import re
 import tempfile
 from dataclasses import dataclass, field
@@ -163,8 +164,16 @@ def after_build(
     log: list[str] = []
     d = job.delivery
     if d.split_by_project:
-        for project in _projects(outcome.results):
-            path = default_report_path(job.workbook, report.parent, _safe(project))
+        projects = _projects(outcome.results)
+        for project, part in _parts(projects).items():
+            path = default_report_path(job.workbook, report.parent, part)
+            if _taken(job.workbook, part):  # another workbook's report has that name
+                part = f"{part}-{_digest(project)}"
+                path = default_report_path(job.workbook, report.parent, part)
+                log.append(
+                    f"{job.workbook.name}: the report of project {project!r} is {path.name}: "
+                    f"{job.workbook.stem}-{_safe(project)} is another workbook of the folder"
+                )
             _write_subset(outcome, {project}, path, when)
             files.append(path)
     if d.email_to:
@@ -222,6 +231,33 @@ def _recipients(outcome: Outcome) -> dict[str, set[str]]:
         for address in p.project.report_to:
             found.setdefault(address, set()).add(p.project.project)
     return found
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
+
+
+def _parts(names: list[str]) -> dict[str, str]:
+    """Each name's part of a file name: the name itself when it is safe in a file name and
+    no other name gives the same part, else its safe form with a stable suffix of its own
+    (`P/1` and `P 1` would both be `P_1`; `日本` and `中国` would both be empty)."""
+    safe = {name: _safe(name) for name in names}
+    counts: dict[str, int] = {}
+    for part in safe.values():
+        counts[part] = counts.get(part, 0) + 1
+    return {
+        name: part if part == name and counts[part] == 1 else f"{part}-{_digest(name)}".lstrip("-")
+        for name, part in safe.items()
+    }
+
+
+def _taken(workbook: Path, part: str) -> bool:
+    """Whether `<stem>-<part>` is another input workbook beside `workbook` (whose own report
+    would have the split report's name)."""
+    return any(
+        (workbook.parent / f"{workbook.stem}-{part}{suffix}").exists()
+        for suffix in WORKBOOK_SUFFIXES
+    )
 
 
 def _safe(text: str) -> str:
