@@ -655,10 +655,20 @@ def test_a_workbook_that_kills_its_reader_fails_alone_in_a_folder_build(tmp_path
     assert (folder / "agency-billing.xlsx").exists()
 
 
-def test_a_build_past_its_time_is_stopped_and_fails_alone(tmp_path):
+def test_a_build_past_its_time_is_stopped_and_fails_alone(tmp_path, monkeypatch):
+    """…and what it was writing goes with it: its temporary folder, and any temporary
+    report file of an interrupted write."""
+    import tempfile
+
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     folder = tmp_path / "books"
     copy_sample(folder)
+    half = folder / ".agency-billing.k2j4h.xlsx"  # as a write killed midway leaves it
+    half.write_bytes(b"PK half")
     result = run("build", folder, "--timeout", "0.01")
+    assert not half.exists() and list(scratch.iterdir()) == []
     assert result.exit_code == 1 and "0 built, 1 failed" in result.output
     text = (folder / "agency-problems.txt").read_text()
     assert "FILE_TOO_COSTLY its build took longer than 0.01 s and was stopped" in text

@@ -3,6 +3,7 @@ known by the hash of their content."""
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import os
 import tempfile
@@ -34,7 +35,7 @@ def atomic_write(target: Path, write: Callable[[Path], object], durable: bool = 
         mode = target.stat().st_mode & 0o777
     except FileNotFoundError:
         mode = 0o666 & ~UMASK
-    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}.", suffix=target.suffix)
+    fd, name = tempfile.mkstemp(dir=target.parent, prefix=_prefix(target), suffix=target.suffix)
     os.close(fd)
     temporary = Path(name)
     try:
@@ -48,6 +49,18 @@ def atomic_write(target: Path, write: Callable[[Path], object], durable: bool = 
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+
+
+def _prefix(target: Path) -> str:
+    return f".{target.stem}."
+
+
+def leftovers(target: Path) -> list[Path]:
+    """The temporary files `atomic_write` made for `target` and never renamed: what a
+    process killed while writing leaves behind."""
+    return sorted(
+        target.parent.glob(f"{glob.escape(_prefix(target))}*{glob.escape(target.suffix)}")
+    )
 
 
 def _flush(path: Path) -> None:

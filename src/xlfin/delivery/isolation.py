@@ -9,6 +9,8 @@ and a fork copies their locks in whatever state they are.
 from __future__ import annotations
 
 import multiprocessing
+import shutil
+import tempfile
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -16,7 +18,8 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 
 from xlfin.delivery.folder import Done, Job, problems_path, process
-from xlfin.files import atomic_write
+from xlfin.files import atomic_write, leftovers
+from xlfin.pipeline import default_report_path
 from xlfin.problems import FILE_TOO_COSTLY, problem
 
 GB = 1024**3
@@ -32,9 +35,12 @@ class Bounds:
     """Seconds, from the child's start to its answer."""
 
 
-def _child(job: Job, max_memory: int, answer: Connection) -> None:
+def _child(job: Job, max_memory: int, scratch: str, answer: Connection) -> None:
     import resource
 
+    # This process builds one workbook and ends: its temporary files (xlsxwriter's parts)
+    # go to a folder of its own, which the parent removes however the child ends.
+    tempfile.tempdir = scratch
     _, hard = resource.getrlimit(resource.RLIMIT_AS)
     ceiling = max_memory if hard == resource.RLIM_INFINITY else min(max_memory, hard)
     resource.setrlimit(resource.RLIMIT_AS, (ceiling, hard))
@@ -71,7 +77,9 @@ def process_isolated(
     workbook is to be built again later."""
     context = multiprocessing.get_context("spawn")
     receive, send = context.Pipe(duplex=False)
-    child = context.Process(target=_child, args=(job, bounds.max_memory, send), daemon=True)
+    scratch = tempfile.mkdtemp(prefix="xlfin-build-")
+    args = (job, bounds.max_memory, scratch, send)
+    child = context.Process(target=_child, args=args, daemon=True)
     child.start()
     send.close()
     try:
@@ -99,6 +107,10 @@ def process_isolated(
     finally:
         receive.close()
         child.join()
+        shutil.rmtree(scratch, ignore_errors=True)
+        if child.exitcode != 0:  # killed or dead: what it was writing is half a file
+            for left in leftovers(default_report_path(job.workbook, job.out)):
+                left.unlink(missing_ok=True)
     line = problem(FILE_TOO_COSTLY, why).line(job.workbook.name)
     path = problems_path(job)
     atomic_write(path, lambda tmp: tmp.write_text(line + "\n", encoding="utf-8"))
