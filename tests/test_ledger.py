@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import parse_sheets, write_sheets
+from conftest import SAMPLES, parse_sheets, write_sheets
 from xlfin.cli import main
 from xlfin.ledger.store import MIGRATIONS, Ledger, LedgerError
 from xlfin.pipeline import build
@@ -469,7 +469,7 @@ def test_a_new_ledger_created_by_two_builds_at_once_is_refused_by_neither(tmp_pa
     monkeypatch.setattr(sqlite3, "connect", first_interleaved)
     with Ledger.open(path) as ledger:
         assert ledger.migrations() == [name for name, _ in MIGRATIONS]
-    assert "database is locked" in str(other["early"])
+    assert "is locked by another build or program" in str(other["early"])
     with Ledger.open(path) as ledger:  # B, waiting as a real build does, then gets in
         assert ledger.migrations() == [name for name, _ in MIGRATIONS]
 
@@ -579,3 +579,32 @@ def test_freezing_marks_the_results_exactly_as_computing_again(tmp_path):
     )
     assert with_frozen(before, lines) is not None
     assert with_frozen(replace(before, projects=(copied,)), lines) is None
+
+
+def test_a_ledger_locked_by_another_process_is_one_line_after_a_bounded_wait(tmp_path, monkeypatch):
+    import xlfin.ledger.store as store
+
+    path = tmp_path / "ledger.sqlite"
+    with Ledger.open(path):
+        pass  # a real ledger
+    holder = subprocess.Popen(  # another program holding it, in its own process
+        [sys.executable, "-c",
+         "import sqlite3, sys, time; db = sqlite3.connect(sys.argv[1], isolation_level=None); "
+         "db.execute('BEGIN EXCLUSIVE'); print('held', flush=True); time.sleep(600)",
+         str(path)],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    monkeypatch.setattr(store, "BUSY_TIMEOUT_SECONDS", 1)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        result = CliRunner().invoke(
+            main, ["build", str(SAMPLES / "agency.xlsx"), "-o", str(tmp_path / "r.xlsx"),
+                   "--ledger", str(path)],
+        )  # fmt: skip
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.exit_code == 1
+    assert "is locked by another build or program (waited 1 s)" in result.output
+    assert "no report written: the ledger cannot be used" in result.output
+    assert not (tmp_path / "r.xlsx").exists()

@@ -185,6 +185,13 @@ class Ledger:
             ledger = cls(connection, path)
             ledger._check_and_migrate()
             yield ledger
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc):
+                raise LedgerError(
+                    f"{path} is locked by another build or program (waited "
+                    f"{BUSY_TIMEOUT_SECONDS} s); try again once it is done"
+                ) from None
+            raise LedgerError(f"{path} is not a usable xlfin ledger: {exc}") from None
         except sqlite3.DatabaseError as exc:
             raise LedgerError(f"{path} is not a usable xlfin ledger: {exc}") from None
         finally:
