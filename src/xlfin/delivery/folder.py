@@ -11,6 +11,7 @@ import dataclasses
 import hashlib
 import re
 import tempfile
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING
 from xlfin.core.results import Results
 from xlfin.files import atomic_write
 from xlfin.pipeline import REPORT_SUFFIX, Outcome, Progress, build, default_report_path
-from xlfin.problems import Severity, sort_key
+from xlfin.problems import LEDGER_UNREADABLE, Severity, sort_key
 from xlfin.reader.package import DEFAULT_LIMITS, Limits
 from xlfin.report.summary import money_text
 from xlfin.report.workbook import write_report
@@ -86,6 +87,9 @@ class Done:
     warnings: int = 0
     files: tuple[Path, ...] = ()
     log: tuple[str, ...] = ()
+    outside: str | None = None
+    """Why a build failed for a reason outside the workbook (the ledger, the disk), that
+    may pass: the watcher tries such a file again later instead of giving up on it."""
 
     def line(self) -> str:
         if self.ok:
@@ -105,9 +109,15 @@ def process(job: Job) -> Done:
         return _process(job)
     except Exception as exc:  # one bad workbook must never stop the others
         path = problems_path(job)
-        text = f"{job.workbook.name}: unexpected error: {type(exc).__name__}: {exc}\n"
-        atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
-        return Done(job.workbook, False, problems_report=path, errors=1)
+        if isinstance(exc, OSError):  # the disk, a folder: not the workbook's fault
+            why = f"{exc.filename + ': ' if exc.filename else ''}{exc.strerror or exc}"
+            text = f"{job.workbook.name}: {why}\n"
+        else:
+            text = f"{job.workbook.name}: unexpected error: {type(exc).__name__}: {exc}\n"
+        with suppress(OSError):
+            atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+        outside = text.strip() if isinstance(exc, OSError) else None
+        return Done(job.workbook, False, problems_report=path, errors=1, outside=outside)
 
 
 def problems_path(job: Job) -> Path:
@@ -123,7 +133,21 @@ def _process(job: Job) -> Done:
         lines = [p.line(job.workbook.name) for p in sorted(outcome.problems, key=sort_key)]
         text = "\n".join([*lines, f"{errors} errors, {warnings} warnings", ""])
         atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
-        return Done(job.workbook, False, problems_report=path, errors=errors, warnings=warnings)
+        error_codes = {p.code for p in outcome.problems if p.is_error}
+        outside = (
+            next(p.message for p in outcome.problems if p.code == LEDGER_UNREADABLE)
+            if error_codes == {LEDGER_UNREADABLE}
+            else None
+        )
+        return Done(
+            job.workbook,
+            False,
+            problems_report=path,
+            errors=errors,
+            warnings=warnings,
+            outside=outside,
+        )
+    problems_path(job).unlink(missing_ok=True)  # an earlier failure's, now stale
     return Done(
         job.workbook, True, outcome.report, errors=0, warnings=warnings, files=files, log=log
     )

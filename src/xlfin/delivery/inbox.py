@@ -33,6 +33,9 @@ from xlfin.pipeline import REPORT_SUFFIX
 
 SEEN_FILE = "seen.txt"
 LOCK_FILE = "watch.lock"
+RETRY_FIRST, RETRY_MOST = 5.0, 3600.0
+"""Seconds before a file that failed for an outside reason is tried again, doubled at each
+failure up to the most."""
 
 
 class InboxBusy(Exception):
@@ -110,6 +113,9 @@ class Inbox:
         self.failed = self.folder / "failed"
         self.state = state or default_state(self.folder)
         self.bounds = bounds
+        self.retry_at: dict[Path, float] = {}
+        """Files that failed for an outside reason -> when to try them again."""
+        self.retry_waits: dict[Path, float] = {}
         for path in (self.processed, self.failed, self.state, job.out):
             path.mkdir(parents=True, exist_ok=True)
         self.seen_path = self.state / SEEN_FILE
@@ -163,6 +169,8 @@ class Inbox:
             os.replace(path, target)
             self.log(f"{path.name}: {what}; not built, moved to {target.relative_to(self.folder)}")
             return None
+        if self.clock() < self.retry_at.get(path, 0):
+            return None  # waiting to be tried again
         if not self.settled(path):
             return None
         digest = sha256(path)
@@ -191,6 +199,17 @@ class Inbox:
         if path.exists() and sha256(path) != digest:  # saved over while it was built
             self.log(f"{path.name}: changed while it was built; building it again")
             return self.take(path)
+        if not done.ok and done.outside is not None:  # may pass: keep it, try again later
+            delay = min(self.retry_waits.get(path, RETRY_FIRST / 2) * 2, RETRY_MOST)
+            self.retry_waits[path] = delay
+            self.retry_at[path] = self.clock() + delay
+            self.log(
+                f"{path.name}: failed for a reason outside the workbook ({done.outside}); "
+                f"left in the inbox, tried again in {delay:g} s"
+            )
+            return done
+        self.retry_waits.pop(path, None)
+        self.retry_at.pop(path, None)
         if done.ok:  # only a built file is done: a failed one is built again if dropped again
             when = datetime.now().isoformat(timespec="seconds")
             self._remember(digest, f"{path.name} at {when}")
@@ -249,6 +268,12 @@ class Inbox:
                 try:
                     path = found.get(timeout=0.2)
                 except queue.Empty:
+                    now = self.clock()
+                    for waiting in [p for p, at in self.retry_at.items() if at <= now]:
+                        if os.path.lexists(waiting):
+                            found.put(waiting)
+                        else:  # taken away meanwhile
+                            del self.retry_at[waiting]
                     if time.monotonic() >= next_scan:  # events can be missed on shares
                         for missed in self.backlog():
                             found.put(missed)
