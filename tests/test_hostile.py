@@ -664,3 +664,23 @@ class TestUsedRange:
             archive.writestr("s.xml", f'<worksheet><dimension ref="{ref}"/><sheetData/>')
         with zipfile.ZipFile(tmp_path / "s.zip") as archive:
             assert dense_cells(archive, "s.xml") == cells
+
+
+class TestCountedWhileParsing:
+    def test_styles_are_counted_as_they_stream_and_refused_at_the_limit(self, tmp_path):
+        """Ten million cell styles took 3.4 GB as a parsed tree before the limit refused
+        them: they are counted while streamed. Here the XML is broken after the limit: a
+        reader that parsed it all would call the file damaged, not over the limit."""
+        path = small_book(tmp_path)
+        styles = (
+            '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            '<cellXfs count="40">' + "<xf/>" * 40 + "<xf><<broken"
+        )
+        rewrite_part(path, "xl/styles.xml", lambda xml: styles)
+        message = refused(path, Limits(styles=30))
+        assert message.startswith("FILE_UNSAFE") and "more than 30 cell styles" in message
+
+    def test_shared_strings_over_their_limit_are_refused_before_they_are_read(self, tmp_path):
+        path = excel_like(tmp_path)
+        message = refused(path, Limits(strings_size=10))
+        assert message.startswith("FILE_UNSAFE") and "--limit strings_size=" in message

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import iterparse as safe_iterparse
 from defusedxml.ElementTree import parse as safe_parse
 
 from xlfin.problems import (
@@ -56,6 +57,9 @@ class Limits:
     """Rows per sheet (Excel's own limit)."""
     string_length: int = 32_767
     """Characters in one cell (Excel's own limit)."""
+    strings_size: int = 512 * MB
+    """Uncompressed bytes of the shared strings, which the reader holds in memory whole
+    (several times their size: 2 GB of them took 6.6 GB)."""
     dense_cells: int = 25_000_000
     """Cells of a sheet's used range (its rows × columns) that the fast engine may lay out
     in memory at once; a sheet whose range is larger, or unstated, is read cell by cell."""
@@ -315,6 +319,33 @@ class Book:
         with self.archive.open(member) as stream:
             return safe_parse(stream).getroot()
 
+    def count_styles(self) -> None:
+        """Refuse more cell styles than the limit, counted while the styles are streamed:
+        ten million of them would take gigabytes as a parsed tree."""
+        count, depth, in_formats = 0, 0, False
+        with self.archive.open(self.styles_path) as stream:
+            for event, element in safe_iterparse(stream, events=("start", "end")):
+                if event == "start":
+                    depth += 1
+                    if depth == 2 and element.tag == f"{SHEET_MAIN}cellXfs":
+                        in_formats = True
+                    elif in_formats and depth == 3:
+                        count += 1
+                        if count > self.limits.styles:
+                            raise unsafe(
+                                over(
+                                    f"the workbook has more than {self.limits.styles:,} cell "
+                                    "styles",
+                                    "styles",
+                                    self.limits.styles,
+                                )
+                            )
+                else:
+                    if depth == 2:
+                        in_formats = False
+                    depth -= 1
+                    element.clear()
+
     def read_structure(self) -> None:
         """The sheets (title, state, part), the date system, the shared strings' part, and
         the number of cell styles, as openpyxl's reader finds them."""
@@ -362,13 +393,17 @@ class Book:
                 over(f"the workbook has {len(self.sheets)} sheets", "sheets", self.limits.sheets)
             )
         if self.styles_path:
-            formats = self.xml(self.styles_path).find(f"{SHEET_MAIN}cellXfs")
-            count = 0 if formats is None else len(formats)
-            if count > self.limits.styles:
-                raise unsafe(
-                    over(f"the workbook has {count} cell styles", "styles", self.limits.styles)
-                )
+            self.count_styles()
         if self.strings_path:
+            size = self.archive.getinfo(self.strings_path).file_size
+            if size > self.limits.strings_size:
+                raise unsafe(
+                    over(
+                        f"the shared strings would expand to {size // MB} MB",
+                        "strings_size",
+                        self.limits.strings_size,
+                    )
+                )
             with self.archive.open(self.strings_path) as stream:
                 prolog = stream.read(4096)
             if b"<!DOCTYPE" in prolog or b"<!ENTITY" in prolog or b"<!doctype" in prolog:
