@@ -626,6 +626,35 @@ def test_a_file_is_taken_only_once_it_has_stopped_changing_for_the_settle_time(i
     assert copy.changed_at + 2.0 <= copy.now < copy.changed_at + 2.0 + 0.25  # the first look after
 
 
+def test_files_settle_together_not_one_after_another(inbox):
+    """Three files dropped at once are ready together, `settle` seconds after each last
+    changed (2 s × 3 one after another before); one still being written waits alone."""
+    from xlfin.delivery.inbox import Settling
+
+    now = [0.0]
+    waiting = Settling(2.0, lambda: now[0])
+    paths = [inbox / f"{name}.xlsx" for name in ("a", "b", "c")]
+    for path in paths:
+        path.write_bytes(b"x")
+        waiting.add(path)
+    growing = inbox / "d.xlsx"
+    growing.write_bytes(b"x")
+    waiting.add(growing)
+    ready: list[list[str]] = []
+    for step in range(1, 13):
+        now[0] = step * 0.25
+        if step < 10:
+            with growing.open("ab") as stream:  # still being copied
+                stream.write(b"more")
+        ready.append([p.name for p in waiting.ready()])
+    first = next(i for i, names in enumerate(ready) if names)
+    assert ready[first] == ["a.xlsx", "b.xlsx", "c.xlsx"]  # together
+    assert (first + 1) * 0.25 == 2.25  # first looked at 0.25, steady 2 s later
+    assert not any("d.xlsx" in names for names in ready)  # changed until 2.25 s
+    now[0] = 10.0
+    assert [p.name for p in waiting.ready()] == ["d.xlsx"]
+
+
 def test_a_file_that_disappears_while_settling_is_not_taken(inbox):
     from xlfin.delivery.folder import Job
     from xlfin.delivery.inbox import Inbox

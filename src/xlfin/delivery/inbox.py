@@ -86,6 +86,36 @@ class _Events(FileSystemEventHandler):
                     self.found.put(path)
 
 
+class Settling:
+    """The files waiting to settle, all at once: each is ready once it has kept its size
+    and time for `settle` seconds (on `clock`), whatever the others do."""
+
+    def __init__(self, settle: float, clock: Callable[[], float]) -> None:
+        self.settle, self.clock = settle, clock
+        self.files: dict[Path, tuple[tuple[int, int] | None, float]] = {}
+
+    def add(self, path: Path) -> None:
+        self.files.setdefault(path, (None, self.clock()))
+
+    def ready(self) -> list[Path]:
+        """The files settled since the last look, in name order (and no longer waiting);
+        files gone meanwhile are forgotten."""
+        now, ready = self.clock(), []
+        for path, (last, since) in list(self.files.items()):
+            try:
+                stat = os.lstat(path)
+            except FileNotFoundError:
+                del self.files[path]
+                continue
+            seen = (stat.st_size, stat.st_mtime_ns)
+            if seen != last:
+                self.files[path] = (seen, now)
+            elif now - since >= self.settle:
+                ready.append(path)
+                del self.files[path]
+        return sorted(ready)
+
+
 class Inbox:
     """The inbox folder, its state, and what happens to each file dropped into it."""
 
@@ -159,8 +189,9 @@ class Inbox:
             self.sleep(min(0.25, self.settle / 4 or 0.05))
         return False
 
-    def take(self, path: Path) -> Done | None:
-        """Build one dropped file and move it away; None when it is not one to take."""
+    def take(self, path: Path, settled: bool = False) -> Done | None:
+        """Build one dropped file and move it away; None when it is not one to take.
+        Unless `settled`, it first waits for the file to settle."""
         if path.parent != self.folder or not is_dropped(path):
             return None
         if path.is_symlink() or not path.is_file():
@@ -171,7 +202,7 @@ class Inbox:
             return None
         if self.clock() < self.retry_at.get(path, 0):
             return None  # waiting to be tried again
-        if not self.settled(path):
+        if not settled and not self.settled(path):
             return None
         digest = sha256(path)
         if digest in self.seen:
@@ -263,35 +294,48 @@ class Inbox:
         for path in self.backlog():  # what arrived while we were down
             found.put(path)
         next_scan = time.monotonic() + self.rescan
+        waiting = Settling(self.settle, self.clock)
         try:
             while not self.stopping.is_set():
                 try:
-                    path = found.get(timeout=0.2)
+                    path: Path | None = found.get(timeout=0.2)
                 except queue.Empty:
-                    now = self.clock()
-                    for waiting in [p for p, at in self.retry_at.items() if at <= now]:
-                        if os.path.lexists(waiting):
-                            found.put(waiting)
-                        else:  # taken away meanwhile
-                            del self.retry_at[waiting]
-                    if time.monotonic() >= next_scan:  # events can be missed on shares
-                        for missed in self.backlog():
-                            found.put(missed)
-                        next_scan = time.monotonic() + self.rescan
-                    continue
-                if os.path.lexists(path):
+                    path = None
+                while path is not None:  # every event so far: they settle together
+                    if path.parent == self.folder and is_dropped(path):
+                        waiting.add(path)
                     try:
-                        self.take(path)
-                    except OSError as exc:  # a full disk, a folder gone read-only: go on
-                        where = exc.filename or path
-                        self.log(
-                            f"{path.name}: {where}: {exc.strerror or exc}; left in the inbox, "
-                            "tried again at the next scan"
-                        )
+                        path = found.get_nowait()
+                    except queue.Empty:
+                        path = None
+                now = self.clock()
+                for due in [p for p, at in self.retry_at.items() if at <= now]:
+                    if os.path.lexists(due):
+                        waiting.add(due)
+                    else:  # taken away meanwhile
+                        del self.retry_at[due]
+                if time.monotonic() >= next_scan:  # events can be missed on shares
+                    for missed in self.backlog():
+                        waiting.add(missed)
+                    next_scan = time.monotonic() + self.rescan
+                for ready in waiting.ready():
+                    if self.stopping.is_set():
+                        break
+                    self._take_logged(ready)
         finally:
             observer.stop()
             observer.join(timeout=5)
             self.log("stopped")
+
+    def _take_logged(self, path: Path) -> None:
+        try:
+            self.take(path, settled=True)
+        except OSError as exc:  # a full disk, a folder gone read-only: go on
+            where = exc.filename or path
+            self.log(
+                f"{path.name}: {where}: {exc.strerror or exc}; left in the inbox, "
+                "tried again at the next scan"
+            )
 
     def stop_on_signals(self) -> None:
         def stop(signum: int, frame: object) -> None:
