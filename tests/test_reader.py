@@ -476,6 +476,7 @@ def test_a_remembered_value_never_stands_for_another_kind_of_cell(tmp_path):
         ("Accounts Payable", (), ["Accounts Payable"]),
         ("john@, a@b.example c@d.example", (), ["john@", "a@b.example c@d.example"]),
         ("foo@bar@baz.example", (), ["foo@bar@baz.example"]),
+        ("Jöhn <jo@exämple.com>", ("Jöhn <jo@xn--exmple-cua.com>",), []),  # IDNA
         (" ; , ", (), []),
     ],
 )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from email.headerregistry import HeaderRegistry
+from email.headerregistry import Address, HeaderRegistry
 
 from xlfin.problems import (
     CHOICE_UNKNOWN,
@@ -292,8 +292,16 @@ def read_addresses(text: str) -> tuple[tuple[str, ...], list[str]]:
             continue
         if header.defects or len(found) != 1 or not found[0].username or not found[0].domain:
             bad.append(piece)
-        else:
-            addresses.append(str(found[0]))
+            continue
+        address = found[0]
+        if not address.domain.isascii():  # an international domain, as DNS knows it
+            try:
+                domain = address.domain.encode("idna").decode("ascii")
+            except UnicodeError:
+                bad.append(piece)
+                continue
+            address = Address(address.display_name, address.username, domain)
+        addresses.append(str(address))
     return tuple(addresses), bad
 
 
