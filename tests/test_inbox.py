@@ -922,3 +922,17 @@ class TestWatch:
         finally:
             watcher.stop()
         assert "(polling)" in watcher.text()
+
+
+def test_build_bounds_come_from_the_command_line_else_the_settings_file(tmp_path):
+    from xlfin.cli import build_bounds
+    from xlfin.delivery.isolation import GB, Bounds
+
+    config = tmp_path / "settings.toml"
+    config.write_text('[build]\nmax_memory = "2GB"\ntimeout = 60\n')
+    assert build_bounds(None, None, config) == Bounds(2 * GB, 60.0)
+    assert build_bounds("1GB", 5.0, config) == Bounds(1 * GB, 5.0)
+    assert build_bounds(None, None, None) == Bounds()
+    config.write_text('[build]\nmax_memory = "lots"\n')
+    result = run("build", tmp_path, "--config", config)
+    assert result.exit_code == 2 and "[build] max_memory: 'lots' is not a size" in result.output

@@ -238,30 +238,57 @@ def config_option(function):
     return file_option("--config", "config", "XLFIN_CONFIG", CONFIG_HELP)(function)
 
 
-def _size(ctx: click.Context, param: click.Parameter, value: str) -> int:
+def _size(text: str, where: str) -> int:
     try:
-        return Limits.parse([f"file_size={value}"]).file_size
+        return Limits.parse([f"file_size={text}"]).file_size
     except ValueError:
-        raise click.BadParameter(f"{value!r}: give a whole number of bytes, KB, MB or GB") from None
+        raise click.UsageError(
+            f"{where}: {text!r} is not a size; give a whole number of bytes, KB, MB or GB"
+        ) from None
 
 
 def bounds_options(function):
-    """--max-memory and --timeout: what one workbook's build (in a child process) may take."""
+    """--max-memory and --timeout: what one workbook's build (in a child process) may take;
+    when not given, [build] in the settings file, else 4GB and 1800 s."""
     function = click.option(
         "--timeout",
         type=click.FloatRange(min=0, min_open=True),
-        default=1800.0,
-        show_default=True,
-        help="Seconds one workbook's build may take (each is built in a process of its own).",
+        help="Seconds one workbook's build may take, each in a process of its own (default: "
+        "[build] timeout in the settings file, else 1800).",
     )(function)
     return click.option(
         "--max-memory",
-        default="4GB",
-        show_default=True,
-        callback=_size,
         metavar="SIZE",
-        help="Memory one workbook's build may take, e.g. 4GB.",
+        help="Memory one workbook's build may take, e.g. 4GB (default: [build] max_memory "
+        "in the settings file, else 4GB).",
     )(function)
+
+
+def build_bounds(max_memory: str | None, timeout: float | None, config: Path | None):
+    """The Bounds of the command line, else of the settings file's [build] table."""
+    import tomllib
+
+    from xlfin.delivery.isolation import Bounds
+
+    table: dict = {}
+    path = settings_file(config)
+    if path is not None and (max_memory is None or timeout is None):
+        try:
+            table = tomllib.loads(path.read_text(encoding="utf-8")).get("build", {})
+        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise click.UsageError(f"{path} cannot be read as settings: {exc}") from None
+    default = Bounds()
+    memory = max_memory if max_memory is not None else table.get("max_memory")
+    seconds = timeout if timeout is not None else table.get("timeout", default.timeout)
+    try:
+        seconds = float(seconds)
+    except (TypeError, ValueError):
+        raise click.UsageError(f"{path}: [build] timeout must be a number of seconds") from None
+    if seconds <= 0:
+        raise click.UsageError(f"{path}: [build] timeout must be above 0")
+    where = "--max-memory" if max_memory is not None else f"{path}: [build] max_memory"
+    size = default.max_memory if memory is None else _size(str(memory), where)
+    return Bounds(size, seconds)
 
 
 def delivery_options(function):
@@ -390,8 +417,8 @@ def build(
     summary_path: Path | None,
     quiet: bool,
     jobs: int,
-    max_memory: int,
-    timeout: float,
+    max_memory: str | None,
+    timeout: float | None,
     email_to: tuple[str, ...],
     report_to: bool,
     split_by: str | None,
@@ -421,7 +448,6 @@ def build(
       xlfin build inbox/ --out reports/ --email
     """
     from xlfin.delivery.folder import Job
-    from xlfin.delivery.isolation import Bounds
 
     delivery = make_delivery(email_to, report_to, split_by, eml_dir, config)
     if workbook.is_dir():
@@ -430,7 +456,8 @@ def build(
         out = out_dir or workbook
         out.mkdir(parents=True, exist_ok=True)
         job = Job(workbook, out, ledger_path, not no_ledger, limits, delivery, session_engine())
-        sys.exit(build_many(workbook, job, jobs, Bounds(max_memory, timeout)))
+        bounds = build_bounds(max_memory, timeout, config)
+        sys.exit(build_many(workbook, job, jobs, bounds))
     build_one(
         workbook,
         report,
@@ -575,8 +602,8 @@ def watch(
     settle: float,
     poll: bool,
     state: Path | None,
-    max_memory: int,
-    timeout: float,
+    max_memory: str | None,
+    timeout: float | None,
     email_to: tuple[str, ...],
     report_to: bool,
     split_by: str | None,
@@ -602,7 +629,6 @@ def watch(
     """
     from xlfin.delivery.folder import Job
     from xlfin.delivery.inbox import Inbox, InboxBusy, default_state
-    from xlfin.delivery.isolation import Bounds
 
     state = (state or default_state(inbox)).resolve()
     if state == inbox.resolve() or inbox.resolve() in state.parents:
@@ -621,7 +647,7 @@ def watch(
         poll=poll,
         log=log,
         state=state,
-        bounds=Bounds(max_memory, timeout),
+        bounds=build_bounds(max_memory, timeout, config),
     )
     watcher.stop_on_signals()
     try:
