@@ -270,6 +270,27 @@ class TestEmail:
         assert result.exit_code == 1 and waiting.exists()
         assert len(smtp.messages) == 1  # the accepted recipient got it once
 
+    def test_a_non_ascii_address_is_refused_clearly_by_a_server_without_smtputf8(
+        self, tmp_path, monkeypatch
+    ):
+        box = Mailbox()
+        port = free_port()
+        controller = Controller(box, hostname="127.0.0.1", port=port, enable_SMTPUTF8=False)
+        controller.start()
+        for key, value in (("HOST", "127.0.0.1"), ("PORT", str(port)), ("SECURITY", "none"),
+                           ("FROM", "billing@agency.example")):  # fmt: skip
+            monkeypatch.setenv(f"XLFIN_SMTP_{key}", value)
+        try:
+            path = copy_sample(tmp_path)
+            result = run("build", path, "--email-to", "jöran@agency.example")
+        finally:
+            controller.stop()
+        assert result.exit_code == 0, result.output
+        assert "does not take addresses with non-ASCII letters (it lacks SMTPUTF8)" in (
+            result.output
+        )
+        assert box.messages == [] and list((tmp_path / "outbox").glob("*.eml"))
+
     def test_a_permanent_refusal_is_not_tried_again(self, tmp_path, smtp, monkeypatch):
         data_calls: list[int] = []
 

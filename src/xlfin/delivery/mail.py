@@ -251,6 +251,11 @@ def _send_once(message: EmailMessage, settings: SmtpSettings) -> dict:
 
 def _reason(exc: BaseException) -> str:
     """What went wrong, in one line, without anything a secret could hide in."""
+    if isinstance(exc, smtplib.SMTPNotSupportedError):
+        return (
+            "the server does not take addresses with non-ASCII letters (it lacks SMTPUTF8); "
+            "write the address in ASCII or send through a server that takes them"
+        )
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         refused = ", ".join(f"{a} ({c})" for a, (c, _) in exc.recipients.items())
         return f"recipients refused: {refused}"
@@ -267,7 +272,12 @@ def _reason(exc: BaseException) -> str:
 def _permanent(exc: BaseException) -> bool:
     """A failure that trying again will not mend: refused recipients, a refused login, or
     any 5xx answer of the server (4xx and lost connections are worth another try)."""
-    if isinstance(exc, smtplib.SMTPRecipientsRefused | smtplib.SMTPAuthenticationError):
+    if isinstance(
+        exc,
+        smtplib.SMTPRecipientsRefused
+        | smtplib.SMTPAuthenticationError
+        | smtplib.SMTPNotSupportedError,
+    ):
         return True
     return isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code >= 500
 
