@@ -251,7 +251,7 @@ def _send_once(message: EmailMessage, settings: SmtpSettings) -> dict:
 
 def _reason(exc: BaseException) -> str:
     """What went wrong, in one line, without anything a secret could hide in."""
-    if isinstance(exc, smtplib.SMTPNotSupportedError):
+    if isinstance(exc, smtplib.SMTPNotSupportedError) and "SMTPUTF8" in str(exc):
         return (
             "the server does not take addresses with non-ASCII letters (it lacks SMTPUTF8); "
             "write the address in ASCII or send through a server that takes them"
