@@ -106,7 +106,10 @@ def process_isolated(
             )
     finally:
         receive.close()
-        child.join()
+        child.join(STOP_GRACE)  # it answered and ends; one that lingers is ended
+        if child.is_alive():
+            child.kill()
+            child.join()
         shutil.rmtree(scratch, ignore_errors=True)
         if child.exitcode != 0:  # killed or dead: what it was writing is half a file
             for left in leftovers(default_report_path(job.workbook, job.out)):
