@@ -608,22 +608,3 @@ def test_a_ledger_locked_by_another_process_is_one_line_after_a_bounded_wait(tmp
     assert "is locked by another build or program (waited 1 s)" in result.output
     assert "no report written: the ledger cannot be used" in result.output
     assert not (tmp_path / "r.xlsx").exists()
-
-
-def test_validate_checks_the_workbook_against_its_ledger(tmp_path):
-    """A billed line edited after the build: validate says so, as build would (it used to
-    say "no problems"); --no-ledger checks the workbook alone."""
-    shop = Shop(tmp_path)
-    assert shop.build().ok
-    shop.edit(
-        "H1    | P1      | T1   | ann  | 2024-06-03 | 2",
-        "H1    | P1      | T1   | ann  | 2024-06-03 | 5",
-    )
-    path = write_sheets(tmp_path / "book.xlsx", parse_sheets(shop.text))
-    result = CliRunner().invoke(main, ["validate", str(path), "--ledger", str(shop.ledger)])
-    assert result.exit_code == 1 and "BILLED_LINE_CHANGED" in result.output
-    alone = CliRunner().invoke(
-        main, ["validate", str(path), "--ledger", str(shop.ledger), "--no-ledger"]
-    )
-    assert alone.exit_code == 0 and "BILLED_LINE_CHANGED" not in alone.output
-    assert shop.ledger.exists()  # read, never written: its records are as they were

@@ -154,63 +154,21 @@ def print_problems(book: str, problems: list[Problem], output_format: str) -> No
     click.echo(count_line(ordered))
 
 
-def file_option(flag: str, dest: str, envvar: str, help: str, **more):
-    """An option naming a file, that its environment variable may also give."""
-    return click.option(
-        flag,
-        dest,
-        type=click.Path(path_type=Path, dir_okay=False),
-        envvar=envvar,
-        show_envvar=True,
-        help=help,
-        **more,
-    )
-
-
-def ledger_options(function):
-    """--ledger PATH (or $XLFIN_LEDGER) and --no-ledger, shared by build and explain."""
-    function = click.option(
-        "--no-ledger",
-        is_flag=True,
-        help="Build without a ledger: Billed records are not frozen (a warning each).",
-    )(function)
-    return file_option(
-        "--ledger",
-        "ledger_path",
-        "XLFIN_LEDGER",
-        "The ledger of billed records (default: xlfin-ledger.sqlite beside WORKBOOK).",
-    )(function)
-
-
 @main.command()
 @click.argument("workbook", type=click.Path(path_type=Path))
 @format_option
-@ledger_options
 @limit_option
-def validate(
-    workbook: Path,
-    output_format: str,
-    ledger_path: Path | None,
-    no_ledger: bool,
-    limits: Limits,
-) -> None:
-    """Check WORKBOOK against the workbook contract, and against its ledger of billed
-    records when there is one (as build does), and print every problem.
+def validate(workbook: Path, output_format: str, limits: Limits) -> None:
+    """Check WORKBOOK against the workbook contract and print every problem.
 
     Each problem is printed as `book.xlsx:Sheet!CELL: CODE message`. Exits 0 when
-    there is no error (warnings allowed), 1 otherwise. The ledger is only read.
+    there is no error (warnings allowed), 1 otherwise.
 
     \b
     Example:
       xlfin validate sample_workbooks/agency.xlsx
     """
-    book, problems = read_workbook(workbook, limits, session_engine())
-    if not no_ledger and book.projects:
-        from xlfin.pipeline import default_ledger_path, ledger_conflicts
-
-        ledger = ledger_path or default_ledger_path(workbook)
-        if ledger.exists():
-            problems = problems + ledger_conflicts(book, ledger)
+    _, problems = read_workbook(workbook, limits, session_engine())
     print_problems(workbook.name, problems, output_format)
     sys.exit(1 if has_errors(problems) else 0)
 
@@ -239,6 +197,34 @@ def template(path: Path, force: bool) -> None:
 def print_warnings(book: str, problems: list[Problem]) -> None:
     for p in sorted(problems, key=sort_key):
         click.echo(p.line(book), err=True)
+
+
+def file_option(flag: str, dest: str, envvar: str, help: str, **more):
+    """An option naming a file, that its environment variable may also give."""
+    return click.option(
+        flag,
+        dest,
+        type=click.Path(path_type=Path, dir_okay=False),
+        envvar=envvar,
+        show_envvar=True,
+        help=help,
+        **more,
+    )
+
+
+def ledger_options(function):
+    """--ledger PATH (or $XLFIN_LEDGER) and --no-ledger, shared by build and explain."""
+    function = click.option(
+        "--no-ledger",
+        is_flag=True,
+        help="Build without a ledger: Billed records are not frozen (a warning each).",
+    )(function)
+    return file_option(
+        "--ledger",
+        "ledger_path",
+        "XLFIN_LEDGER",
+        "The ledger of billed records (default: xlfin-ledger.sqlite beside WORKBOOK).",
+    )(function)
 
 
 CONFIG_HELP = (

@@ -132,7 +132,7 @@ def analyse(
     if has_errors(read_problems):
         # What was billed explains errors best (a deleted record is also a broken reference).
         if use_ledger and ledger_path.exists() and workbook.projects:
-            read_problems = read_problems + ledger_conflicts(workbook, ledger_path)
+            read_problems = read_problems + _conflicts_only(workbook, ledger_path)
         return Analysis(None, None, read_problems)
     if not use_ledger:
         results = compute(workbook)
@@ -155,9 +155,7 @@ def analyse(
         return Analysis(workbook, None, [*read_problems, ledger_problem(exc)])
 
 
-def ledger_conflicts(workbook: Workbook, ledger_path: Path) -> list[Problem]:
-    """Errors for every way the workbook differs from what its ledger froze (the ledger is
-    only read)."""
+def _conflicts_only(workbook: Workbook, ledger_path: Path) -> list[Problem]:
     try:
         with Ledger.open(ledger_path) as ledger:
             return conflicts(workbook, ledger.current())
