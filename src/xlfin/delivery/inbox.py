@@ -2,15 +2,16 @@
 
 A dropped file is taken only once it has stopped changing; it is built, then moved to
 `processed/` (or to `failed/` with its problems report). The content hash of every file
-taken is recorded, so the same content is never built twice, and files that arrived
-while the watcher was down are taken at start. SIGTERM or Ctrl-C stop it after the file
-in hand is finished: a file is never left half-moved.
+built is recorded, so the same content is never built twice, and files that arrived
+while the watcher was down are taken at start. Its own files (what it has seen, its
+journal of messages, its outbox, its lock) sit in a state folder outside the inbox.
+SIGTERM or Ctrl-C stop it within seconds: a build in hand is built again at the next start,
+and a file is never left half-moved.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import fcntl
 import os
 import queue
 import shutil
@@ -26,13 +27,14 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
-from xlfin.delivery.folder import Done, Job, process
+from xlfin.delivery.folder import WORKBOOK_SUFFIXES, Done, Job, process
 from xlfin.delivery.isolation import STOP_GRACE, Bounds, process_isolated
-from xlfin.files import sha256
+from xlfin.files import locked, sha256
 from xlfin.pipeline import REPORT_SUFFIX
 
 SEEN_FILE = "seen.txt"
 LOCK_FILE = "watch.lock"
+JOURNAL_FILE = "journal.sqlite"
 RETRY_FIRST, RETRY_MOST = 5.0, 3600.0
 """Seconds before a file that failed for an outside reason is tried again, doubled at each
 failure up to the most."""
@@ -42,11 +44,8 @@ class InboxBusy(Exception):
     """Another watcher holds the inbox's lock."""
 
 
-JOURNAL_FILE = "journal.sqlite"
-
-
 SPREADSHEET_SUFFIXES = (
-    ".xlsx", ".xlsm", ".xls", ".xlsb", ".xltx", ".xltm", ".csv", ".tsv", ".ods", ".numbers",
+    *WORKBOOK_SUFFIXES, ".xls", ".xlsb", ".xltx", ".xltm", ".csv", ".tsv", ".ods", ".numbers",
 )  # fmt: skip
 """What a person may drop meaning a workbook: .xlsx and .xlsm are built, the others fail
 with the reason (a legacy .xls, a CSV file, an OpenDocument spreadsheet…)."""
@@ -174,18 +173,13 @@ class Inbox:
 
     def settled(self, path: Path) -> bool:
         """True once `path` has kept its size and time for `settle` seconds (and exists)."""
-        last = None
-        steady_since = self.clock()
+        waiting = Settling(self.settle, self.clock)
+        waiting.add(path)
         while not self.stopping.is_set():
-            try:
-                stat = path.stat()
-            except FileNotFoundError:
-                return False
-            now = (stat.st_size, stat.st_mtime_ns)
-            if now != last:
-                last, steady_since = now, self.clock()
-            elif self.clock() - steady_since >= self.settle:
+            if waiting.ready():
                 return True
+            if not waiting.files:  # gone meanwhile
+                return False
             self.sleep(min(0.25, self.settle / 4 or 0.05))
         return False
 
@@ -270,17 +264,13 @@ class Inbox:
         """The inbox's lock in the state folder, held while watching: two watchers would
         both build, and mail, the same file."""
         path = self.state / LOCK_FILE
-        with path.open("a") as lock:
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise InboxBusy(
-                    f"another watcher is already watching {self.folder} (it holds {path})"
-                ) from None
-            try:
+        try:
+            with locked(path, wait=False):
                 yield
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+        except BlockingIOError:
+            raise InboxBusy(
+                f"another watcher is already watching {self.folder} (it holds {path})"
+            ) from None
 
     def _watch(self) -> None:
         found: queue.Queue[Path] = queue.Queue()

@@ -7,7 +7,6 @@ password is kept out of every repr, log line and error message.
 
 from __future__ import annotations
 
-import fcntl
 import html
 import signal
 import smtplib
@@ -24,7 +23,7 @@ from email.parser import BytesParser
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
-from xlfin.files import atomic_write, sha256, sha256_bytes
+from xlfin.files import atomic_write, locked, sha256_bytes
 from xlfin.schema import column_name
 
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -316,13 +315,16 @@ def for_recipients(message: EmailMessage, addresses: set[str]) -> EmailMessage:
 def write_eml(message: EmailMessage, folder: Path, stem: str) -> Path:
     """The message as an .eml file in `folder` (not overwriting another), written whole or
     not at all (a full disk leaves no truncated message behind)."""
+    return _write_eml(message.as_bytes(), folder, stem)
+
+
+def _write_eml(data: bytes, folder: Path, stem: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{stem}.eml"
     n = 1
     while path.exists():
         n += 1
         path = folder / f"{stem}-{n}.eml"
-    data = message.as_bytes()
     atomic_write(path, lambda tmp: tmp.write_bytes(data), durable=True)
     return path
 
@@ -335,9 +337,10 @@ QUEUED = "queued.txt"
 def queue(message: EmailMessage, outbox: Path, stem: str) -> Path:
     """Put the message in `outbox` for `xlfin send-outbox`, and record its hash: only the
     messages xlfin queued, unchanged, are ever sent from an outbox."""
+    data = message.as_bytes()
     with _outbox_lock(outbox):
-        path = write_eml(message, outbox, stem)
-        _record(outbox, {**_queued(outbox), path.name: sha256(path)})
+        path = _write_eml(data, outbox, stem)
+        _record(outbox, {**_queued(outbox), path.name: sha256_bytes(data)})
     return path
 
 
@@ -414,12 +417,8 @@ def _outbox_lock(outbox: Path, wait: bool = True) -> Iterator[None]:
     while its record is read and written; BlockingIOError when `wait` is False and it is
     held."""
     outbox.mkdir(parents=True, exist_ok=True)
-    with (outbox / LOCK).open("a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    with locked(outbox / LOCK, wait):
+        yield
 
 
 def _send_queued(outbox: Path, settings: SmtpSettings, sent: list[str], failed: list[str]) -> None:
