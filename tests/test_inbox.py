@@ -873,6 +873,42 @@ class TestWatch:
         assert (inbox / "reports" / "agency-billing.xlsx").exists()
         assert not (inbox / "reports" / "agency-problems.txt").exists()  # stale: removed
 
+    def test_a_watcher_killed_while_mailing_sends_each_message_once(self, inbox, monkeypatch):
+        """SIGKILL while the second of four messages is being taken: at the next start the
+        workbook is built again, the first message is not sent again, the one in flight is
+        sent once more (same Message-ID) and the others once: each recipient gets one."""
+        box = Stalling(stall_at=2)
+        port = free_port()
+        controller = Controller(box, hostname="127.0.0.1", port=port)
+        controller.start()
+        for key, value in (("HOST", "127.0.0.1"), ("PORT", str(port)), ("SECURITY", "none"),
+                           ("FROM", "billing@agency.example")):  # fmt: skip
+            monkeypatch.setenv(f"XLFIN_SMTP_{key}", value)
+        try:
+            watcher = Watcher(inbox, "--email")
+            shutil.copy(SAMPLES / "agency.xlsx", inbox / "agency.xlsx")
+            assert box.stalled.wait(120), watcher.text()
+            watcher.kill()
+            box.release.set()
+            assert (inbox / "agency.xlsx").exists()  # never moved: it was not done
+            watcher = Watcher(inbox, "--email")
+            try:
+                watcher.wait_for("input moved to processed/agency.xlsx")
+            finally:
+                assert watcher.stop() == 0
+        finally:
+            controller.stop()
+        received = sorted(address for rcpt, _ in box.messages for address in rcpt)
+        assert received == [
+            "ap@globex.example", "cmo@globex.example", "finance@acme.example",
+            "it@initech.example",
+        ]  # fmt: skip
+        ids = [m["Message-ID"] for _, m in box.messages]
+        assert len(set(ids)) == 4
+        text = watcher.text()
+        assert text.count("sent before a restart; not sent again") == 1
+        assert text.count("(again, after a restart)") == 1
+
     def test_a_move_that_fails_is_one_line_and_the_watcher_goes_on(self, inbox):
         watcher = Watcher(inbox)
         try:
