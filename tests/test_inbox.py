@@ -11,6 +11,7 @@ import asyncio
 import email
 import io
 import os
+import re
 import shutil
 import signal
 import socket
@@ -398,6 +399,43 @@ class TestEmail:
         assert time.monotonic() - started < 30
         assert len(list((tmp_path / "outbox").glob("*.eml"))) == 1
         assert run("send-outbox", tmp_path / "outbox").exit_code == 1
+
+    def test_waits_count_down_on_a_terminal_and_are_one_plain_line_in_a_log(self, tmp_path):
+        """A real `xlfin build` whose server is down: on a terminal (a pseudo-terminal) the
+        wait before the next attempt counts down in place; in a pipe it is one plain line."""
+        import pty
+
+        config = tmp_path / "settings.toml"
+        config.write_text(
+            f'[smtp]\nhost = "127.0.0.1"\nport = {free_port()}\nsecurity = "none"\n'
+            'from = "billing@agency.example"\nattempts = 2\nretry_wait = 1.5\n'
+        )
+        path = copy_sample(tmp_path)
+        command = [sys.executable, "-m", "xlfin", "build", str(path), "--config", str(config),
+                   "--email-to", "cfo@agency.example"]  # fmt: skip
+        wait = "trying again to send to cfo@agency.example (attempt 2 of 2) in"
+        piped = subprocess.run(command, capture_output=True, text=True, timeout=120)
+        assert piped.returncode == 0, piped.stderr
+        assert piped.stderr.count(f"{wait} 1.5 s\n") == 1 and "\r" not in piped.stderr
+
+        leader, follower = pty.openpty()
+        child = subprocess.Popen(command, stdout=follower, stderr=follower)
+        os.close(follower)
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:  # the terminal's other end closed: the child is gone
+                break
+            if not chunk:
+                break
+            seen += chunk
+        os.close(leader)
+        assert child.wait(timeout=120) == 0
+        shown = seen.decode()
+        counted = re.findall(r"\r\x1b\[K[^\r]*; (trying again[^\r]*?)(?=\r)", shown)
+        assert counted == [f"{wait} 2 s", f"{wait} 1 s"], shown
+        assert f"{wait} 1.5 s" not in shown  # the log line is for logs
 
     def test_a_server_that_trickles_is_given_up_at_the_deadline(self, tmp_path, monkeypatch):
         """A real server on 127.0.0.1 that sends its greeting a byte at a time, each within

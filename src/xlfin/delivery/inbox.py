@@ -35,6 +35,8 @@ from xlfin.pipeline import REPORT_SUFFIX
 SEEN_FILE = "seen.txt"
 LOCK_FILE = "watch.lock"
 JOURNAL_FILE = "journal.sqlite"
+SLOW_COPY = 10.0
+"""A file still changing this many seconds after it was seen is said to be (once)."""
 RETRY_FIRST, RETRY_MOST = 5.0, 3600.0
 """Seconds before a file that failed for an outside reason is tried again, doubled at each
 failure up to the most."""
@@ -92,9 +94,24 @@ class Settling:
     def __init__(self, settle: float, clock: Callable[[], float]) -> None:
         self.settle, self.clock = settle, clock
         self.files: dict[Path, tuple[tuple[int, int] | None, float]] = {}
+        self.added: dict[Path, float | None] = {}
+        """When each waiting file was added; None once it was told slow."""
 
     def add(self, path: Path) -> None:
         self.files.setdefault(path, (None, self.clock()))
+        self.added.setdefault(path, self.clock())
+
+    def slow(self, after: float) -> list[tuple[Path, float]]:
+        """The files still waiting `after` seconds or more since they were added, with how
+        long they have waited; each is told once."""
+        now, told = self.clock(), []
+        for path, since in list(self.added.items()):
+            if path not in self.files:
+                del self.added[path]
+            elif since is not None and now - since >= after:
+                told.append((path, now - since))
+                self.added[path] = None
+        return told
 
     def ready(self) -> list[Path]:
         """The files settled since the last look, in name order (and no longer waiting);
@@ -105,6 +122,7 @@ class Settling:
                 stat = os.lstat(path)
             except FileNotFoundError:
                 del self.files[path]
+                self.added.pop(path, None)
                 continue
             seen = (stat.st_size, stat.st_mtime_ns)
             if seen != last:
@@ -112,6 +130,7 @@ class Settling:
             elif now - since >= self.settle:
                 ready.append(path)
                 del self.files[path]
+                self.added.pop(path, None)
         return sorted(ready)
 
 
@@ -308,6 +327,11 @@ class Inbox:
                     for missed in self.backlog():
                         waiting.add(missed)
                     next_scan = time.monotonic() + self.rescan
+                for slow, waited in waiting.slow(SLOW_COPY):
+                    self.log(
+                        f"{slow.name}: still changing after {waited:.0f} s; taken once it keeps "
+                        f"its size for {self.settle:g} s"
+                    )
                 for ready in waiting.ready():
                     if self.stopping.is_set():
                         break

@@ -12,7 +12,6 @@ import signal
 import smtplib
 import ssl
 import threading
-import time
 import tomllib
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
@@ -23,6 +22,7 @@ from email.parser import BytesParser
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
+from xlfin.delivery import progress
 from xlfin.files import atomic_write, locked, sha256_bytes
 from xlfin.schema import column_name
 
@@ -288,7 +288,8 @@ def send(message: EmailMessage, settings: SmtpSettings) -> dict[str, tuple[int, 
     reason = "not tried"
     for attempt in range(1, settings.attempts + 1):
         try:
-            refused = _send_once(message, settings)
+            with progress.during(f"sending to {message['To']} via {settings.describe()}"):
+                refused = _send_once(message, settings)
             return {
                 address: (code, answer.decode("utf-8", "replace") if isinstance(answer, bytes)
                           else str(answer))
@@ -299,7 +300,11 @@ def send(message: EmailMessage, settings: SmtpSettings) -> dict[str, tuple[int, 
             if _permanent(exc):
                 break
             if attempt < settings.attempts:
-                time.sleep(settings.retry_wait * attempt)
+                progress.pause(
+                    settings.retry_wait * attempt,
+                    f"{reason}; trying again to send to {message['To']} "
+                    f"(attempt {attempt + 1} of {settings.attempts})",
+                )
     raise MailError(f"could not send to {message['To']} via {settings.describe()}: {reason}")
 
 
