@@ -306,6 +306,35 @@ class TestEmail:
         assert len(data_calls) == 1  # settings allow 3 attempts; a 5xx is final
         assert list((tmp_path / "outbox").glob("*.eml"))
 
+    def test_a_server_that_drops_mid_data_or_answers_4xx_is_tried_again_and_sent_once(
+        self, tmp_path, smtp, monkeypatch
+    ):
+        """A real server that hangs up after the message's data, before its answer, then
+        answers 451 once, then takes it: xlfin tries again each time (neither is final)
+        and the message is received exactly once."""
+        answers = ["drop", "451 4.3.0 try again later"]
+        taken = smtp.handle_DATA
+
+        async def unsteady(server, session, envelope):
+            if not answers:
+                return await taken(server, session, envelope)
+            answer = answers.pop(0)
+            if answer == "drop":
+                server.transport.close()  # the connection ends mid-DATA, unanswered
+                return "250 never read"
+            return answer
+
+        monkeypatch.setattr(smtp, "handle_DATA", unsteady)
+        config = tmp_path / "settings.toml"
+        config.write_text("[smtp]\nattempts = 3\nretry_wait = 0\n")
+        result = run(
+            "build", copy_sample(tmp_path), "--email-to", "cfo@agency.example", "--config", config
+        )
+        assert result.exit_code == 0, result.output
+        assert "sent to cfo@agency.example" in result.output
+        assert answers == [] and [rcpt for rcpt, _ in smtp.messages] == [["cfo@agency.example"]]
+        assert not list((tmp_path / "outbox").glob("*.eml"))
+
     def test_refused_recipient_waits_in_the_outbox(self, tmp_path, smtp):
         path = copy_sample(tmp_path)
         result = run("build", path, "--email-to", "nobody@refused.example")
@@ -436,6 +465,39 @@ class TestEmail:
         counted = re.findall(r"\r\x1b\[K[^\r]*; (trying again[^\r]*?)(?=\r)", shown)
         assert counted == [f"{wait} 2 s", f"{wait} 1 s"], shown
         assert f"{wait} 1.5 s" not in shown  # the log line is for logs
+
+    def test_a_full_disk_under_the_outbox_keeps_no_truncated_message(self, tmp_path):
+        """A real build whose server is down and whose files may not grow past the report's
+        size (RLIMIT_FSIZE, as a full disk): the message, larger than that, can be neither
+        sent nor kept. One line says so and names the file, the command fails, and no
+        truncated .eml is left for send-outbox to send later."""
+        config = tmp_path / "settings.toml"
+        config.write_text(
+            f'[smtp]\nhost = "127.0.0.1"\nport = {free_port()}\nsecurity = "none"\n'
+            'from = "billing@agency.example"\nattempts = 1\n'
+        )
+        path = copy_sample(tmp_path)
+        command = [sys.executable, "-m", "xlfin", "build", str(path), "--no-ledger",
+                   "--config", str(config), "--email-to", "cfo@agency.example"]  # fmt: skip
+        assert subprocess.run(command[:5], capture_output=True).returncode == 0
+        report = tmp_path / "agency-billing.xlsx"
+        room = report.stat().st_size + 4096  # the report fits; its message (base64) cannot
+
+        full = subprocess.run(
+            command, capture_output=True, text=True, preexec_fn=lambda: small_disk(room),
+            timeout=120,
+        )  # fmt: skip
+        assert full.returncode == 1, full.stderr
+        outbox = tmp_path / "outbox"
+        assert full.stderr.strip().splitlines()[-1] == (
+            "xlfin: agency.xlsx: the message to cfo@agency.example was neither sent nor kept: "
+            f"{outbox / 'agency-all.eml'}: File too large"
+        )
+        assert f"wrote {report}" in full.stdout  # the build itself is told as done
+        assert "Traceback" not in full.stderr
+        assert sorted(p.name for p in outbox.iterdir()) == ["outbox.lock"]  # nothing half-kept
+        sent = run("send-outbox", outbox, "--config", config)
+        assert "0 sent, 0 still waiting" in sent.output
 
     def test_a_server_that_trickles_is_given_up_at_the_deadline(self, tmp_path, monkeypatch):
         """A real server on 127.0.0.1 that sends its greeting a byte at a time, each within
@@ -577,10 +639,21 @@ class TestEmail:
             controller.stop()
 
 
+def small_disk(limit: int) -> None:
+    """In a child process: no file may grow past `limit` bytes; a write past it fails
+    with EFBIG, as on a full disk."""
+    import resource
+
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    hard = resource.getrlimit(resource.RLIMIT_FSIZE)[1]  # kept: the soft one may be raised
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, hard))
+
+
 class Watcher:
     """`xlfin watch` in its own process, its log in a file."""
 
-    def __init__(self, inbox: Path, *args: str) -> None:
+    def __init__(self, inbox: Path, *args: str, limit: int | None = None) -> None:
+        """`limit`: the most bytes any file it writes may hold (RLIMIT_FSIZE, a full disk)."""
         self.inbox = inbox
         self.log = inbox.parent / "watch.log"
         started = self.text().count("watching")  # an earlier watcher's lines are in the log
@@ -591,6 +664,7 @@ class Watcher:
             stderr=subprocess.STDOUT,
             env=env,
             start_new_session=True,  # its own process group, its build children with it
+            preexec_fn=None if limit is None else lambda: small_disk(limit),
         )
         self.wait_for("watching", started + 1)
 
@@ -946,6 +1020,38 @@ class TestWatch:
         text = watcher.text()
         assert text.count("sent before a restart; not sent again") == 1
         assert text.count("(again, after a restart)") == 1
+
+    def test_a_watcher_whose_disk_fills_keeps_the_workbook_and_each_message_once(
+        self, inbox, monkeypatch
+    ):
+        """A real watcher on a disk where the first message cannot be kept (RLIMIT_FSIZE
+        below its size, the server down): the workbook stays in the inbox, one line says
+        why, the watcher lives and tries again; once there is room (the limit is raised on
+        the running watcher) the workbook is built and its message kept once, whole."""
+        import resource
+
+        for key, value in (("HOST", "127.0.0.1"), ("PORT", str(free_port())),
+                           ("SECURITY", "none"), ("FROM", "billing@agency.example")):  # fmt: skip
+            monkeypatch.setenv(f"XLFIN_SMTP_{key}", value)
+        room = 30_000  # the report (~23 KB) fits, its message (~32 KB) does not
+        watcher = Watcher(inbox, "--no-ledger", "--email-to", "cfo@agency.example", limit=room)
+        try:
+            shutil.copy(SAMPLES / "agency.xlsx", inbox / "agency.xlsx")
+            watcher.wait_for("tried again in 5 s")
+            assert "was neither sent nor kept" in watcher.text()
+            assert "File too large" in watcher.text()
+            assert (inbox / "agency.xlsx").exists()  # kept, not failed, not processed
+            assert watcher.process.poll() is None
+            _, hard = resource.prlimit(watcher.process.pid, resource.RLIMIT_FSIZE)
+            resource.prlimit(watcher.process.pid, resource.RLIMIT_FSIZE, (hard, hard))
+            watcher.wait_for("input moved to processed/agency.xlsx")
+        finally:
+            assert watcher.stop() == 0
+        outbox = inbox.parent / "xlfin-state" / "inbox" / "outbox"
+        kept = sorted(outbox.glob("*.eml"))
+        assert [p.name for p in kept] == ["agency-all.eml"]
+        message = email.message_from_bytes(kept[0].read_bytes(), policy=policy.default)
+        assert "Summary" in attachment(message).sheetnames  # whole, not truncated
 
     def test_a_move_that_fails_is_one_line_and_the_watcher_goes_on(self, inbox):
         watcher = Watcher(inbox)

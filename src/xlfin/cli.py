@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from xlfin.files import os_reason
 from xlfin.ledger.store import LEDGER_NAME, LedgerError
 from xlfin.problems import LEDGER_UNREADABLE, Problem, Severity, has_errors, sort_key
 from xlfin.reader import read_workbook
@@ -67,8 +68,7 @@ class Group(click.Group):
         except OSError as exc:  # a full disk, a read-only folder, a file too large
             if "--debug" in sys.argv[1:]:
                 raise
-            where = f"{exc.filename}: " if exc.filename else ""
-            click.echo(f"xlfin: {where}{exc.strerror or exc}", err=True)
+            click.echo(f"xlfin: {os_reason(exc)}", err=True)
             sys.exit(1)
         except KeyboardInterrupt:
             click.echo("xlfin: interrupted", err=True)
@@ -478,14 +478,18 @@ def build(
 def build_one(
     workbook: Path, report: Path | None, summary_path: Path | None, job: Job, quiet: bool = False
 ) -> None:
-    from xlfin.delivery.folder import run_job
+    from xlfin.delivery.folder import Undelivered, run_job
     from xlfin.pipeline import default_report_path
 
     target = report or default_report_path(workbook)
     if workbook.exists() and target.exists() and target.resolve() == workbook.resolve():
         raise click.UsageError("the report would overwrite the input workbook; choose -o")
     progress = None if quiet or not sys.stderr.isatty() else terminal_progress()
-    outcome, files, log = run_job(job, target, summary_path, progress)
+    try:
+        outcome, files, log = run_job(job, target, summary_path, progress)
+        undelivered: tuple[str, ...] = ()
+    except Undelivered as exc:  # built, but mail that could be neither sent nor kept
+        outcome, files, log, undelivered = exc.outcome, exc.files, exc.log, exc.reasons
     if not outcome.ok:
         print_problems(workbook.name, outcome.problems, "text")
         errors = {p.code for p in outcome.problems if p.is_error}
@@ -499,6 +503,7 @@ def build_one(
     if session is not None:
         session.made.append(outcome)
     if quiet:
+        tell_undelivered(undelivered)
         return
     print_warnings(workbook.name, outcome.problems)
     results = outcome.results
@@ -516,6 +521,15 @@ def build_one(
         click.echo(f"wrote {path}")
     for line in log:
         click.echo(line)
+    tell_undelivered(undelivered)
+
+
+def tell_undelivered(reasons: tuple[str, ...]) -> None:
+    """Messages that were neither sent nor kept: a line each, and a failed command."""
+    for line in reasons:
+        click.echo(f"xlfin: {line}", err=True)
+    if reasons:
+        sys.exit(1)
 
 
 def terminal_progress():

@@ -31,7 +31,8 @@ def atomic_write(target: Path, write: Callable[[Path], object], durable: bool = 
     replaces, else those of any new file (not the owner-only ones of a temporary file),
     so that a report in a shared folder can be read by the others who share it. With
     `durable`, the file and then its folder are flushed to the disk before this returns,
-    so that a crash or power loss leaves either the whole file or none.
+    so that a crash or power loss leaves either the whole file or none. An OSError that
+    names no file (a full disk's), or the temporary file, is raised naming `target`.
     """
     try:
         mode = target.stat().st_mode & 0o777
@@ -48,9 +49,20 @@ def atomic_write(target: Path, write: Callable[[Path], object], durable: bool = 
         os.replace(temporary, target)
         if durable:
             _flush(target.parent)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        if exc.filename in (None, name):  # no file, or the temporary one: name the target
+            raise OSError(exc.errno, exc.strerror or str(exc), str(target)) from exc
+        raise
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+
+
+def os_reason(exc: OSError) -> str:
+    """An OSError in one line, for a person: the path it names, then its cause."""
+    where = f"{exc.filename}: " if exc.filename else ""
+    return f"{where}{exc.strerror or exc}"
 
 
 def _prefix(target: Path) -> str:

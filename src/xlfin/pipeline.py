@@ -224,16 +224,8 @@ def build(
     report = report or default_report_path(path)
     lines = sum(len(p.project_lines) + sum(len(t.lines) for t in p.tasks) for p in results.projects)
     (progress or _silent)(f"writing {report.name} ({lines:,} hour lines)")
-    _write(report, lambda tmp: write_report(tmp, workbook, results, problems, when))
+    atomic_write(report, lambda tmp: write_report(tmp, workbook, results, problems, when))
     if summary_path is not None:
         text = json.dumps(summary(results, problems), indent=2, ensure_ascii=False) + "\n"
-        _write(summary_path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+        atomic_write(summary_path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     return Outcome(problems, report, summary_path, workbook, results, analysis.frozen)
-
-
-def _write(target: Path, write: Callable[[Path], object]) -> None:
-    """`atomic_write`, an OSError naming `target` (a full disk's error names no file)."""
-    try:
-        atomic_write(target, write)
-    except OSError as exc:
-        raise OSError(exc.errno, exc.strerror or str(exc), str(target)) from exc

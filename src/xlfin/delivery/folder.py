@@ -11,14 +11,15 @@ import dataclasses
 import hashlib
 import re
 import tempfile
-from contextlib import suppress
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from xlfin.core.results import Results
-from xlfin.files import atomic_write
+from xlfin.files import atomic_write, os_reason
 from xlfin.pipeline import REPORT_SUFFIX, Outcome, Progress, build, default_report_path
 from xlfin.problems import LEDGER_UNREADABLE, Severity, sort_key
 from xlfin.reader.package import DEFAULT_LIMITS, Limits
@@ -109,9 +110,22 @@ def process(job: Job) -> Done:
         return _process(job)
     except Exception as exc:  # one bad workbook must never stop the others
         path = problems_path(job)
+        if isinstance(exc, Undelivered):  # built, but its mail could not be kept
+            text = "".join(f"{line}\n" for line in exc.reasons)
+            with suppress(OSError):
+                atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+            return Done(
+                job.workbook,
+                False,
+                exc.outcome.report,
+                problems_report=path,
+                errors=len(exc.reasons),
+                files=exc.files,
+                log=exc.log + exc.reasons,
+                outside=exc.reasons[0],
+            )
         if isinstance(exc, OSError):  # the disk, a folder: not the workbook's fault
-            why = f"{exc.filename + ': ' if exc.filename else ''}{exc.strerror or exc}"
-            text = f"{job.workbook.name}: {why}\n"
+            text = f"{job.workbook.name}: {os_reason(exc)}\n"
         else:
             text = f"{job.workbook.name}: unexpected error: {type(exc).__name__}: {exc}\n"
         with suppress(OSError):
@@ -200,8 +214,23 @@ def after_build(
                 )
             _write_subset(outcome, {project}, path, when)
             files.append(path)
+    undelivered: list[str] = []
+
+    @contextmanager
+    def kept(recipients: str) -> Iterator[None]:
+        # A message neither sent nor kept (a full disk under the outbox): say so and go on
+        # with the others; the build is done, its mail is not.
+        try:
+            yield
+        except OSError as exc:
+            undelivered.append(
+                f"{job.workbook.name}: the message to {recipients} was neither sent nor kept: "
+                f"{os_reason(exc)}"
+            )
+
     if d.email_to:
-        log.append(_send(job, outcome, report, d.email_to, "all"))
+        with kept(", ".join(d.email_to)):
+            log.append(_send(job, outcome, report, d.email_to, "all"))
     if d.report_to:
         recipients = _recipients(outcome)
         if not recipients:
@@ -209,11 +238,28 @@ def after_build(
         recipients, refused = _allowed(recipients, d.smtp)
         log += [f"{job.workbook.name}: {line}" for line in refused]
         for recipient, projects in recipients.items():
-            with tempfile.TemporaryDirectory() as folder:
+            with kept(recipient), tempfile.TemporaryDirectory() as folder:
                 path = default_report_path(job.workbook, Path(folder), _safe(recipient))
                 _write_subset(outcome, projects, path, when)
                 log.append(_send(job, outcome, path, (recipient,), recipient, projects))
+    if undelivered:
+        raise Undelivered(outcome, tuple(files), tuple(log), tuple(undelivered))
     return tuple(files), tuple(log)
+
+
+class Undelivered(Exception):
+    """A built workbook some of whose messages could be neither sent nor kept in the
+    outbox (a full or read-only disk): what was done, and a line for each message."""
+
+    def __init__(
+        self,
+        outcome: Outcome,
+        files: tuple[Path, ...],
+        log: tuple[str, ...],
+        reasons: tuple[str, ...],
+    ) -> None:
+        super().__init__("; ".join(reasons))
+        self.outcome, self.files, self.log, self.reasons = outcome, files, log, reasons
 
 
 def _allowed(

@@ -247,6 +247,8 @@ class Inbox:
             delay = min(self.retry_waits.get(path, RETRY_FIRST / 2) * 2, RETRY_MOST)
             self.retry_waits[path] = delay
             self.retry_at[path] = self.clock() + delay
+            for line in done.log:  # what went out before it failed
+                self.log(line)
             self.log(
                 f"{path.name}: failed for a reason outside the workbook ({done.outside}); "
                 f"left in the inbox, tried again in {delay:g} s"
