@@ -863,6 +863,7 @@ def test_a_file_saved_over_while_it_is_built_is_built_again(inbox, monkeypatch):
     assert (inbox / "processed" / "book.xlsx").read_bytes() == calls[1]
 
 
+@pytest.mark.slow
 class TestWatch:
     def test_slow_copy_lock_files_duplicates_and_failures(self, inbox):
         watcher = Watcher(inbox)
