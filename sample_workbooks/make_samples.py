@@ -23,6 +23,8 @@ AGENCY: dict[str, list[list[object]]] = {
         ["Currency", "USD"],
         ["Decimals", 2],
         ["Time zone", "America/New_York"],
+        ["Workbook ID", "6f1c2a9e-4b7d-4c1e-9a55-2d8e0b3f7a10"],
+        ["Agency name", "Northwind Creative LLC"],
     ],
     "Schedules": [
         ["Schedule", "Working days", "Hours per day"],
@@ -513,6 +515,7 @@ def _edit(rows: list[list[object]], row: int, header: str, value: object) -> Non
 def broken_sheets() -> dict[str, list[list[object]]]:
     """The agency workbook with one mistake of each common kind."""
     sheets = {name: [list(r) for r in rows] for name, rows in AGENCY.items()}
+    _edit(sheets["Settings"], 4, "Value", "0b9d3e71-8a2f-4f60-b1c4-7e5a9c2d4f83")  # its own
     _edit(sheets["Roles"], 4, "Billing rate", "one fifty")  # VALUE_NOT_NUMBER
     sheets["Roles"].append(["Developer", None, 125, D(2024, 1, 1), D(2024, 3, 31)])  # overlap
     _edit(sheets["Users"], 3, "Location", None)

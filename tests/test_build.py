@@ -249,7 +249,7 @@ def test_build_with_errors_writes_nothing(tmp_path):
         "build", SAMPLES / "broken.xlsx", "-o", tmp_path / "r.xlsx", "--json", tmp_path / "r.json"
     )
     assert result.exit_code == 1
-    assert "broken.xlsx:Hours!G3: VALUE_NEGATIVE" in result.output
+    assert "broken.xlsx:Hours!G3: error VALUE_NEGATIVE" in result.output
     assert "no report written" in result.output
     assert list(tmp_path.iterdir()) == []
 

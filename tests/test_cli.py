@@ -47,9 +47,9 @@ def test_validate_lines_point_at_cells(tmp_path):
     result = run("validate", path)
     assert result.exit_code == 1
     assert result.output.splitlines() == [
-        "book.xlsx:Hours!E2: VALUE_NEGATIVE Hours must be ≥ 0, not -7.5",
-        "book.xlsx:Notes: SHEET_UNKNOWN sheet 'Notes' is not part of the workbook contract; "
-        "it is ignored",
+        "book.xlsx:Hours!E2: error VALUE_NEGATIVE Hours must be ≥ 0, not -7.5",
+        "book.xlsx:Notes: warning SHEET_UNKNOWN sheet 'Notes' is not part of the workbook "
+        "contract; it is ignored",
         "1 error, 1 warning",
     ]
 
@@ -133,12 +133,12 @@ def test_template_has_every_sheet_with_headers_and_lists(tmp_path):
 
 
 def test_unexpected_error_is_one_line(monkeypatch, tmp_path):
-    import xlfin.cli
+    import xlfin.pipeline
 
     def boom(*args):
         raise RuntimeError("kaboom")
 
-    monkeypatch.setattr(xlfin.cli, "read_workbook", boom)
+    monkeypatch.setattr(xlfin.pipeline, "read_workbook", boom)
     result = run("validate", tmp_path / "x.xlsx")
     assert result.exit_code == 1
     assert "unexpected error: RuntimeError: kaboom" in result.output

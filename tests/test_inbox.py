@@ -139,7 +139,7 @@ class TestFolderBuild:
         assert any(line.startswith("broken.xlsx: failed with") for line in lines)
         assert lines[-1] == "1 built, 1 failed"
         problems = (tmp_path / "out" / "broken-problems.txt").read_text()
-        assert "broken.xlsx:Hours!G3: VALUE_NEGATIVE" in problems
+        assert "broken.xlsx:Hours!G3: error VALUE_NEGATIVE" in problems
         assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
             "agency-billing.xlsx",
             "broken-problems.txt",
@@ -813,7 +813,7 @@ def test_a_workbook_that_kills_its_reader_fails_alone_in_a_folder_build(tmp_path
     assert "killer.xlsx: failed with 1 error" in result.output
     assert "1 built, 1 failed" in result.output
     problems = (folder / "killer-problems.txt").read_text()
-    assert problems.startswith("killer.xlsx: FILE_TOO_COSTLY its build needed more than 4 GB")
+    assert problems.startswith("killer.xlsx: error FILE_TOO_COSTLY its build needed more than 4 GB")
     assert (folder / "agency-billing.xlsx").exists()
 
 

@@ -231,8 +231,8 @@ def test_reopen_keeps_history_and_refreezes(tmp_path):
     assert second.frozen == ["B1"]
     assert revenue(second)["H1"] == 300
     with Ledger.open(shop.ledger) as ledger:
-        versions = ledger.history("B1")
-        events = ledger.events("B1")
+        versions = ledger.history("file:book.xlsx", "B1")
+        events = ledger.events("file:book.xlsx", "B1")
     assert [(v.version, v.total, v.reopen_reason) for v in versions] == [
         (1, Decimal("320.00"), "credit note CN-7"),
         (2, Decimal("360.00"), None),
@@ -248,7 +248,7 @@ def test_reopen_unknown_record(tmp_path):
     result = CliRunner().invoke(
         main, ["ledger", "reopen", "B9", "--reason", "x", "--ledger", str(shop.ledger)]
     )
-    assert result.exit_code == 1 and "not frozen" in result.output
+    assert result.exit_code == 1 and "'B9' is not in the ledger" in result.output
 
 
 def test_ledger_list_and_show(tmp_path):
@@ -316,7 +316,7 @@ class TestStore:
         path.touch()
         with Ledger.open(path) as ledger:
             assert ledger.migrations() == [name for name, _ in MIGRATIONS]
-            assert ledger.current() == {}
+            assert ledger.current("file:book.xlsx") == {}
         application_id = sqlite3.connect(path).execute("PRAGMA application_id").fetchone()[0]
         assert application_id == 0x78666E31
 
@@ -326,14 +326,14 @@ class TestStore:
             name, statements = MIGRATIONS[0]
             assert ledger.apply_migration(name, statements) is False
         with Ledger.open(path) as ledger:  # opening again migrates nothing and fails nothing
-            assert ledger.migrations() == [name]
+            assert ledger.migrations() == [name for name, _ in MIGRATIONS]
 
     def test_a_failing_migration_leaves_nothing(self, tmp_path):
         path = tmp_path / "l.sqlite"
         with Ledger.open(path) as ledger:
             with pytest.raises(sqlite3.OperationalError):
-                ledger.apply_migration("0002_broken", ("CREATE TABLE t (x)", "SELECT nope"))
-            assert ledger.migrations() == ["0001_create_ledger"]
+                ledger.apply_migration("0099_broken", ("CREATE TABLE t (x)", "SELECT nope"))
+            assert ledger.migrations() == [name for name, _ in MIGRATIONS]
             assert not ledger.db.execute("SELECT 1 FROM sqlite_master WHERE name = 't'").fetchone()
 
     def test_newer_ledger_is_refused(self, tmp_path):
@@ -479,10 +479,10 @@ import sys, time
 from pathlib import Path
 import xlfin.ledger.store as store
 real = store.Ledger.freeze
-def slow_freeze(self, records):
+def slow_freeze(self, workbook, records):
     with self.transaction() as db:
-        db.execute("INSERT INTO events (billing_record, version, event, at) "
-                   "VALUES ('B1', 1, 'frozen', 'now')")
+        db.execute("INSERT INTO events (workbook, billing_record, version, event, at) "
+                   "VALUES (?, 'B1', 1, 'frozen', 'now')", (workbook,))
         Path(sys.argv[4]).write_text("inside")
         time.sleep(60)
 store.Ledger.freeze = slow_freeze
@@ -512,7 +512,7 @@ def test_a_killed_build_leaves_the_ledger_as_it_was(tmp_path):
     os.kill(run.pid, signal.SIGKILL)
     run.wait()
     with Ledger.open(ledger) as opened:
-        assert opened.current() == {}
+        assert opened.current("file:book.xlsx") == {}
         assert opened.db.execute("SELECT COUNT(*) FROM events").fetchone()[0] == 0
     assert not (tmp_path / "r.xlsx").exists()
     outcome = build(path, tmp_path / "r.xlsx", ledger_path=ledger)  # and the next build works
@@ -608,3 +608,24 @@ def test_a_ledger_locked_by_another_process_is_one_line_after_a_bounded_wait(tmp
     assert "is locked by another build or program (waited 1 s)" in result.output
     assert "no report written: the ledger cannot be used" in result.output
     assert not (tmp_path / "r.xlsx").exists()
+
+
+def test_validate_checks_the_workbook_against_its_ledger(tmp_path):
+    """A billed line edited after the build: validate says so, as build would (it used to
+    say "no problems"); --no-ledger checks the workbook alone; the ledger is only read."""
+    shop = Shop(tmp_path)
+    assert shop.build().ok
+    before = shop.ledger.read_bytes()
+    shop.edit(
+        "H1    | P1      | T1   | ann  | 2024-06-03 | 2",
+        "H1    | P1      | T1   | ann  | 2024-06-03 | 5",
+    )
+    path = write_sheets(tmp_path / "book.xlsx", parse_sheets(shop.text))
+    result = CliRunner().invoke(main, ["validate", str(path), "--ledger", str(shop.ledger)])
+    assert result.exit_code == 1
+    assert "book.xlsx:Hours!F2: error BILLED_LINE_CHANGED" in result.output
+    alone = CliRunner().invoke(
+        main, ["validate", str(path), "--ledger", str(shop.ledger), "--no-ledger"]
+    )
+    assert alone.exit_code == 0 and "BILLED_LINE_CHANGED" not in alone.output
+    assert shop.ledger.read_bytes() == before  # read, never written

@@ -20,7 +20,14 @@ import click
 
 from xlfin.files import os_reason
 from xlfin.ledger.store import LEDGER_NAME, LedgerError
-from xlfin.problems import LEDGER_UNREADABLE, Problem, Severity, has_errors, sort_key
+from xlfin.problems import (
+    LEDGER_DISABLED,
+    LEDGER_UNREADABLE,
+    Problem,
+    Severity,
+    has_errors,
+    sort_key,
+)
 from xlfin.reader import read_workbook
 from xlfin.reader.engine import ENGINES
 from xlfin.reader.package import Limits
@@ -154,21 +161,70 @@ def print_problems(book: str, problems: list[Problem], output_format: str) -> No
     click.echo(count_line(ordered))
 
 
+def file_option(flag: str, dest: str, envvar: str, help: str, **more):
+    """An option naming a file, that its environment variable may also give."""
+    return click.option(
+        flag,
+        dest,
+        type=click.Path(path_type=Path, dir_okay=False),
+        envvar=envvar,
+        show_envvar=True,
+        help=help,
+        **more,
+    )
+
+
+def ledger_options(function):
+    """--ledger PATH (or $XLFIN_LEDGER) and --no-ledger, shared by build and explain."""
+    function = click.option(
+        "--no-ledger",
+        is_flag=True,
+        help="Build without a ledger: Billed records are not frozen (a warning each).",
+    )(function)
+    return file_option(
+        "--ledger",
+        "ledger_path",
+        "XLFIN_LEDGER",
+        "The ledger of billed records (default: xlfin-ledger.sqlite beside WORKBOOK).",
+    )(function)
+
+
 @main.command()
 @click.argument("workbook", type=click.Path(path_type=Path))
 @format_option
+@ledger_options
 @limit_option
-def validate(workbook: Path, output_format: str, limits: Limits) -> None:
-    """Check WORKBOOK against the workbook contract and print every problem.
+def validate(
+    workbook: Path,
+    output_format: str,
+    ledger_path: Path | None,
+    no_ledger: bool,
+    limits: Limits,
+) -> None:
+    """Check WORKBOOK as build would, and print every problem: against the workbook
+    contract, the calculation's rules, and the ledger of billed records when there is one
+    (the ledger is only read; --no-ledger checks the workbook alone).
 
-    Each problem is printed as `book.xlsx:Sheet!CELL: CODE message`. Exits 0 when
-    there is no error (warnings allowed), 1 otherwise.
+    Each problem is printed as `book.xlsx:Sheet!CELL: error|warning CODE message`. Exits
+    0 when there is no error (warnings allowed), 1 otherwise.
 
     \b
     Example:
       xlfin validate sample_workbooks/agency.xlsx
     """
-    _, problems = read_workbook(workbook, limits, session_engine())
+    from xlfin.pipeline import analyse
+
+    analysis = analyse(
+        workbook,
+        ledger_path,
+        use_ledger=not no_ledger,
+        freeze=False,
+        limits=limits,
+        engine=session_engine(),
+    )
+    # Without a ledger, build warns that Billed records are not frozen; validate freezes
+    # nothing either way, so that warning says nothing here.
+    problems = [p for p in analysis.problems if p.code != LEDGER_DISABLED]
     print_problems(workbook.name, problems, output_format)
     sys.exit(1 if has_errors(problems) else 0)
 
@@ -197,34 +253,6 @@ def template(path: Path, force: bool) -> None:
 def print_warnings(book: str, problems: list[Problem]) -> None:
     for p in sorted(problems, key=sort_key):
         click.echo(p.line(book), err=True)
-
-
-def file_option(flag: str, dest: str, envvar: str, help: str, **more):
-    """An option naming a file, that its environment variable may also give."""
-    return click.option(
-        flag,
-        dest,
-        type=click.Path(path_type=Path, dir_okay=False),
-        envvar=envvar,
-        show_envvar=True,
-        help=help,
-        **more,
-    )
-
-
-def ledger_options(function):
-    """--ledger PATH (or $XLFIN_LEDGER) and --no-ledger, shared by build and explain."""
-    function = click.option(
-        "--no-ledger",
-        is_flag=True,
-        help="Build without a ledger: Billed records are not frozen (a warning each).",
-    )(function)
-    return file_option(
-        "--ledger",
-        "ledger_path",
-        "XLFIN_LEDGER",
-        "The ledger of billed records (default: xlfin-ledger.sqlite beside WORKBOOK).",
-    )(function)
 
 
 CONFIG_HELP = (
@@ -757,29 +785,63 @@ def ledger() -> None:
 
     \b
     Example:
-      xlfin ledger list --ledger sample_workbooks/xlfin-ledger.sqlite
+      xlfin ledger list --workbook sample_workbooks/agency.xlsx
     """
 
 
 def ledger_path_option(function):
+    function = click.option(
+        "--workbook",
+        "workbook",
+        metavar="WORKBOOK|ID",
+        help="Only this workbook's records: a workbook file (its ledger is then the one beside "
+        "it, as for build) or a Workbook ID as `ledger list` shows it.",
+    )(function)
     return file_option(
         "--ledger",
         "ledger_path",
         "XLFIN_LEDGER",
-        "The ledger file.",
-        default=LEDGER_NAME,
-        show_default=True,
+        f"The ledger file (default: {LEDGER_NAME} beside --workbook's file, else in the "
+        "current folder).",
     )(function)
 
 
-def open_ledger(path: Path):
-    from xlfin.ledger.store import Ledger
-
+def open_ledger(ledger_path: Path | None, workbook: str | None) -> tuple[Path, str | None]:
+    """The ledger to open, found as build finds it, and the identity of --workbook (None
+    when not given)."""
+    identity = None
+    folder = Path.cwd()
+    if workbook is not None:
+        as_file = Path(workbook)
+        if as_file.is_file():
+            read, _ = read_workbook(as_file, engine=session_engine())
+            identity, folder = read.identity, as_file.parent
+        else:
+            identity = workbook
+    path = ledger_path or folder / LEDGER_NAME
     if not path.exists():
         raise click.UsageError(
             f"there is no ledger at {path}; builds create it beside the workbook (or give --ledger)"
         )
-    return Ledger.open(path)
+    return path, identity
+
+
+def record_owner(book, record: str, identity: str | None, path: Path) -> str:
+    """The workbook whose `record` is meant: --workbook's, else the only one that has it."""
+    if identity is not None:
+        return identity
+    owners = book.workbooks(record)
+    if len(owners) > 1:
+        click.echo(
+            f"xlfin: billing record {record!r} is a record of {len(owners)} workbooks in "
+            f"{path} ({', '.join(owners)}); say which with --workbook",
+            err=True,
+        )
+        sys.exit(1)
+    if not owners:
+        click.echo(f"xlfin: billing record {record!r} is not in the ledger {path}", err=True)
+        sys.exit(1)
+    return owners[0]
 
 
 def record_json(rec) -> dict:
@@ -790,21 +852,26 @@ def record_json(rec) -> dict:
 @ledger.command("list")
 @ledger_path_option
 @format_option
-def ledger_list(ledger_path: Path, output_format: str) -> None:
-    """List the billing records frozen in the ledger.
+def ledger_list(ledger_path: Path | None, workbook: str | None, output_format: str) -> None:
+    """List the billing records frozen in the ledger, by workbook.
 
     \b
     Example:
-      xlfin ledger list --ledger sample_workbooks/xlfin-ledger.sqlite --format json
+      xlfin ledger list --workbook sample_workbooks/agency.xlsx --format json
     """
-    with open_ledger(ledger_path) as book:
-        records = list(book.current().values())
+    from xlfin.ledger.store import Ledger
+
+    path, identity = open_ledger(ledger_path, workbook)
+    with Ledger.open(path) as book:
+        every = identity is None
+        records = book.all_current() if every else list(book.current(identity).values())
     if output_format == "json":
         click.echo(
             json.dumps(
                 {
                     "records": [
                         {
+                            "workbook": r.workbook,
                             "billing_record": r.billing_record,
                             "project": r.project,
                             "version": r.version,
@@ -825,7 +892,7 @@ def ledger_list(ledger_path: Path, output_format: str) -> None:
         return
     for r in records:
         click.echo(
-            f"{r.billing_record}\t{r.project}\tbilled {r.billing_date or '-'}\t"
+            f"{r.workbook}\t{r.billing_record}\t{r.project}\tbilled {r.billing_date or '-'}\t"
             f"total {r.total}\t{len(r.lines)} hour lines\tfrozen {r.frozen_at} from "
             f"{r.source_name} (v{r.version})"
         )
@@ -836,16 +903,22 @@ def ledger_list(ledger_path: Path, output_format: str) -> None:
 @click.argument("record")
 @ledger_path_option
 @format_option
-def ledger_show(record: str, ledger_path: Path, output_format: str) -> None:
+def ledger_show(
+    record: str, ledger_path: Path | None, workbook: str | None, output_format: str
+) -> None:
     """Show everything frozen for RECORD, and its history.
 
     \b
     Example:
-      xlfin ledger show B-100-1 --ledger sample_workbooks/xlfin-ledger.sqlite
+      xlfin ledger show B-100-1 --workbook sample_workbooks/agency.xlsx
     """
-    with open_ledger(ledger_path) as book:
-        versions = book.history(record)
-        events = book.events(record)
+    from xlfin.ledger.store import Ledger
+
+    path, identity = open_ledger(ledger_path, workbook)
+    with Ledger.open(path) as book:
+        owner = record_owner(book, record, identity, path)
+        versions = book.history(owner, record)
+        events = book.events(owner, record)
     if not versions:
         click.echo(f"xlfin: billing record {record!r} is not in the ledger", err=True)
         sys.exit(1)
@@ -867,7 +940,8 @@ def ledger_show(record: str, ledger_path: Path, output_format: str) -> None:
     for v in versions:
         state = f"reopened {v.reopened_at}: {v.reopen_reason}" if v.reopened_at else "current"
         click.echo(
-            f"{v.billing_record} v{v.version} ({state}) — project {v.project}, billed "
+            f"{v.billing_record} v{v.version} of {v.workbook} ({state}) — project {v.project}, "
+            "billed "
             f"{v.billing_date or '-'}, invoice {v.invoice_id or '-'}, frozen "
             f"{v.frozen_at} from {v.source_name} (sha256 {v.source_sha256[:12]}…)"
         )
@@ -890,22 +964,28 @@ def ledger_show(record: str, ledger_path: Path, output_format: str) -> None:
 @click.argument("record")
 @click.option("--reason", required=True, help="Why the billed record is reopened (kept).")
 @ledger_path_option
-def ledger_reopen(record: str, reason: str, ledger_path: Path) -> None:
+def ledger_reopen(record: str, reason: str, ledger_path: Path | None, workbook: str | None) -> None:
     """Reopen a billed RECORD: the next build freezes it again from the workbook.
 
     The old frozen version stays in the ledger's history with the reason.
 
     \b
     Example:
-      xlfin ledger reopen B-100-1 --reason "credit note CN-7 replaces invoice 611"
+      xlfin ledger reopen B-100-1 --workbook agency.xlsx --reason "credit note CN-7"
     """
-    with open_ledger(ledger_path) as book:
+    from xlfin.ledger.store import Ledger
+
+    path, identity = open_ledger(ledger_path, workbook)
+    with Ledger.open(path) as book:
+        owner = record_owner(book, record, identity, path)
         try:
-            version = book.reopen(record, reason, datetime.now().replace(microsecond=0))
+            version = book.reopen(owner, record, reason, datetime.now().replace(microsecond=0))
         except KeyError:
-            click.echo(f"xlfin: billing record {record!r} is not frozen in {ledger_path}", err=True)
+            click.echo(
+                f"xlfin: billing record {record!r} of {owner} is not frozen in {path}", err=True
+            )
             sys.exit(1)
     click.echo(
-        f"reopened {record} (v{version.version} kept in the history); the next build "
-        "freezes it again"
+        f"reopened {record} of {owner} (v{version.version} kept in the history); the next "
+        "build freezes it again"
     )

@@ -40,7 +40,7 @@ def render_problems() -> str:
         "Every problem xlfin reports has one of these codes. **Errors** stop a build "
         "(`xlfin validate` exits 1); **warnings** are reported and the build goes on.",
         "Each problem names its sheet, row, column and cell, as in "
-        "`agency.xlsx:Hours!G12: VALUE_NEGATIVE Hours must be ≥ 0, not -7.5`.",
+        "`agency.xlsx:Hours!G12: error VALUE_NEGATIVE Hours must be ≥ 0, not -7.5`.",
         "",
         "| code | severity | what it means | what to do |",
         "|---|---|---|---|",

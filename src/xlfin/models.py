@@ -42,6 +42,9 @@ class RatePeriod(Frozen):
 class Settings(Frozen):
     currency: str = "USD"
     decimals: int = 2
+    workbook_id: str | None = None
+    """Settings › Workbook ID as written; see `Workbook.identity` for the one in use."""
+    agency_name: str | None = None
 
 
 class Schedule(Frozen):
@@ -178,6 +181,14 @@ class BillingRecord(Frozen):
     row: int
 
 
+FILE_IDENTITY_PREFIX = "file:"
+
+
+def file_identity(name: str) -> str:
+    """The identity of a workbook without a Workbook ID: its file name."""
+    return f"{FILE_IDENTITY_PREFIX}{name}"
+
+
 class Workbook(Frozen):
     """Everything read from one input workbook. Dicts are keyed by id, in sheet order."""
 
@@ -196,3 +207,8 @@ class Workbook(Frozen):
     billing_records: dict[str, BillingRecord] = {}
     layout: dict[str, dict[str, str]] = {}
     """Sheet name -> field key -> column letter, so computed problems can name a cell."""
+
+    @property
+    def identity(self) -> str:
+        """Who the workbook is, for the ledger: Settings › Workbook ID, else its file name."""
+        return self.settings.workbook_id or file_identity(self.source)

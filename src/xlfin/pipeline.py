@@ -8,6 +8,7 @@ written (and nothing frozen) when any of them is an error.
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,10 +19,12 @@ from xlfin.core.results import Results
 from xlfin.files import atomic_write, sha256
 from xlfin.ledger.records import conflicts, frozen_lines, to_freeze
 from xlfin.ledger.store import LEDGER_NAME, Ledger, LedgerError
-from xlfin.models import BillingStatus, Workbook
+from xlfin.models import BillingStatus, Workbook, file_identity
 from xlfin.problems import (
     LEDGER_DISABLED,
     LEDGER_UNREADABLE,
+    WORKBOOK_ID_ADOPTED,
+    WORKBOOK_ID_MISSING,
     Problem,
     has_errors,
     problem,
@@ -158,9 +161,54 @@ def analyse(
 def _conflicts_only(workbook: Workbook, ledger_path: Path) -> list[Problem]:
     try:
         with Ledger.open(ledger_path) as ledger:
-            return conflicts(workbook, ledger.current())
+            identity, _ = ledger_identity(workbook, ledger, datetime.now(), adopt=False)
+            return conflicts(workbook, ledger.current(identity))
     except LedgerError as exc:
         return [ledger_problem(exc)]
+
+
+def ledger_identity(
+    workbook: Workbook, ledger: Ledger, at: datetime, adopt: bool
+) -> tuple[str, list[Problem]]:
+    """Under which identity the ledger keeps the workbook's records, and what to say of it:
+    a warning when it has Billed records but no Workbook ID (they are kept under its file
+    name); once it has one, the records kept under its file name before are moved to it
+    (with `adopt`; said once) or, without, read from there."""
+    by_name = file_identity(workbook.source)
+    settings = workbook.layout.get(SheetName.SETTINGS)
+    if workbook.settings.workbook_id is None:
+        if not any(r.status is BillingStatus.BILLED for r in workbook.billing_records.values()):
+            return by_name, []
+        return by_name, [
+            problem_at(
+                WORKBOOK_ID_MISSING,
+                f"no Workbook ID: the ledger keeps this workbook's billed records under its file "
+                f"name ({workbook.source}), which a renamed copy would not find; pin it with a "
+                f"Settings row: Workbook ID = {uuid.uuid4()}",
+                SheetName.SETTINGS,
+                None,
+                None,
+                settings,
+            )
+        ]
+    if not adopt:
+        if not ledger.current(workbook.identity) and ledger.current(by_name):
+            return by_name, []  # until a build moves them
+        return workbook.identity, []
+    moved = ledger.adopt(by_name, workbook.identity, at)
+    if not moved:
+        return workbook.identity, []
+    return workbook.identity, [
+        problem_at(
+            WORKBOOK_ID_ADOPTED,
+            f"the records frozen from {workbook.source} before it had a Workbook ID "
+            f"({', '.join(moved)}) are now kept under Workbook ID {workbook.identity!r}",
+            SheetName.SETTINGS,
+            None,
+            None,
+            settings,
+        )
+    ]
 
 
 def _with_ledger(
@@ -171,7 +219,9 @@ def _with_ledger(
     freeze: bool,
     at: datetime,
 ) -> Analysis:
-    frozen = ledger.current()
+    identity, said = ledger_identity(workbook, ledger, at, adopt=freeze)
+    read_problems = read_problems + said
+    frozen = ledger.current(identity)
     problems = read_problems + conflicts(workbook, frozen)
     if has_errors(problems):
         return Analysis(workbook, None, problems)
@@ -182,9 +232,9 @@ def _with_ledger(
     new = to_freeze(results, frozen, path.name, sha256(path), at)
     if not new:
         return Analysis(workbook, results, problems)
-    newly = ledger.freeze(new)
+    newly = ledger.freeze(identity, new)
     # Another build may have frozen some of them first: use what the ledger now holds.
-    frozen = ledger.current()
+    frozen = ledger.current(identity)
     problems = read_problems + conflicts(workbook, frozen)
     if has_errors(problems):
         return Analysis(workbook, None, problems, newly)

@@ -337,14 +337,14 @@ CATALOGUE: tuple[Code, ...] = (
         W,
         "Unknown setting",
         "The Settings sheet names an unknown setting.",
-        "Use Currency, Decimals or Time zone.",
+        "Use Currency, Decimals, Time zone, Workbook ID or Agency name.",
     ),
     Code(
         "SETTING_INVALID",
         E,
         "Invalid setting value",
         "A setting's value cannot be used (unknown currency code, decimals out of range, "
-        "unknown time zone).",
+        "unknown time zone, a Workbook ID that is blank, too long or starts with file:).",
         "Fix the value.",
     ),
     Code(
@@ -414,6 +414,23 @@ CATALOGUE: tuple[Code, ...] = (
         "Line added to a Billed record",
         "An hour line or expense was put in a record after it was billed.",
         "Put the line in a new (Not Billed) record, or reopen the record.",
+    ),
+    Code(
+        "WORKBOOK_ID_MISSING",
+        W,
+        "Workbook without a Workbook ID",
+        "The workbook has Billed records but no Settings › Workbook ID: the ledger keeps "
+        "its records under its file name, so a renamed copy would not find them.",
+        "Add the row Workbook ID to Settings with the value the message suggests; the "
+        "records frozen under the file name move to it at the next build.",
+    ),
+    Code(
+        "WORKBOOK_ID_ADOPTED",
+        W,
+        "Records moved to the Workbook ID",
+        "The workbook now has a Workbook ID; the records the ledger froze from it under its "
+        "file name before are now kept under that ID.",
+        "Nothing to do; this is said once.",
     ),
     Code(
         "LEDGER_DISABLED",
@@ -511,7 +528,8 @@ class Problem(BaseModel):
         return f"{book}:{self.sheet}"
 
     def line(self, book: str) -> str:
-        return f"{self.location(book)}: {self.code} {self.message}"
+        """`book.xlsx:Hours!D7: error VALUE_NEGATIVE …`: where, how grave, which, why."""
+        return f"{self.location(book)}: {self.severity.value} {self.code} {self.message}"
 
 
 def problem(

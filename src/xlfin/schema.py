@@ -98,6 +98,8 @@ class SettingName(StrEnum):
     CURRENCY = "Currency"
     DECIMALS = "Decimals"
     TIME_ZONE = "Time zone"
+    WORKBOOK_ID = "Workbook ID"
+    AGENCY_NAME = "Agency name"
 
 
 SETTING_DEFAULTS: dict[SettingName, str] = {
@@ -240,6 +242,12 @@ SHEETS: tuple[Sheet, ...] = (
             f"`{SettingName.TIME_ZONE}`: IANA name (e.g. Europe/Paris), default "
             f"{SETTING_DEFAULTS[SettingName.TIME_ZONE]}. Dates are calendar dates in this zone; "
             "nothing is shifted.",
+            f"`{SettingName.WORKBOOK_ID}`: this workbook's own identity, under which the ledger "
+            "keeps its billed records apart from other workbooks' (`xlfin template` writes a "
+            "fresh one). Keep it when the file is renamed or copied to a new period; give a "
+            "new one to a workbook for another client. Without it, xlfin uses the file name, "
+            "with a warning. Up to 100 characters.",
+            f"`{SettingName.AGENCY_NAME}`: the name that heads the statements sent to clients.",
         ),
     ),
     Sheet(

@@ -16,6 +16,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
+from xlfin.models import FILE_IDENTITY_PREFIX
+
 APPLICATION_ID = 0x78666E31  # "xfn1": marks the file as an xlfin ledger
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_SECONDS = 60
@@ -94,6 +96,108 @@ MIGRATIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
                WHERE reopened_at IS NULL""",
         ),
     ),
+    (
+        # Every record belongs to the workbook it was frozen from (its Workbook ID, or
+        # file:<name> without one): two workbooks' records B1 never meet. The records of a
+        # ledger written before go to file:<the name they were frozen from>.
+        "0002_records_by_workbook",
+        (
+            """CREATE TABLE records_by_workbook (
+                workbook TEXT NOT NULL,
+                billing_record TEXT NOT NULL,
+                version INTEGER NOT NULL,
+                project TEXT NOT NULL,
+                description TEXT,
+                status TEXT NOT NULL,
+                billing_date TEXT,
+                invoice_id TEXT,
+                po_number TEXT,
+                hours_amount TEXT NOT NULL,
+                expenses_amount TEXT NOT NULL,
+                fixed_amount TEXT NOT NULL,
+                additional_amount TEXT NOT NULL,
+                total TEXT NOT NULL,
+                source_name TEXT NOT NULL,
+                source_sha256 TEXT NOT NULL,
+                frozen_at TEXT NOT NULL,
+                reopened_at TEXT,
+                reopen_reason TEXT,
+                PRIMARY KEY (workbook, billing_record, version)
+            )""",
+            f"""INSERT INTO records_by_workbook SELECT '{FILE_IDENTITY_PREFIX}' || source_name, *
+                FROM records""",
+            """CREATE TABLE lines_by_workbook (
+                workbook TEXT NOT NULL,
+                billing_record TEXT NOT NULL,
+                version INTEGER NOT NULL,
+                entry TEXT NOT NULL,
+                task TEXT,
+                user TEXT NOT NULL,
+                role TEXT,
+                date TEXT NOT NULL,
+                hours TEXT NOT NULL,
+                rate TEXT,
+                rate_source TEXT NOT NULL,
+                amount TEXT NOT NULL,
+                PRIMARY KEY (workbook, billing_record, version, entry)
+            )""",
+            f"""INSERT INTO lines_by_workbook SELECT '{FILE_IDENTITY_PREFIX}' || r.source_name,
+                x.* FROM record_lines x JOIN records r USING (billing_record, version)""",
+            """CREATE TABLE expenses_by_workbook (
+                workbook TEXT NOT NULL,
+                billing_record TEXT NOT NULL,
+                version INTEGER NOT NULL,
+                expense TEXT NOT NULL,
+                task TEXT,
+                description TEXT,
+                amount TEXT NOT NULL,
+                PRIMARY KEY (workbook, billing_record, version, expense)
+            )""",
+            f"""INSERT INTO expenses_by_workbook SELECT '{FILE_IDENTITY_PREFIX}' ||
+                r.source_name, x.* FROM record_expenses x
+                JOIN records r USING (billing_record, version)""",
+            """CREATE TABLE fixed_by_workbook (
+                workbook TEXT NOT NULL,
+                billing_record TEXT NOT NULL,
+                version INTEGER NOT NULL,
+                task TEXT NOT NULL,
+                amount TEXT NOT NULL,
+                PRIMARY KEY (workbook, billing_record, version, task)
+            )""",
+            f"""INSERT INTO fixed_by_workbook SELECT '{FILE_IDENTITY_PREFIX}' || r.source_name,
+                x.* FROM record_fixed x JOIN records r USING (billing_record, version)""",
+            """CREATE TABLE events_by_workbook (
+                id INTEGER PRIMARY KEY,
+                workbook TEXT NOT NULL,
+                billing_record TEXT NOT NULL,
+                version INTEGER NOT NULL,
+                event TEXT NOT NULL CHECK (event IN ('frozen', 'reopened', 'adopted')),
+                reason TEXT,
+                at TEXT NOT NULL
+            )""",
+            f"""INSERT INTO events_by_workbook SELECT e.id, '{FILE_IDENTITY_PREFIX}' ||
+                r.source_name, e.billing_record, e.version, e.event, e.reason, e.at
+                FROM events e JOIN records r USING (billing_record, version)""",
+            "DROP TABLE record_lines",
+            "DROP TABLE record_expenses",
+            "DROP TABLE record_fixed",
+            "DROP TABLE events",
+            "DROP TABLE records",
+            "ALTER TABLE records_by_workbook RENAME TO records",
+            "ALTER TABLE lines_by_workbook RENAME TO record_lines",
+            "ALTER TABLE expenses_by_workbook RENAME TO record_expenses",
+            "ALTER TABLE fixed_by_workbook RENAME TO record_fixed",
+            "ALTER TABLE events_by_workbook RENAME TO events",
+            # At most one current (not reopened) version per record of a workbook.
+            """CREATE UNIQUE INDEX one_current_version ON records (workbook, billing_record)
+               WHERE reopened_at IS NULL""",
+        ),
+    ),
+)
+RECORD_COLUMNS = (
+    "billing_record, version, project, description, status, billing_date, invoice_id, "
+    "po_number, hours_amount, expenses_amount, fixed_amount, additional_amount, total, "
+    "source_name, source_sha256, frozen_at, reopened_at, reopen_reason, workbook"
 )
 
 
@@ -147,6 +251,8 @@ class FrozenRecord:
     version: int = 1
     reopened_at: datetime | None = None
     reopen_reason: str | None = None
+    workbook: str = ""
+    """The identity of the workbook it belongs to (set by the ledger when read)."""
 
 
 def _text(value: object) -> str | None:
@@ -255,37 +361,63 @@ class Ledger:
 
     # -- reading ---------------------------------------------------------------------------
 
-    def current(self) -> dict[str, FrozenRecord]:
-        """Every record frozen and not reopened, by id (one snapshot of the file)."""
+    def current(self, workbook: str) -> dict[str, FrozenRecord]:
+        """Every record of `workbook` frozen and not reopened, by id (one snapshot)."""
         with self.transaction("BEGIN"):
             rows = self.db.execute(
-                "SELECT * FROM records WHERE reopened_at IS NULL ORDER BY billing_record"
+                f"SELECT {RECORD_COLUMNS} FROM records WHERE workbook = ? AND reopened_at IS "
+                "NULL ORDER BY billing_record",
+                (workbook,),
             ).fetchall()
             return {r[0]: self._record(r) for r in rows}
 
-    def history(self, billing_record: str) -> list[FrozenRecord]:
-        """Every version of a record, oldest first (reopened ones included)."""
+    def all_current(self) -> list[FrozenRecord]:
+        """Every workbook's current records, by workbook then id."""
         with self.transaction("BEGIN"):
             rows = self.db.execute(
-                "SELECT * FROM records WHERE billing_record = ? ORDER BY version", (billing_record,)
+                f"SELECT {RECORD_COLUMNS} FROM records WHERE reopened_at IS NULL "
+                "ORDER BY workbook, billing_record"
             ).fetchall()
             return [self._record(r) for r in rows]
 
-    def events(self, billing_record: str) -> list[tuple[int, str, str | None, str]]:
+    def workbooks(self, billing_record: str | None = None) -> list[str]:
+        """The workbooks with records in the ledger (with `billing_record` among them)."""
+        if billing_record is None:
+            rows = self.db.execute("SELECT DISTINCT workbook FROM records ORDER BY workbook")
+        else:
+            rows = self.db.execute(
+                "SELECT DISTINCT workbook FROM records WHERE billing_record = ? ORDER BY workbook",
+                (billing_record,),
+            )
+        return [r[0] for r in rows]
+
+    def history(self, workbook: str, billing_record: str) -> list[FrozenRecord]:
+        """Every version of a record, oldest first (reopened ones included)."""
+        with self.transaction("BEGIN"):
+            rows = self.db.execute(
+                f"SELECT {RECORD_COLUMNS} FROM records WHERE workbook = ? AND billing_record = ? "
+                "ORDER BY version",
+                (workbook, billing_record),
+            ).fetchall()
+            return [self._record(r) for r in rows]
+
+    def events(self, workbook: str, billing_record: str) -> list[tuple[int, str, str | None, str]]:
         return self.db.execute(
-            "SELECT version, event, reason, at FROM events WHERE billing_record = ? ORDER BY id",
-            (billing_record,),
+            "SELECT version, event, reason, at FROM events WHERE workbook = ? AND "
+            "billing_record = ? ORDER BY id",
+            (workbook, billing_record),
         ).fetchall()
 
     def _record(self, r: tuple) -> FrozenRecord:
-        key = (r[0], r[1])
+        key = (r[18], r[0], r[1])
         lines = tuple(
             FrozenHours(
                 e, t, u, role, date.fromisoformat(d), Decimal(h), _decimal(rate), src, Decimal(a)
             )
             for e, t, u, role, d, h, rate, src, a in self.db.execute(
                 "SELECT entry, task, user, role, date, hours, rate, rate_source, amount FROM "
-                "record_lines WHERE billing_record = ? AND version = ? ORDER BY date, entry",
+                "record_lines WHERE workbook = ? AND billing_record = ? AND version = ? "
+                "ORDER BY date, entry",
                 key,
             )
         )
@@ -293,15 +425,15 @@ class Ledger:
             FrozenExpense(e, t, desc, Decimal(a))
             for e, t, desc, a in self.db.execute(
                 "SELECT expense, task, description, amount FROM record_expenses WHERE "
-                "billing_record = ? AND version = ? ORDER BY expense",
+                "workbook = ? AND billing_record = ? AND version = ? ORDER BY expense",
                 key,
             )
         )
         fixed = tuple(
             (t, Decimal(a))
             for t, a in self.db.execute(
-                "SELECT task, amount FROM record_fixed WHERE billing_record = ? AND version = ? "
-                "ORDER BY task",
+                "SELECT task, amount FROM record_fixed WHERE workbook = ? AND billing_record = ? "
+                "AND version = ? ORDER BY task",
                 key,
             )
         )
@@ -324,6 +456,7 @@ class Ledger:
             frozen_at=datetime.fromisoformat(r[15]),
             reopened_at=datetime.fromisoformat(r[16]) if r[16] else None,
             reopen_reason=r[17],
+            workbook=r[18],
             lines=lines,
             expenses=expenses,
             fixed=fixed,
@@ -331,29 +464,31 @@ class Ledger:
 
     # -- writing ---------------------------------------------------------------------------
 
-    def freeze(self, records: list[FrozenRecord]) -> list[str]:
-        """Record `records` as billed, in one transaction; returns the ids newly frozen.
-
-        A record already frozen (by another build at the same time) is left as it is.
+    def freeze(self, workbook: str, records: list[FrozenRecord]) -> list[str]:
+        """Record `records` of `workbook` as billed, in one transaction; returns the ids newly
+        frozen. A record already frozen (by another build at the same time) is left as it is.
         """
         frozen = []
         with self.transaction() as db:
             for rec in records:
-                rid = rec.billing_record
+                key = (workbook, rec.billing_record)
                 if db.execute(
-                    "SELECT 1 FROM records WHERE billing_record = ? AND reopened_at IS NULL", (rid,)
+                    "SELECT 1 FROM records WHERE workbook = ? AND billing_record = ? AND "
+                    "reopened_at IS NULL",
+                    key,
                 ).fetchone():
                     continue
                 version = db.execute(
-                    "SELECT COALESCE(MAX(version), 0) + 1 FROM records WHERE billing_record = ?",
-                    (rid,),
+                    "SELECT COALESCE(MAX(version), 0) + 1 FROM records WHERE workbook = ? AND "
+                    "billing_record = ?",
+                    key,
                 ).fetchone()[0]
                 at = _text(rec.frozen_at)
                 db.execute(
-                    "INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                    "?, NULL, NULL)",
+                    f"INSERT INTO records ({RECORD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                    "?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?)",
                     (
-                        rid,
+                        rec.billing_record,
                         version,
                         rec.project,
                         rec.description,
@@ -369,14 +504,15 @@ class Ledger:
                         rec.source_name,
                         rec.source_sha256,
                         at,
+                        workbook,
                     ),
                 )
+                head = (*key, version)
                 db.executemany(
-                    "INSERT INTO record_lines VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO record_lines VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [
                         (
-                            rid,
-                            version,
+                            *head,
                             x.entry,
                             x.task,
                             x.user,
@@ -391,44 +527,71 @@ class Ledger:
                     ],
                 )
                 db.executemany(
-                    "INSERT INTO record_expenses VALUES (?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO record_expenses VALUES (?, ?, ?, ?, ?, ?, ?)",
                     [
-                        (rid, version, x.expense, x.task, x.description, _text(x.amount))
+                        (*head, x.expense, x.task, x.description, _text(x.amount))
                         for x in rec.expenses
                     ],
                 )
                 db.executemany(
-                    "INSERT INTO record_fixed VALUES (?, ?, ?, ?)",
-                    [(rid, version, task, _text(a)) for task, a in rec.fixed],
+                    "INSERT INTO record_fixed VALUES (?, ?, ?, ?, ?)",
+                    [(*head, task, _text(a)) for task, a in rec.fixed],
                 )
                 db.execute(
-                    "INSERT INTO events (billing_record, version, event, at) VALUES "
-                    "(?, ?, 'frozen', ?)",
-                    (rid, version, at),
+                    "INSERT INTO events (workbook, billing_record, version, event, at) VALUES "
+                    "(?, ?, ?, 'frozen', ?)",
+                    (*head, at),
                 )
-                frozen.append(rid)
+                frozen.append(rec.billing_record)
         return frozen
 
-    def reopen(self, billing_record: str, reason: str, at: datetime) -> FrozenRecord:
+    def reopen(self, workbook: str, billing_record: str, reason: str, at: datetime) -> FrozenRecord:
         """Mark the current frozen version as reopened (kept in the history)."""
+        key = (workbook, billing_record)
         with self.transaction() as db:
             row = db.execute(
-                "SELECT version FROM records WHERE billing_record = ? AND reopened_at IS NULL",
-                (billing_record,),
+                "SELECT version FROM records WHERE workbook = ? AND billing_record = ? AND "
+                "reopened_at IS NULL",
+                key,
             ).fetchone()
             if row is None:
                 raise KeyError(billing_record)
             db.execute(
-                "UPDATE records SET reopened_at = ?, reopen_reason = ? WHERE "
+                "UPDATE records SET reopened_at = ?, reopen_reason = ? WHERE workbook = ? AND "
                 "billing_record = ? AND version = ?",
-                (_text(at), reason, billing_record, row[0]),
+                (_text(at), reason, *key, row[0]),
             )
             db.execute(
-                "INSERT INTO events (billing_record, version, event, reason, at) "
-                "VALUES (?, ?, 'reopened', ?, ?)",
-                (billing_record, row[0], reason, _text(at)),
+                "INSERT INTO events (workbook, billing_record, version, event, reason, at) "
+                "VALUES (?, ?, ?, 'reopened', ?, ?)",
+                (*key, row[0], reason, _text(at)),
             )
-        return self.history(billing_record)[-1]
+        return self.history(workbook, billing_record)[-1]
+
+    def adopt(self, old: str, new: str, at: datetime) -> list[str]:
+        """Move every record of the workbook `old` to `new`, if `new` has none yet (a
+        workbook given a Workbook ID keeps what was frozen under its file name); returns the
+        ids moved, in one transaction."""
+        with self.transaction() as db:
+            if db.execute("SELECT 1 FROM records WHERE workbook = ?", (new,)).fetchone():
+                return []
+            moved = [
+                r[0]
+                for r in db.execute(
+                    "SELECT DISTINCT billing_record FROM records WHERE workbook = ? ORDER BY "
+                    "billing_record",
+                    (old,),
+                )
+            ]
+            for table in ("records", "record_lines", "record_expenses", "record_fixed", "events"):
+                db.execute(f"UPDATE {table} SET workbook = ? WHERE workbook = ?", (new, old))
+            db.executemany(
+                "INSERT INTO events (workbook, billing_record, version, event, reason, at) "
+                "SELECT workbook, billing_record, version, 'adopted', ?, ? FROM records WHERE "
+                "workbook = ? AND billing_record = ? AND reopened_at IS NULL",
+                [(f"was kept under {old}", _text(at), new, rid) for rid in moved],
+            )
+        return moved
 
 
 def _refuse_foreign(path: Path) -> None:

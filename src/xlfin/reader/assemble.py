@@ -18,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from xlfin.models import (
+    FILE_IDENTITY_PREFIX,
     Assignment,
     BillingRecord,
     BillingStatus,
@@ -335,6 +336,31 @@ class _Assembler:
                         row.row,
                         "value",
                     )
+            elif name == normalize(SettingName.WORKBOOK_ID):
+                text = (value or "").strip()
+                if not text or len(text) > 100 or not text.isprintable():
+                    self.report(
+                        SETTING_INVALID,
+                        "Workbook ID must be 1 to 100 printable characters (xlfin template "
+                        f"writes one), not {value!r}",
+                        SheetName.SETTINGS,
+                        row.row,
+                        "value",
+                    )
+                elif text.startswith(FILE_IDENTITY_PREFIX):
+                    self.report(
+                        SETTING_INVALID,
+                        f"Workbook ID may not start with {FILE_IDENTITY_PREFIX!r}: xlfin keeps "
+                        "that for workbooks without one",
+                        SheetName.SETTINGS,
+                        row.row,
+                        "value",
+                    )
+                else:
+                    found["workbook_id"] = text
+            elif name == normalize(SettingName.AGENCY_NAME):
+                if value and value.strip():
+                    found["agency_name"] = value.strip()
             else:
                 self.report(
                     SETTING_UNKNOWN,

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from importlib.resources import files
 from pathlib import Path
 
 import xlsxwriter
 
 from xlfin.report.table import close_book
-from xlfin.schema import SETTING_DEFAULTS, SHEETS, Kind, SheetName
+from xlfin.schema import SETTING_DEFAULTS, SHEETS, Kind, SettingName, SheetName
 
 VALIDATION_ROWS = 5000
 
@@ -62,7 +63,9 @@ def write_template(path: Path) -> None:
                         },
                     )
             if spec.name == SheetName.SETTINGS:
-                for row, (name, value) in enumerate(SETTING_DEFAULTS.items(), start=1):
+                # Each new workbook is someone of its own in the ledger: a fresh identity.
+                values = {**SETTING_DEFAULTS, SettingName.WORKBOOK_ID: str(uuid.uuid4())}
+                for row, (name, value) in enumerate(values.items(), start=1):
                     sheet.write_string(row, 0, name)
                     sheet.write_string(row, 1, value)
     finally:
