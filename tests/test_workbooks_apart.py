@@ -250,3 +250,21 @@ class TestLedgerCommands:
             assert list(book.current("file:globex.xlsx")) == ["B1"]  # the other's, untouched
         shown = runner.invoke(main, ["ledger", "show", "B1", "--workbook", str(globex)])
         assert "B1 v1 of file:globex.xlsx (current)" in shown.output
+
+
+def test_the_folder_build_example_of_the_docs_is_what_a_real_run_prints(tmp_path, monkeypatch):
+    """docs/inbox-and-email.md shows the output of `xlfin build` on the samples' folder,
+    after the README's quick start has frozen agency.xlsx's records: it is this run's."""
+    doc = (REPO / "docs" / "inbox-and-email.md").read_text(encoding="utf-8")
+    shown = doc.split("It prints one\nline per workbook, then a count")[1]
+    shown = shown.split("```\n", 2)[1].splitlines()
+    assert len(shown) == 3 and shown[-1] == "1 built, 1 failed"
+    monkeypatch.delenv("XLFIN_LEDGER")
+    shutil.copytree(SAMPLES, tmp_path / "sample_workbooks", ignore=shutil.ignore_patterns("*.py"))
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    quick = runner.invoke(main, ["build", "sample_workbooks/agency.xlsx", "-o", "report.xlsx"])
+    assert quick.exit_code == 0, quick.output
+    result = runner.invoke(main, ["build", "sample_workbooks", "--out", "out"])
+    assert result.exit_code == 1
+    assert [line for line in result.output.splitlines() if not line.startswith("[")] == shown
