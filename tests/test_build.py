@@ -95,7 +95,7 @@ def test_report_sheets(agency):
     assert summary.page_setup.orientation == "landscape"
     assert summary.sheet_properties.pageSetUpPr.fitToPage
     assert summary.page_setup.fitToHeight == 0  # one page wide, as many pages tall as needed
-    assert summary.auto_filter.ref == "A3:N6"
+    assert summary.auto_filter.ref == "A3:Q6"
     assert len(summary._charts) == 1
 
 
@@ -135,19 +135,22 @@ def test_report_totals_equal_the_json_summary(agency):
     rows = {r[0]: r for r in sheet.iter_rows(min_row=4, values_only=True) if r[0]}
     for project in summary["projects"]:
         row = rows[project["project"]]
+        assert row[3] == project["company_name"] and row[3]  # the name beside the id
         for col, key in (
-            (3, "planned_hours"),
-            (4, "actual_hours"),
-            (5, "planned_cost"),
-            (6, "actual_cost"),
-            (7, "planned_revenue"),
-            (8, "actual_revenue"),
-            (12, "billed"),
-            (13, "unbilled"),
+            (4, "planned_hours"),
+            (5, "actual_hours"),
+            (6, "planned_cost"),
+            (7, "actual_cost"),
+            (8, "fixed_cost"),
+            (9, "planned_revenue"),
+            (10, "actual_revenue"),
+            (11, "fixed_revenue"),
+            (15, "billed"),
+            (16, "unbilled"),
         ):
             assert Decimal(str(row[col])) == Decimal(project[key]), (project["project"], key)
     total = rows["Total"]
-    assert Decimal(str(total[8])) == sum(Decimal(p["actual_revenue"]) for p in summary["projects"])
+    assert Decimal(str(total[10])) == sum(Decimal(p["actual_revenue"]) for p in summary["projects"])
 
 
 def test_summary_json_shape(agency):

@@ -21,6 +21,7 @@ import sys
 import threading
 import time
 import zipfile
+from decimal import Decimal
 from email import policy
 from pathlib import Path
 
@@ -113,6 +114,40 @@ def attachment(message) -> openpyxl.Workbook:  # type: ignore[no-untyped-def]
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
     return openpyxl.load_workbook(io.BytesIO(part.get_content()))
+
+
+def statement_projects(book: openpyxl.Workbook) -> list[str]:
+    """The projects listed on a client statement's first sheet."""
+    rows = list(book["Statement"].iter_rows(values_only=True))
+    start = next(i for i, r in enumerate(rows) if r[0] == "Project") + 1
+    end = next(i for i, r in enumerate(rows) if r[0] == "Total")
+    return [r[0] for r in rows[start:end]]
+
+
+def cost_only_figures(path: Path) -> set[Decimal]:
+    """Every cost figure of the workbook's build (line costs, cost rates, task and project
+    costs, fixed costs) that is not also a figure a client may see (a revenue, a billing
+    rate, hours, a billed or unbilled total)."""
+    from xlfin.pipeline import analyse
+
+    results = analyse(path, use_ledger=False).results
+    assert results is not None
+    cost: set[Decimal] = set()
+    shown: set[Decimal] = set()
+    for p in results.projects:
+        cost |= {p.planned_cost, p.actual_cost, p.project.fixed_cost}
+        shown |= {p.planned_revenue, p.actual_revenue, p.billed, p.unbilled, p.billable_expenses}
+        for t in p.tasks:
+            cost |= {t.planned_cost, t.actual_cost, t.planned_labor_cost, t.actual_labor_cost}
+            shown |= {t.planned_revenue, t.actual_revenue, t.planned_expenses, t.actual_expenses}
+            shown |= {e.actual_amount or 0 for e in t.expenses}
+            for r in t.lines:
+                cost |= {r.cost, r.cost_source.rate or 0}
+                shown |= {r.revenue, r.uncapped, r.revenue_source.rate or 0, r.line.hours}
+        for rec in p.records:
+            shown |= {rec.total, rec.hours_amount, rec.expenses_amount, rec.fixed_amount,
+                      rec.additional_amount}  # fmt: skip
+    return {c for c in cost - shown if c}
 
 
 def summary_projects(book: openpyxl.Workbook) -> list[str]:
@@ -208,7 +243,7 @@ class TestEmail:
     def test_report_to_gets_only_their_projects(self, tmp_path, smtp):
         result = run("build", copy_sample(tmp_path), "--email")
         assert result.exit_code == 0, result.output
-        received = {tuple(r): summary_projects(attachment(m)) for r, m in smtp.messages}
+        received = {tuple(r): statement_projects(attachment(m)) for r, m in smtp.messages}
         assert received == {
             ("finance@acme.example",): ["P-100"],
             ("ap@globex.example",): ["P-200"],
@@ -217,6 +252,48 @@ class TestEmail:
         }
         for _, message in smtp.messages:  # no other customer's problems or rows
             assert "Problems" not in attachment(message).sheetnames
+
+    def test_a_report_to_recipient_receives_no_cost_margin_or_cost_rate(self, tmp_path, smtp):
+        """Every header, every body part, every cell and every part of the attachment that a
+        Report to recipient (a client) receives: no cost, margin, cost rate or rate level,
+        in words or in figures; the statement names the agency and the client."""
+        path = copy_sample(tmp_path)
+        hidden = cost_only_figures(path)
+        assert len(hidden) > 20  # the sample has costs enough to leak
+        result = run("build", path, "--email")
+        assert result.exit_code == 0, result.output
+        words = re.compile(r"cost|margin|rate source|rates row|level|problem", re.I)
+        assert len(smtp.messages) == 4
+        for _, message in smtp.messages:
+            for name, value in message.items():
+                assert not words.search(f"{name}: {value}"), (name, value)
+            for part in message.walk():
+                if part.get_content_maintype() == "text":
+                    text = part.get_content()
+                    assert not words.search(text), text
+                    for figure in hidden:
+                        assert f"{figure:,.2f}" not in text, (figure, text)
+            attached = next(message.iter_attachments())
+            assert attached.get_filename().startswith("statement-")
+            data = attached.get_content()
+            with zipfile.ZipFile(io.BytesIO(data)) as package:  # every part, not only cells
+                for info in package.infolist():
+                    xml = package.read(info).decode("utf-8", "replace")
+                    # What the part says (its text and attribute values), not its tag names
+                    # (<pageMargins> is no margin).
+                    said = " ".join(re.findall(r">([^<]+)<", xml) + re.findall(r'="([^"]*)"', xml))
+                    assert not words.search(said), (info.filename, words.search(said))
+            book = openpyxl.load_workbook(io.BytesIO(data))
+            for sheet in book.worksheets:
+                for row in sheet.iter_rows():
+                    for cell in row:
+                        if isinstance(cell.value, (int, float)) and not isinstance(
+                            cell.value, bool
+                        ):
+                            assert Decimal(str(cell.value)) not in hidden, (sheet.title, cell)
+            front = [c for r in book["Statement"].iter_rows(values_only=True) for c in r if c]
+            assert front[0] == "Northwind Creative LLC"
+            assert front[1].startswith("Statement for ")
 
     def test_report_to_is_held_to_the_operators_domains_and_cap(self, tmp_path, smtp):
         config = tmp_path / "settings.toml"

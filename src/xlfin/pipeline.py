@@ -276,6 +276,9 @@ def build(
     (progress or _silent)(f"writing {report.name} ({lines:,} hour lines)")
     atomic_write(report, lambda tmp: write_report(tmp, workbook, results, problems, when))
     if summary_path is not None:
-        text = json.dumps(summary(results, problems), indent=2, ensure_ascii=False) + "\n"
+        text = (
+            json.dumps(summary(results, problems, workbook.companies), indent=2, ensure_ascii=False)
+            + "\n"
+        )
         atomic_write(summary_path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     return Outcome(problems, report, summary_path, workbook, results, analysis.frozen)

@@ -166,6 +166,10 @@ class ProjectResult:
     billable_expenses: Decimal
     billed: Decimal
     unbilled: Decimal
+    fixed_cost: Decimal = Decimal(0)
+    """The project's own Fixed cost, rounded: part of its planned and actual cost."""
+    fixed_revenue: Decimal = Decimal(0)
+    """The project's own Fixed revenue, rounded: part of its planned revenue."""
 
     @property
     def planned_margin(self) -> Decimal | None:

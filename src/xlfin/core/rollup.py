@@ -269,6 +269,8 @@ class Rollup(Stage):
             ),
             billed=billed,
             unbilled=not_billed + loose_lines + loose_expenses + loose_fixed,
+            fixed_cost=fixed_cost,
+            fixed_revenue=self.round(project.fixed_revenue),
         )
 
 

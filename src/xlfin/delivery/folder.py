@@ -25,9 +25,10 @@ from xlfin.problems import LEDGER_UNREADABLE, Severity, sort_key
 from xlfin.reader.package import DEFAULT_LIMITS, Limits
 from xlfin.report.summary import money_text
 from xlfin.report.workbook import write_report
+from xlfin.schema import column_name
 
 if TYPE_CHECKING:  # the mail modules load only for a build that sends
-    from xlfin.delivery.mail import SmtpSettings
+    from xlfin.delivery.mail import Body, SmtpSettings
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 
@@ -239,8 +240,8 @@ def after_build(
         log += [f"{job.workbook.name}: {line}" for line in refused]
         for recipient, projects in recipients.items():
             with kept(recipient), tempfile.TemporaryDirectory() as folder:
-                path = default_report_path(job.workbook, Path(folder), _safe(recipient))
-                _write_subset(outcome, projects, path, when)
+                path = Path(folder) / f"statement-{when:%Y-%m-%d}.xlsx"
+                _write_statement(outcome, projects, path, when)
                 log.append(_send(job, outcome, path, (recipient,), recipient, projects))
     if undelivered:
         raise Undelivered(outcome, tuple(files), tuple(log), tuple(undelivered))
@@ -334,6 +335,60 @@ def _safe(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._@-]+", "_", text)[:60]
 
 
+def _body(outcome: Outcome, results: Results, attachment: Path, internal: bool) -> Body:
+    """The words of a message: the internal one (to the agency's staff) shows cost; a
+    client's statement shows what is billed and not yet billed, and nothing else."""
+    from xlfin.delivery.mail import Body
+
+    assert outcome.workbook is not None
+    decimals = results.settings.decimals
+    name = outcome.workbook.source
+    if internal:
+        warnings = len(outcome.problems)
+        note = "no problems" if warnings == 0 else f"{warnings} warning{'s' * (warnings != 1)}"
+        return Body(
+            subject=f"Billing report: {name}",
+            intro=f"The billing report of {name} is attached ({attachment.name}).",
+            header=(
+                column_name("project"),
+                column_name("name"),
+                "Actual revenue",
+                "Actual cost",
+                "Billed",
+                "Not yet billed",
+            ),
+            rows=tuple(
+                (
+                    p.project.project,
+                    p.project.name or "",
+                    money_text(p.actual_revenue, decimals),
+                    money_text(p.actual_cost, decimals),
+                    money_text(p.billed, decimals),
+                    money_text(p.unbilled, decimals),
+                )
+                for p in results.projects
+            ),
+            closing=f"Problems: {note} (listed in the report's Problems sheet).",
+        )
+    agency = outcome.workbook.settings.agency_name
+    return Body(
+        subject=f"Statement from {agency}" if agency else "Statement",
+        intro=f"Your statement{' from ' + agency if agency else ''} is attached "
+        f"({attachment.name}): each billing record on a sheet of its own.",
+        header=(column_name("project"), column_name("name"), "Billed", "Not yet billed"),
+        rows=tuple(
+            (
+                p.project.project,
+                p.project.name or "",
+                money_text(p.billed, decimals),
+                money_text(p.unbilled, decimals),
+            )
+            for p in results.projects
+        ),
+        closing="Questions about a line? Reply to this message.",
+    )
+
+
 def _subset(results: Results, projects: set[str]) -> Results:
     return dataclasses.replace(
         results, projects=tuple(p for p in results.projects if p.project.project in projects)
@@ -348,6 +403,14 @@ def _write_subset(outcome: Outcome, projects: set[str], path: Path, when: dateti
     atomic_write(path, lambda tmp: write_report(tmp, outcome.workbook, results, [], when))
 
 
+def _write_statement(outcome: Outcome, projects: set[str], path: Path, when: datetime) -> None:
+    from xlfin.report.statement import write_statement
+
+    assert outcome.results is not None and outcome.workbook is not None
+    results = _subset(outcome.results, projects)
+    atomic_write(path, lambda tmp: write_statement(tmp, outcome.workbook, results, when))
+
+
 def _send(
     job: Job,
     outcome: Outcome,
@@ -356,28 +419,16 @@ def _send(
     tag: str,
     projects: set[str] | None = None,
 ) -> str:
-    from xlfin.delivery.mail import ProjectLine, compose, deliver
+    """Mail `report` (the internal report) or, for a Report to recipient (`projects`
+    given), the client statement at `report`, whose body shows no cost either."""
+    from xlfin.delivery.mail import compose, deliver
 
     d = job.delivery
-    assert outcome.results is not None
+    assert outcome.results is not None and outcome.workbook is not None
     results = outcome.results if projects is None else _subset(outcome.results, projects)
-    decimals = results.settings.decimals
-    lines = [
-        ProjectLine(
-            p.project.project,
-            p.project.name or "",
-            money_text(p.actual_revenue, decimals),
-            money_text(p.actual_cost, decimals),
-            money_text(p.billed, decimals),
-            money_text(p.unbilled, decimals),
-        )
-        for p in results.projects
-    ]
     sender = d.smtp.sender if d.smtp else "xlfin@localhost"
-    problems = len(outcome.problems) if projects is None else 0
-    message = compose(
-        sender, recipients, job.workbook.name, report, lines, problems, results.settings.currency
-    )
+    body = _body(outcome, results, report, internal=projects is None)
+    message = compose(sender, recipients, body, report, results.settings.currency)
     outbox = d.outbox or job.out / "outbox"
     stem = f"{job.workbook.stem}-{_safe(tag)}"
     if job.journal is None or job.content is None or d.eml_dir is not None:

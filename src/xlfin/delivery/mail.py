@@ -24,7 +24,6 @@ from pathlib import Path
 
 from xlfin.delivery import progress
 from xlfin.files import atomic_write, locked, sha256_bytes
-from xlfin.schema import column_name
 
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 SECURITIES = ("none", "starttls", "ssl")
@@ -126,69 +125,52 @@ def load_settings(config: Path | None, env: Mapping[str, str]) -> SmtpSettings |
 
 
 @dataclass(frozen=True)
-class ProjectLine:
-    """One row of the summary table in a message body (amounts already formatted)."""
+class Body:
+    """What a message says: its subject, a first sentence, a table of totals per project
+    (amounts already formatted) and a last sentence."""
 
-    project: str
-    name: str
-    actual_revenue: str
-    actual_cost: str
-    billed: str
-    unbilled: str
+    subject: str
+    intro: str
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    closing: str
 
 
 def compose(
-    sender: str,
-    recipients: Sequence[str],
-    workbook_name: str,
-    report: Path,
-    projects: Sequence[ProjectLine],
-    problems: int,
-    currency: str,
+    sender: str, recipients: Sequence[str], body: Body, attachment: Path, currency: str
 ) -> EmailMessage:
-    """A short message with a plain-text and an HTML body, the report attached."""
+    """A short message with a plain-text and an HTML body, `attachment` attached."""
     message = EmailMessage(policy=policy.SMTP)
     message["From"] = sender
     message["To"] = ", ".join(recipients)
-    message["Subject"] = f"Billing report: {workbook_name}"
+    message["Subject"] = body.subject
     message["Date"] = formatdate(localtime=True)
     message["Message-ID"] = make_msgid(domain="xlfin.local")
-    header = (
-        column_name("project"),
-        column_name("name"),
-        "Actual revenue",
-        "Actual cost",
-        "Billed",
-        "Not yet billed",
-    )
-    rows = [
-        (p.project, p.name, p.actual_revenue, p.actual_cost, p.billed, p.unbilled) for p in projects
-    ]
-    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    table_rows = [body.header, *body.rows]
+    widths = [max(len(r[i]) for r in table_rows) for i in range(len(body.header))]
     table = "\n".join(
-        "  ".join(str(v).ljust(w) for v, w in zip(r, widths, strict=True)) for r in [header, *rows]
+        "  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in table_rows
     )
-    note = "no problems" if problems == 0 else f"{problems} warning{'s' * (problems != 1)}"
     text = (
-        f"The billing report of {workbook_name} is attached ({report.name}).\n\n"
-        f"Totals per project ({currency}):\n\n{table}\n\nProblems: {note} (listed in the "
-        "report's Problems sheet).\n\n-- \nxlfin\n"
+        f"{body.intro}\n\nTotals per project ({currency}):\n\n{table}\n\n"
+        f"{body.closing}\n\n-- \nxlfin\n"
     )
     cells = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in r) + "</tr>" for r in rows
+        "<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in r) + "</tr>" for r in body.rows
     )
-    heads = "".join(f"<th>{html.escape(h)}</th>" for h in header)
-    body = (
-        f"<p>The billing report of <b>{html.escape(workbook_name)}</b> is attached "
-        f"({html.escape(report.name)}).</p><p>Totals per project ({html.escape(currency)})"
+    heads = "".join(f"<th>{html.escape(h)}</th>" for h in body.header)
+    page = (
+        f"<p>{html.escape(body.intro)}</p><p>Totals per project ({html.escape(currency)})"
         f':</p><table border="1" cellpadding="4" cellspacing="0"><tr>{heads}</tr>'
-        f"{cells}</table><p>Problems: {html.escape(note)} (listed in the report's Problems "
-        "sheet).</p>"
+        f"{cells}</table><p>{html.escape(body.closing)}</p>"
     )
     message.set_content(text)
-    message.add_alternative(f"<html><body>{body}</body></html>", subtype="html")
+    message.add_alternative(f"<html><body>{page}</body></html>", subtype="html")
     message.add_attachment(
-        report.read_bytes(), maintype=XLSX_TYPE[0], subtype=XLSX_TYPE[1], filename=report.name
+        attachment.read_bytes(),
+        maintype=XLSX_TYPE[0],
+        subtype=XLSX_TYPE[1],
+        filename=attachment.name,
     )
     return message
 

@@ -6,10 +6,12 @@ without trailing zeros. Nothing here is computed: it is the core's results, show
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
 from xlfin.core.results import ProjectResult, RecordResult, Results, TaskResult
+from xlfin.models import Company
 from xlfin.problems import Problem, sort_key
 
 
@@ -56,18 +58,21 @@ def record_summary(r: RecordResult, decimals: int) -> dict[str, Any]:
     }
 
 
-def project_summary(p: ProjectResult, decimals: int) -> dict[str, Any]:
+def project_summary(p: ProjectResult, decimals: int, company_name: str | None) -> dict[str, Any]:
     m = lambda amount: money_text(amount, decimals)  # noqa: E731
     return {
         "project": p.project.project,
         "name": p.project.name,
         "company": p.project.company,
+        "company_name": company_name,
         "planned_hours": hours_text(p.planned_hours),
         "actual_hours": hours_text(p.actual_hours),
         "planned_cost": m(p.planned_cost),
         "actual_cost": m(p.actual_cost),
+        "fixed_cost": m(p.fixed_cost),
         "planned_revenue": m(p.planned_revenue),
         "actual_revenue": m(p.actual_revenue),
+        "fixed_revenue": m(p.fixed_revenue),
         "billable_expenses": m(p.billable_expenses),
         "billed": m(p.billed),
         "unbilled": m(p.unbilled),
@@ -76,11 +81,17 @@ def project_summary(p: ProjectResult, decimals: int) -> dict[str, Any]:
     }
 
 
-def summary(results: Results, problems: list[Problem]) -> dict[str, Any]:
+def summary(
+    results: Results, problems: list[Problem], companies: Mapping[str, Company] | None = None
+) -> dict[str, Any]:
     """The whole JSON summary: currency, projects with tasks and records, problems."""
     decimals = results.settings.decimals
+    names = {c.company: c.name for c in (companies or {}).values()}
     return {
         "currency": results.settings.currency,
-        "projects": [project_summary(p, decimals) for p in results.projects],
+        "projects": [
+            project_summary(p, decimals, names.get(p.project.company or ""))
+            for p in results.projects
+        ],
         "problems": [p.model_dump(mode="json") for p in sorted(problems, key=sort_key)],
     }

@@ -25,6 +25,8 @@ from xlsxwriter.utility import xl_col_to_name
 from xlfin.core.money import round_money
 
 MAX_ROWS = 1_048_576
+ROW_HEIGHT = 15
+"""Excel's default row height in points, for 11-point text: one line."""
 EXCEL_EPOCH = date(1899, 12, 30)
 """Day 0 of Excel's 1900 date system (serial numbers count days from it)."""
 EXCEL_EPOCH_ORDINAL = EXCEL_EPOCH.toordinal()
@@ -38,7 +40,8 @@ CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CHF": "
 @dataclass(frozen=True)
 class Col:
     header: str
-    kind: str = "text"  # text, money, hours, rate, date, percent, int
+    kind: str = "text"  # text, wrap (text that wraps in its column), money, hours, rate,
+    # date, percent, int
     width: int = 14
     total: bool = False
 
@@ -97,7 +100,11 @@ class TableWriter:
             "title": add({"bold": True, "font_size": 14}),
             "bold": add({"bold": True}),
             "note": add({"italic": True, "font_color": "#595959"}),
+            "note_wrap": add(
+                {"italic": True, "font_color": "#595959", "text_wrap": True, "valign": "top"}
+            ),
             "text": add({}),
+            "wrap": add({"text_wrap": True}),  # bottom-aligned, as the row's other cells
             "text_quoted": add({"quote_prefix": True}),
             "money": add({"num_format": money}),
             "money_total": add({"num_format": money, "bold": True, "top": 1}),
@@ -119,7 +126,7 @@ class TableWriter:
         f = self.formats[fmt or kind]
         if value is None:
             ws.write_blank(row, col, None, f)
-        elif kind == "text":
+        elif kind in ("text", "wrap"):
             text = str(value)
             if text.startswith(FORMULA_STARTS) and not fmt:
                 f = self.formats["text_quoted"]  # stays text even when the cell is edited
@@ -167,14 +174,25 @@ class TableWriter:
         write_number = ws.write_number
         quoted = self.formats["text_quoted"]
         texts = [c for c, col in enumerate(cols) if col.kind == "text"]
+        wrapped = [(c, col.width) for c, col in enumerate(cols) if col.kind == "wrap"]
+        wrap = self.formats["wrap"]
+        set_row = ws.set_row
         dates = [(c, self.formats["date"]) for c, col in enumerate(cols) if col.kind == "date"]
         numbers = [
             (c, self.formats[col.kind], 6 if col.kind == "hours" else self.decimals)
             for c, col in enumerate(cols)
-            if col.kind not in ("text", "date")
+            if col.kind not in ("text", "wrap", "date")
         ]
 
         def write_row(r: int, values: Sequence[object]) -> None:
+            if wrapped:  # a row as tall as its longest wrapped text (viewers do not measure)
+                lines = 1
+                for c, chars in wrapped:
+                    text = values[c]
+                    if text and len(str(text)) > chars:
+                        lines = max(lines, -(-len(str(text)) // chars))
+                if lines > 1:
+                    set_row(r, ROW_HEIGHT * lines)
             for c in texts:
                 text = values[c]
                 if text is None or text == "":
@@ -187,6 +205,10 @@ class TableWriter:
                     write_string(r, c, text, quoted)
                 else:  # plain text needs no format, and a cell without one is cheaper
                     write_string(r, c, text)
+            for c, _ in wrapped:  # few, and long: wrapped in their column, never spilling
+                text = values[c]
+                if text:
+                    write_string(r, c, str(text), wrap)  # a quote prefix is for plain text
             for c, f in dates:
                 day = values[c]
                 if day is not None:

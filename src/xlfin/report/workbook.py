@@ -6,24 +6,17 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import ClassVar
 
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from xlfin.core.rates import RateSource, role_billing_levels, source_text
 from xlfin.core.results import LineResult, ProjectResult, Results
-from xlfin.models import BillingStatus, Workbook
+from xlfin.models import Workbook
 from xlfin.problems import Problem, sort_key
+from xlfin.report.records import INTERNAL, RecordBlocks, revenue_source_text
 from xlfin.report.table import Col, TableWriter, close_book
 from xlfin.schema import SheetName, column_name
-
-
-def revenue_source_text(r: LineResult) -> str:
-    """Where a line's billing rate came from; for a billed line, as it was when billed."""
-    if r.frozen is not None:
-        when = f" {r.frozen.billing_date}" if r.frozen.billing_date else ""
-        return f"frozen{when}: {r.frozen.original}"
-    return source_text(r.revenue_source)
 
 
 class ReportWriter(TableWriter):
@@ -72,32 +65,40 @@ class ReportWriter(TableWriter):
         Col(column_name("project"), width=12),
         Col(column_name("name"), width=26),
         Col(column_name("company"), width=12),
+        Col("Company name", width=20),
         Col(column_name("planned_hours"), "hours", 11, True),
         Col("Actual hours", "hours", 11, True),
         Col("Planned cost", "money", 14, True),
         Col("Actual cost", "money", 14, True),
+        Col("of which fixed cost", "money", 12, True),
         Col("Planned revenue", "money", 14, True),
         Col("Actual revenue", "money", 14, True),
+        Col("of which fixed revenue", "money", 12, True),
         Col("Planned margin", "percent", 10),
         Col("Actual margin", "percent", 10),
         Col("Billable expenses", "money", 14, True),
         Col("Billed", "money", 14, True),
         Col("Not yet billed", "money", 14, True),
     )
+    SUMMARY_AT: ClassVar[dict[str, int]] = {col.header: c for c, col in enumerate(SUMMARY_COLS)}
 
     def summary_sheet(self) -> None:
         projects = self.results.projects
+        companies = self.input.companies
         rows = [
             (
                 p.project.project,
                 p.project.name,
                 p.project.company,
+                companies[p.project.company].name if p.project.company in companies else None,
                 p.planned_hours,
                 p.actual_hours,
                 p.planned_cost,
                 p.actual_cost,
+                p.fixed_cost,
                 p.planned_revenue,
                 p.actual_revenue,
+                p.fixed_revenue,
                 p.planned_margin,
                 p.actual_margin,
                 p.billable_expenses,
@@ -114,37 +115,44 @@ class ReportWriter(TableWriter):
         )
         header = 2
         total_row = header + count + 1
+        at = self.SUMMARY_AT
         # Margins of the totals: formulas over the totals, with their values.
-        for col, (revenue_col, cost_col) in ((9, (7, 5)), (10, (8, 6))):
+        for margin_col, revenue_col, cost_col in (
+            (at["Planned margin"], at["Planned revenue"], at["Planned cost"]),
+            (at["Actual margin"], at["Actual revenue"], at["Actual cost"]),
+        ):
             revenue = sum((r[revenue_col] for r in rows), Decimal(0))
             cost = sum((r[cost_col] for r in rows), Decimal(0))
             rev_cell = xl_rowcol_to_cell(total_row, revenue_col)
             cost_cell = xl_rowcol_to_cell(total_row, cost_col)
             ws.write_formula(
                 total_row,
-                col,
+                margin_col,
                 f'=IF({rev_cell}=0,"",({rev_cell}-{cost_cell})/{rev_cell})',
                 self.formats["percent_total"],
                 (revenue - cost) / revenue if revenue else "",
             )
         note_row = total_row + 2
-        ws.write_string(
+        ws.merge_range(
             note_row,
             0,
-            "Margin = (revenue − cost) / revenue. Not yet billed = "
-            "Not Billed records + billable hours, expenses and fixed revenue in no "
-            "record. Generated " + self.generated_at.strftime("%Y-%m-%d %H:%M") + ".",
-            self.formats["note"],
+            note_row,
+            len(self.SUMMARY_COLS) - 1,
+            "Margin = (revenue − cost) / revenue. Planned and actual cost = the project's tasks "
+            "(Tasks sheet) + its own hours and expenses + its fixed cost; planned revenue = its "
+            "tasks' + its fixed revenue. Not yet billed = Not Billed records + billable hours, "
+            "expenses and fixed revenue in no record. Generated "
+            + self.generated_at.strftime("%Y-%m-%d %H:%M")
+            + ".",
+            self.formats["note_wrap"],
         )
+        ws.set_row(note_row, 30)
+        ws.print_area(0, 0, note_row, len(self.SUMMARY_COLS) - 1)
         if projects:
             chart = self.book.add_chart({"type": "column"})
             first, last = header + 1, header + count
-            for col, name in (
-                (7, "Planned revenue"),
-                (8, "Actual revenue"),
-                (5, "Planned cost"),
-                (6, "Actual cost"),
-            ):
+            for name in ("Planned revenue", "Actual revenue", "Planned cost", "Actual cost"):
+                col = at[name]
                 chart.add_series(
                     {
                         "name": name,
@@ -208,9 +216,9 @@ class ReportWriter(TableWriter):
         Col(column_name("hours"), "hours", 8, True),
         Col(column_name("billable"), width=8),
         Col(column_name("cost_rate"), "rate", 11),
-        Col("Cost rate source", width=26),
+        Col("Cost rate source", "wrap", 26),
         Col(column_name("billing_rate"), "rate", 11),
-        Col("Billing rate source", width=30),
+        Col("Billing rate source", "wrap", 30),
         Col("Cost", "money", 12, True),
         Col("Revenue", "money", 12, True),
         Col(column_name("billing_record"), width=12),
@@ -232,7 +240,7 @@ class ReportWriter(TableWriter):
         Col(column_name("working_days"), "int", 9),
         Col(column_name("hours"), "hours", 9),
         Col("Rate", "rate", 11),
-        Col("Rate source", width=30),
+        Col("Rate source", "wrap", 30),
         Col(column_name("planned_amount"), "money", 13),
     )
 
@@ -308,149 +316,19 @@ class ReportWriter(TableWriter):
         )
         self.table(SheetName.EXPENSES, self.EXPENSE_COLS, rows)
 
-    RECORD_LINE_COLS = (
-        Col(column_name("entry"), width=20),
-        Col(column_name("date"), "date", 11),
-        Col(column_name("user"), width=12),
-        Col(column_name("task"), width=10),
-        Col(column_name("role"), width=14),
-        Col(column_name("hours"), "hours", 9),
-        Col(column_name("billing_rate"), "rate", 12),
-        Col("Rate source", width=30),
-        Col("Amount", "money", 13),
-    )
-
     def records_sheet(self) -> None:
         ws, _ = self.new_sheet(
             SheetName.BILLING_RECORDS,
-            self.RECORD_LINE_COLS,
-            title="Billing records (one block per record)",
+            INTERNAL.cols,
+            title="Billing records (one block per record, each on a page of its own)",
             headers=False,
         )
-        f = self.formats
-        write_line = self.row_writer(ws, self.RECORD_LINE_COLS)
-        row = 1
+        blocks = RecordBlocks(self, ws, INTERNAL)
+        row = 2
         for p in self.results.projects:
             for rec in p.records:
-                record = rec.record
-                row += 1
-                ws.write_string(row, 0, f"Billing record {record.billing_record}", f["title"])
-                row += 1
-                fields = (
-                    (column_name("project"), record.project),
-                    (column_name("status"), record.status.value),
-                    (column_name("invoice_id"), record.invoice_id),
-                    (column_name("po_number"), record.po_number),
-                    (column_name("description"), record.description),
-                )
-                for label, value in fields:
-                    ws.write_string(row, 0, label, f["bold"])
-                    self.cell(ws, row, 1, value)
-                    row += 1
-                ws.write_string(row, 0, column_name("billing_date"), f["bold"])
-                self.cell(ws, row, 1, record.billing_date, "date")
-                if record.status is BillingStatus.BILLED:
-                    ws.write_string(row, 3, "Billed: these amounts are final", f["note"])
-                row += 2
-                subtotals = []
-                # Hour lines
-                for c, col in enumerate(self.RECORD_LINE_COLS):
-                    ws.write_string(row, c, col.header, f["header"])
-                first = row + 1
-                for r in sorted(rec.lines, key=lambda x: (x.line.date, x.line.entry)):
-                    row += 1
-                    line = r.line
-                    write_line(
-                        row,
-                        (
-                            line.entry,
-                            line.date,
-                            line.user,
-                            line.task,
-                            r.role,
-                            line.hours,
-                            r.revenue_source.rate,
-                            revenue_source_text(r),
-                            r.revenue,
-                        ),
-                    )
-                row += 1
-                subtotals.append(
-                    self.subtotal(ws, row, column_name("hours"), first, row - 1, rec.hours_amount)
-                )
-                # Expenses
-                row += 2
-                for c, header in enumerate(
-                    (
-                        column_name("expense"),
-                        column_name("date_paid"),
-                        "Type",
-                        column_name("task"),
-                        column_name("description"),
-                    )
-                ):
-                    ws.write_string(row, c, header, f["header"])
-                ws.write_string(row, 8, "Amount", f["header"])
-                first = row + 1
-                for e in rec.expenses:
-                    row += 1
-                    for c, (value, kind) in enumerate(
-                        (
-                            (e.expense, "text"),
-                            (e.date_paid, "date"),
-                            (e.expense_type, "text"),
-                            (e.task, "text"),
-                            (e.description, "text"),
-                        )
-                    ):
-                        self.cell(ws, row, c, value, kind)
-                    self.cell(ws, row, 8, e.actual_amount if e.billable else None, "money")
-                row += 1
-                subtotals.append(
-                    self.subtotal(ws, row, "Billable expenses", first, row - 1, rec.expenses_amount)
-                )
-                # Fixed revenue
-                row += 2
-                for c, header in enumerate(("Fixed revenue of task", column_name("name"))):
-                    ws.write_string(row, c, header, f["header"])
-                ws.write_string(row, 8, "Amount", f["header"])
-                first = row + 1
-                for task in rec.fixed_tasks:
-                    row += 1
-                    self.cell(ws, row, 0, task.task)
-                    self.cell(ws, row, 1, task.name)
-                    self.cell(ws, row, 8, task.fixed_amount, "money")
-                row += 1
-                subtotals.append(
-                    self.subtotal(
-                        ws, row, column_name("fixed_revenue"), first, row - 1, rec.fixed_amount
-                    )
-                )
-                row += 2
-                ws.write_string(row, 0, column_name("additional_amount"), f["bold"])
-                self.cell(ws, row, 8, rec.additional_amount, "money")
-                subtotals.append(xl_rowcol_to_cell(row, 8))
-                row += 1
-                ws.write_string(row, 0, f"Total of {record.billing_record}", f["total_label"])
-                ws.write_formula(row, 8, "=" + "+".join(subtotals), f["money_total"], rec.total)
-                if any(r.frozen for r in rec.lines):
-                    row += 1
-                    ws.write_string(row, 0, "At today's rates (not billed)", f["note"])
-                    self.cell(ws, row, 8, rec.today_total, "money")
-                    ws.write_string(
-                        row,
-                        9,
-                        "what the record would total if it were billed "
-                        "today; the billed total above does not change",
-                        f["note"],
-                    )
-                row += 2
-
-    def subtotal(self, ws: Any, row: int, label: str, first: int, last: int, value: Decimal) -> str:
-        ws.write_string(row, 0, f"{label} subtotal", self.formats["total_label"])
-        formula = f"=SUM(I{first + 1}:I{last + 1})" if last >= first else "=0"
-        ws.write_formula(row, 8, formula, self.formats["money_total"], value)
-        return xl_rowcol_to_cell(row, 8)
+                row = blocks.write(row, rec)
+        blocks.finish(row)
 
     RATE_COLS = (
         Col(column_name("project"), width=10),
@@ -514,7 +392,7 @@ class ReportWriter(TableWriter):
         Col("Sheet", width=16),
         Col("Cell", width=8),
         Col("Field", width=16),
-        Col("Message", width=90),
+        Col("Message", "wrap", 80),
     )
 
     def problems_sheet(self) -> None:

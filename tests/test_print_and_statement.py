@@ -1,0 +1,186 @@
+"""Reports that print, statements that add up, and Summary totals a reader can rebuild.
+
+The page setup is read back through openpyxl (what Excel and LibreOffice print from):
+each billing record starts a page, the pages are one wide, notes stay inside the print
+area, long text wraps, and no body text is under 9 points.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from conftest import SAMPLES
+from xlfin.pipeline import build
+from xlfin.report.statement import sheet_title, write_statement
+
+AT = datetime(2024, 7, 1, 9, 0)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("print")
+    outcome = build(
+        SAMPLES / "agency.xlsx", folder / "r.xlsx", generated_at=AT, ledger_path=folder / "l.sqlite"
+    )
+    assert outcome.ok
+    return outcome
+
+
+def block_starts(ws) -> list[int]:  # type: ignore[no-untyped-def]
+    return [
+        c.row for c in ws["A"] if isinstance(c.value, str) and c.value.startswith("Billing record ")
+    ]
+
+
+def fonts_of(ws) -> set[float]:  # type: ignore[no-untyped-def]
+    return {float(c.font.sz or 11) for row in ws.iter_rows() for c in row if c.value is not None}
+
+
+def test_each_billing_record_starts_a_page_one_page_wide(built):
+    book = openpyxl.load_workbook(built.report)
+    ws = book["Billing records"]
+    starts = block_starts(ws)
+    assert len(starts) == 4  # B-100-1, B-100-2, B-200-1, B-300-1
+    breaks = [b.id for b in ws.row_breaks.brk]
+    assert breaks == [s - 1 for s in starts[1:]]  # a break above every block but the first
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    # fitToWidth 1 is the file format's default, left out of the file
+    assert (ws.page_setup.fitToWidth or 1, ws.page_setup.fitToHeight) == (1, 0)
+    assert ws.print_area.split("!")[1].startswith("$A$1:$I$")  # the 9 columns of a block
+    assert min(fonts_of(ws)) >= 9
+    assert "&P of &N" in ws.oddFooter.right.text and ws.oddHeader.right.text == "agency.xlsx"
+
+
+def test_notes_never_widen_the_printed_page(built):
+    """The note under a frozen record's total sits inside the record's columns (it used to
+    be in column J, outside the table, and shrank the whole sheet to a 6 pt font)."""
+    ws = openpyxl.load_workbook(built.report)["Billing records"]
+    assert ws.max_column == 9
+    note = next(c for row in ws.iter_rows() for c in row if str(c.value).startswith("What the"))
+    merged = next(r for r in ws.merged_cells.ranges if note.coordinate in r)
+    assert (merged.min_col, merged.max_col) == (1, 9)
+
+
+def test_long_text_wraps_in_a_row_tall_enough(built):
+    book = openpyxl.load_workbook(built.report)
+    hours = book["Hours"]
+    header = [c.value for c in hours[1]]
+    source = header.index("Billing rate source") + 1
+    long_cells = [
+        row[source - 1]
+        for row in hours.iter_rows(min_row=2)
+        if isinstance(row[source - 1].value, str) and len(row[source - 1].value) > 30
+    ]
+    assert long_cells
+    for cell in long_cells:
+        assert cell.alignment.wrap_text, cell.coordinate
+        assert (hours.row_dimensions[cell.row].height or 15) >= 30, cell.coordinate
+
+
+def test_the_statement_prints_each_record_on_its_own_sheet(built, tmp_path):
+    results = built.results
+    path = tmp_path / "statement.xlsx"
+    write_statement(path, built.workbook, results, AT)
+    book = openpyxl.load_workbook(path)
+    records = [r.record.billing_record for p in results.projects for r in p.records]
+    assert book.sheetnames == ["Statement", *records, "Not yet billed"]
+    for name in records:
+        ws = book[name]
+        assert block_starts(ws) == [1]
+        assert ws.sheet_properties.pageSetUpPr.fitToPage
+        assert (ws.page_setup.fitToWidth or 1, ws.page_setup.fitToHeight) == (1, 0)
+        assert f"Billing record {name}" in ws.oddHeader.center.text
+        assert ws.oddHeader.left.text == "Northwind Creative LLC"
+        assert "&P of &N" in ws.oddFooter.right.text
+        assert min(fonts_of(ws)) >= 9
+
+
+def test_the_statement_adds_up_to_the_projects_billed_and_unbilled(built, tmp_path):
+    path = tmp_path / "statement.xlsx"
+    write_statement(path, built.workbook, built.results, AT)
+    book = openpyxl.load_workbook(path, data_only=True)
+    front = list(book["Statement"].iter_rows(values_only=True))
+    total = next(r for r in front if r[0] == "Total")
+    projects = built.results.projects
+    assert Decimal(str(total[2])) == sum(p.billed for p in projects)
+    assert Decimal(str(total[3])) == sum(p.unbilled for p in projects)
+    open_rows = list(book["Not yet billed"].iter_rows(values_only=True))
+    open_total = next(r for r in open_rows if r[0] == "Total")
+    assert Decimal(str(open_total[8])) == sum(p.unbilled for p in projects)
+    for p in projects:
+        for rec in p.records:
+            rows = list(book[rec.record.billing_record].iter_rows(values_only=True))
+            last = next(r for r in rows if r[0] == f"Total of {rec.record.billing_record}")
+            assert Decimal(str(last[7])) == rec.total
+
+
+def test_every_summary_figure_is_the_sum_of_cells_a_reader_can_see(built):
+    """Planned and actual cost, planned revenue: the project's tasks (Tasks sheet), its own
+    hours and expenses (Hours and Expenses sheets, no task) and its fixed amounts (Summary
+    columns of their own)."""
+    book = openpyxl.load_workbook(built.report, data_only=True)
+
+    def table(name: str, header_row: int) -> list[dict[str, object]]:
+        rows = list(book[name].iter_rows(min_row=header_row, values_only=True))
+        heads = rows[0]
+        return [dict(zip(heads, r, strict=True)) for r in rows[1:] if r[1] and r[0] != "Total"]
+
+    summary, tasks = table("Summary", 3), table("Tasks", 1)
+    hours, expenses = table("Hours", 1), table("Expenses", 1)
+    d = lambda v: Decimal(str(v or 0))  # noqa: E731
+    for p in summary:
+        if p["Project"] == "Total":
+            continue
+        mine = [t for t in tasks if t["Project"] == p["Project"]]
+        own_hours = [h for h in hours if h["Project"] == p["Project"] and not h["Task"]]
+        own_expenses = [e for e in expenses if e["Project"] == p["Project"] and not e["Task"]]
+        fixed_cost, fixed_revenue = d(p["of which fixed cost"]), d(p["of which fixed revenue"])
+        assert (
+            d(p["Planned cost"])
+            == sum(d(t["Planned cost"]) for t in mine)
+            + sum(d(e["Planned amount"]) for e in own_expenses)
+            + fixed_cost
+        )
+        assert (
+            d(p["Actual cost"])
+            == sum(d(t["Actual cost"]) for t in mine)
+            + sum(d(h["Cost"]) for h in own_hours)
+            + sum(d(e["Actual amount"]) for e in own_expenses)
+            + fixed_cost
+        )
+        assert d(p["Planned revenue"]) == sum(d(t["Planned revenue"]) for t in mine) + fixed_revenue
+    assert any(d(p["of which fixed cost"]) for p in summary)
+    assert any(d(p["of which fixed revenue"]) for p in summary)
+    assert {p["Company name"] for p in summary if p["Project"] != "Total"} == {
+        "Acme Corporation",
+        "Globex Inc.",
+        "Initech LLC",
+    }
+
+
+@pytest.mark.parametrize(
+    ("record", "taken", "expected"),
+    [
+        ("B-100-1", set(), "B-100-1"),
+        ("B/1:2", set(), "B_1_2"),
+        ("x" * 40, set(), "x" * 31),
+        ("B1", {"b1"}, "B1 (2)"),
+    ],
+)
+def test_record_sheet_names_are_ones_excel_accepts(record, taken, expected):
+    assert sheet_title(record, set(taken)) == expected
+
+
+def test_a_statement_without_an_agency_name_still_names_the_client(built, tmp_path):
+    workbook = built.workbook.model_copy(
+        update={"settings": built.workbook.settings.model_copy(update={"agency_name": None})}
+    )
+    path = Path(tmp_path / "s.xlsx")
+    write_statement(path, workbook, built.results, AT)
+    ws = openpyxl.load_workbook(path)["Statement"]
+    assert ws["A1"].value.startswith("Statement for Acme Corporation")
