@@ -340,6 +340,8 @@ class TestMessy:
             ("SHEET_HIDDEN", "Roles", None),
         ]
         assert wb.roles and wb.hours
+        hidden = next(p for p in problems if p.code == "ROWS_HIDDEN")
+        assert hidden.message == "1 hidden row (2) was read like the others; unhide it to check it"
 
     def test_header_below_a_title_and_an_excel_table(self, tmp_path):
         path = write_sheets(

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from xlfin.core.money import exact_text, money_text
 from xlfin.files import os_reason
 from xlfin.ledger.store import LEDGER_NAME, LedgerError
 from xlfin.problems import (
@@ -31,6 +32,7 @@ from xlfin.problems import (
 from xlfin.reader import read_workbook
 from xlfin.reader.engine import ENGINES
 from xlfin.reader.package import Limits
+from xlfin.words import counted
 
 if TYPE_CHECKING:  # delivery and the pipeline load only for the commands that use them
     from xlfin.delivery.folder import Job
@@ -71,6 +73,11 @@ class Group(click.Group):
             raise
         except LedgerError as exc:
             click.echo(f"xlfin: {exc}", err=True)
+            sys.exit(1)
+        except BrokenPipeError:  # `xlfin … | head`: the reader has had enough
+            # Nothing more can be written there, not even at exit: point it at nothing.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
             sys.exit(1)
         except OSError as exc:  # a full disk, a read-only folder, a file too large
             if "--debug" in sys.argv[1:]:
@@ -142,7 +149,7 @@ def count_line(problems: Iterable[Problem]) -> str:
     warnings = len(problems) - errors
     if not problems:
         return "no problems"
-    return f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+    return f"{counted(errors, 'error')}, {counted(warnings, 'warning')}"
 
 
 def print_problems(book: str, problems: list[Problem], output_format: str) -> None:
@@ -424,7 +431,8 @@ def smtp_settings(config: Path | None):
     "--json",
     "summary_path",
     type=click.Path(path_type=Path),
-    help="Also write the JSON summary here (see docs/summary-json.md).",
+    help="Also write the JSON summary here, or to standard output with - (see "
+    "docs/summary-json.md).",
 )
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
 @click.option(
@@ -513,6 +521,9 @@ def build_one(
     if workbook.exists() and target.exists() and target.resolve() == workbook.resolve():
         raise click.UsageError("the report would overwrite the input workbook; choose -o")
     progress = None if quiet or not sys.stderr.isatty() else terminal_progress()
+    to_stdout = summary_path is not None and str(summary_path) == "-"
+    if to_stdout:  # the JSON goes to standard output, and what is said to standard error
+        summary_path = None
     try:
         outcome, files, log = run_job(job, target, summary_path, progress)
         undelivered: tuple[str, ...] = ()
@@ -536,19 +547,27 @@ def build_one(
     print_warnings(workbook.name, outcome.problems)
     results = outcome.results
     assert results is not None
+    if to_stdout:
+        from xlfin.report.summary import summary
+
+        assert outcome.workbook is not None
+        data = summary(results, outcome.problems, outcome.workbook.companies)
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
     tasks = sum(len(p.tasks) for p in results.projects)
-    click.echo(
-        f"wrote {outcome.report} ({len(results.projects)} projects, {tasks} tasks, "
+    say = lambda line: click.echo(line, err=to_stdout)  # noqa: E731
+    say(
+        f"wrote {outcome.report} ({counted(len(results.projects), 'project')}, "
+        f"{counted(tasks, 'task')}, "
         f"{count_line(outcome.problems)})"
     )
     if outcome.frozen:
-        click.echo(f"froze billed records in the ledger: {', '.join(outcome.frozen)}")
+        say(f"froze billed records in the ledger: {', '.join(outcome.frozen)}")
     if outcome.summary:
-        click.echo(f"wrote {outcome.summary}")
+        say(f"wrote {outcome.summary}")
     for path in files[1:]:
-        click.echo(f"wrote {path}")
+        say(f"wrote {path}")
     for line in log:
-        click.echo(line)
+        say(line)
     tell_undelivered(undelivered)
 
 
@@ -896,7 +915,7 @@ def ledger_list(ledger_path: Path | None, workbook: str | None, output_format: s
             f"total {r.total}\t{len(r.lines)} hour lines\tfrozen {r.frozen_at} from "
             f"{r.source_name} (v{r.version})"
         )
-    click.echo(f"{len(records)} frozen record{'s' * (len(records) != 1)}")
+    click.echo(counted(len(records), "frozen record"))
 
 
 @ledger.command("show")
@@ -938,6 +957,9 @@ def ledger_show(
         )
         return
     for v in versions:
+        # Every amount with the decimals its total was frozen with (the workbook's money).
+        places = max(0, -int(v.total.as_tuple().exponent))
+        m = lambda amount, places=places: money_text(amount, places)  # noqa: E731
         state = f"reopened {v.reopened_at}: {v.reopen_reason}" if v.reopened_at else "current"
         click.echo(
             f"{v.billing_record} v{v.version} of {v.workbook} ({state}) — project {v.project}, "
@@ -947,16 +969,17 @@ def ledger_show(
         )
         for x in v.lines:
             click.echo(
-                f"  {x.entry}\t{x.date}\t{x.user}\t{x.task or '-'}\t{x.hours} h × "
-                f"{x.rate}\t= {x.amount}\t({x.rate_source})"
+                f"  {x.entry}\t{x.date}\t{x.user}\t{x.task or '-'}\t{exact_text(x.hours)} h × "
+                f"{exact_text(x.rate) if x.rate is not None else '-'}\t= {m(x.amount)}\t"
+                f"({x.rate_source})"
             )
         for e in v.expenses:
-            click.echo(f"  expense {e.expense}\t{e.description or ''}\t{e.amount}")
+            click.echo(f"  expense {e.expense}\t{e.description or ''}\t{m(e.amount)}")
         for task, amount in v.fixed:
-            click.echo(f"  fixed revenue of task {task}\t{amount}")
+            click.echo(f"  fixed revenue of task {task}\t{m(amount)}")
         click.echo(
-            f"  hours {v.hours_amount} + expenses {v.expenses_amount} + fixed "
-            f"{v.fixed_amount} + additional {v.additional_amount} = total {v.total}"
+            f"  hours {m(v.hours_amount)} + expenses {m(v.expenses_amount)} + fixed "
+            f"{m(v.fixed_amount)} + additional {m(v.additional_amount)} = total {m(v.total)}"
         )
 
 

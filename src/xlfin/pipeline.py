@@ -35,6 +35,7 @@ from xlfin.reader.package import DEFAULT_LIMITS, Limits
 from xlfin.report.summary import summary
 from xlfin.report.workbook import write_report
 from xlfin.schema import SheetName
+from xlfin.words import counted
 
 REPORT_SUFFIX = "-billing.xlsx"
 """A report's name is its workbook's stem and this (`agency.xlsx` -> `agency-billing.xlsx`)."""
@@ -126,8 +127,9 @@ def analyse(
     say(f"reading {path.name}")
     workbook, read_problems = read_workbook(path, limits, engine)
     say(
-        f"read {len(workbook.projects):,} projects, {len(workbook.tasks):,} tasks, "
-        f"{len(workbook.hours):,} hour lines, {len(workbook.expenses):,} expenses"
+        f"read {counted(len(workbook.projects), 'project')}, "
+        f"{counted(len(workbook.tasks), 'task')}, {counted(len(workbook.hours), 'hour line')}, "
+        f"{counted(len(workbook.expenses), 'expense')}"
     )
     if not has_errors(read_problems):
         say("computing")

@@ -49,3 +49,20 @@ class Rounder:
 def as_decimal(value: Fraction, places: int = 6) -> Decimal:
     """A fraction (such as an equal share of hours) shown with at most `places` decimals."""
     return round_money(value, places).normalize()
+
+
+def money_text(amount: Decimal, decimals: int) -> str:
+    """`1234.5` with 2 decimals -> "1234.50"."""
+    return f"{amount:.{decimals}f}"
+
+
+def exact_text(value: Decimal) -> str:
+    """A decimal as a person writes it: `450.0` -> "450", `12.50` -> "12.5"; never an
+    exponent."""
+    text = f"{value.normalize():f}"
+    return text if text != "-0" else "0"
+
+
+def hours_text(hours: Decimal) -> str:
+    """`40.00` -> "40", `12.50` -> "12.5"; never an exponent."""
+    return exact_text(hours)

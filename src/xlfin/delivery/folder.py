@@ -18,14 +18,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from xlfin.core.money import money_text
 from xlfin.core.results import Results
 from xlfin.files import atomic_write, os_reason
 from xlfin.pipeline import REPORT_SUFFIX, Outcome, Progress, build, default_report_path
 from xlfin.problems import LEDGER_UNREADABLE, Severity, sort_key
 from xlfin.reader.package import DEFAULT_LIMITS, Limits
-from xlfin.report.summary import money_text
 from xlfin.report.workbook import write_report
 from xlfin.schema import column_name
+from xlfin.words import counted
 
 if TYPE_CHECKING:  # the mail modules load only for a build that sends
     from xlfin.delivery.mail import Body, SmtpSettings
@@ -97,11 +98,11 @@ class Done:
         if self.ok:
             return (
                 f"{self.workbook.name}: report written to {self.report} "
-                f"({self.warnings} warning{'s' * (self.warnings != 1)})"
+                f"({counted(self.warnings, 'warning')})"
             )
         return (
-            f"{self.workbook.name}: failed with {self.errors} error"
-            f"{'s' * (self.errors != 1)}; see {self.problems_report}"
+            f"{self.workbook.name}: failed with {counted(self.errors, 'error')}; see "
+            f"{self.problems_report}"
         )
 
 
@@ -345,7 +346,7 @@ def _body(outcome: Outcome, results: Results, attachment: Path, internal: bool) 
     name = outcome.workbook.source
     if internal:
         warnings = len(outcome.problems)
-        note = "no problems" if warnings == 0 else f"{warnings} warning{'s' * (warnings != 1)}"
+        note = "no problems" if warnings == 0 else counted(warnings, "warning")
         return Body(
             subject=f"Billing report: {name}",
             intro=f"The billing report of {name} is attached ({attachment.name}).",

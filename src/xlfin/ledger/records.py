@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 
+from xlfin.core.money import hours_text, money_text
 from xlfin.core.rates import RateLevel, RateSource, source_text
 from xlfin.core.results import FrozenLine, RecordResult, Results
 from xlfin.ledger.store import FrozenExpense, FrozenHours, FrozenRecord
@@ -106,6 +107,11 @@ class _Conflicts:
     def __init__(self, workbook: Workbook) -> None:
         self.wb = workbook
         self.problems: list[Problem] = []
+        self.decimals = workbook.settings.decimals
+
+    def money(self, amount: Decimal | None) -> str:
+        """An amount as the workbook writes money (118.40, not 118.4); blank for None."""
+        return "blank" if amount is None else money_text(amount, self.decimals)
 
     def add(
         self, code: str, message: str, sheet: str, row: int | None = None, key: str | None = None
@@ -143,7 +149,8 @@ def conflicts(workbook: Workbook, frozen: dict[str, FrozenRecord]) -> list[Probl
         if record is None:
             c.add(
                 BILLED_RECORD_DELETED,
-                f"billing record {rid!r} ({when}, total {rec.total}) is no longer in the workbook",
+                f"billing record {rid!r} ({when}, total {c.money(rec.total)}) is no longer in "
+                "the workbook",
                 SheetName.BILLING_RECORDS,
             )
             continue
@@ -163,10 +170,11 @@ def conflicts(workbook: Workbook, frozen: dict[str, FrozenRecord]) -> list[Probl
             ("additional_amount", rec.additional_amount, record.additional_amount),
         ):
             if then != now:
+                shown = c.money if key == "additional_amount" else _said
                 c.add(
                     BILLED_RECORD_CHANGED,
                     f"{_name(SheetName.BILLING_RECORDS, key)} of billed "
-                    f"record {rid!r} was {then} when {when}, now {now}",
+                    f"record {rid!r} was {shown(then)} when {when}, now {shown(now)}",
                     SheetName.BILLING_RECORDS,
                     record.row,
                     key,
@@ -179,7 +187,7 @@ def conflicts(workbook: Workbook, frozen: dict[str, FrozenRecord]) -> list[Probl
             c.add(
                 BILLED_RECORD_CHANGED,
                 f"the fixed-revenue tasks of billed record {rid!r}"
-                f" were {_pairs(rec.fixed)} when {when}, now {_pairs(fixed_now)}",
+                f" were {_pairs(rec.fixed, c)} when {when}, now {_pairs(fixed_now, c)}",
                 SheetName.TASKS,
                 rows[0],
                 "billing_record",
@@ -202,7 +210,7 @@ def _line_conflicts(
         if line is None:
             c.add(
                 BILLED_LINE_REMOVED,
-                f"entry {x.entry!r} ({x.hours} h on {x.date}) was "
+                f"entry {x.entry!r} ({_said(x.hours)} h on {x.date}) was "
                 f"{when} in record {rid!r} and is no longer in the workbook",
                 SheetName.HOURS,
             )
@@ -226,7 +234,7 @@ def _line_conflicts(
                 c.add(
                     BILLED_LINE_CHANGED,
                     f"{_name(SheetName.HOURS, key)} of entry {x.entry!r} was "
-                    f"{then} when {when} in record {rid!r}, now {now}",
+                    f"{_said(then)} when {when} in record {rid!r}, now {_said(now)}",
                     SheetName.HOURS,
                     line.row,
                     key,
@@ -258,7 +266,7 @@ def _expense_conflicts(
         if e is None:
             c.add(
                 BILLED_RECORD_CHANGED,
-                f"expense {expense!r} ({x.amount}) was {when} in "
+                f"expense {expense!r} ({c.money(x.amount)}) was {when} in "
                 f"record {rid!r} and is no longer in the workbook",
                 SheetName.EXPENSES,
             )
@@ -274,7 +282,7 @@ def _expense_conflicts(
             c.add(
                 BILLED_RECORD_CHANGED,
                 f"the actual amount of expense {expense!r} was "
-                f"{x.amount} when {when}, now {e.actual_amount}",
+                f"{c.money(x.amount)} when {when}, now {c.money(e.actual_amount)}",
                 SheetName.EXPENSES,
                 e.row,
                 "actual_amount",
@@ -295,6 +303,15 @@ def _name(sheet: str, key: str) -> str:
     return SHEETS_BY_NAME[sheet].column(key).name
 
 
-def _pairs(pairs: Iterable[tuple[str, Decimal]]) -> str:
-    shown = ", ".join(f"{task} ({amount})" for task, amount in sorted(pairs))
+def _pairs(pairs: Iterable[tuple[str, Decimal]], c: _Conflicts) -> str:
+    shown = ", ".join(f"{task} ({c.money(amount)})" for task, amount in sorted(pairs))
     return shown or "none"
+
+
+def _said(value: object) -> str:
+    """A cell's value in a message: blank for an empty cell, hours without trailing zeros."""
+    if value is None or value == "":
+        return "blank"
+    if isinstance(value, Decimal):
+        return hours_text(value)
+    return str(value)

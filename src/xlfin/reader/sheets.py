@@ -41,6 +41,7 @@ from xlfin.reader.cells import (
 from xlfin.reader.engine import sheet_rows
 from xlfin.reader.package import DEFAULT_LIMITS, Cells, Limits
 from xlfin.schema import Column, Kind, Sheet, find_column
+from xlfin.words import counted
 
 HEADER_SEARCH_ROWS = 20
 """How far down a header row is looked for when row 1 holds none (a title above a table)."""
@@ -198,8 +199,10 @@ class SheetReader:
             self.problems.append(
                 problem(
                     ROWS_HIDDEN,
-                    f"{len(hidden)} hidden row{'s' * (len(hidden) != 1)} "
-                    f"({shown_rows}) were read like the others; unhide them to check them",
+                    f"{counted(len(hidden), 'hidden row')} ({shown_rows}) "
+                    f"{'was' if len(hidden) == 1 else 'were'} read like the others; unhide "
+                    f"{'it' if len(hidden) == 1 else 'them'} to check "
+                    f"{'it' if len(hidden) == 1 else 'them'}",
                     sheet=self.spec.name,
                     row=hidden[0],
                 )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 from fractions import Fraction
 
-from xlfin.core.money import as_decimal, round_money
+from xlfin.core.money import as_decimal, exact_text, hours_text, round_money
 from xlfin.core.rates import RateSource
 from xlfin.core.results import AssignmentPlan, LineResult, ProjectResult, Results, TaskResult
 from xlfin.models import CostType, RevenueType, TaskStatus
@@ -45,7 +45,7 @@ def find_project(results: Results, project: str) -> ProjectResult:
 def explain_line(r: LineResult, decimals: int) -> list[str]:
     line = r.line
     lines = [
-        f"Entry {line.entry} (Hours row {line.row}): {line.hours} h by {line.user} on "
+        f"Entry {line.entry} (Hours row {line.row}): {hours_text(line.hours)} h by {line.user} on "
         f"{line.date}" + (f", task {line.task}" if line.task else ", on the project itself"),
         f"  role: {r.role or 'none'} (from the {r.role_from})",
     ]
@@ -58,7 +58,8 @@ def explain_line(r: LineResult, decimals: int) -> list[str]:
             continue
         exact = line.hours * source.rate
         lines.append(
-            f"  {what}: {line.hours} h × {source.rate}/h ({_source(source)}) = {exact}"
+            f"  {what}: {hours_text(line.hours)} h × {exact_text(source.rate)}/h "
+            f"({_source(source)}) = {exact_text(exact)}"
             f" -> rounded to {decimals} decimals: {_money(exact, decimals)}"
         )
     if r.revenue != r.uncapped:

@@ -7,23 +7,12 @@ without trailing zeros. Nothing here is computed: it is the core's results, show
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import Decimal
 from typing import Any
 
+from xlfin.core.money import hours_text, money_text
 from xlfin.core.results import ProjectResult, RecordResult, Results, TaskResult
 from xlfin.models import Company
 from xlfin.problems import Problem, sort_key
-
-
-def money_text(amount: Decimal, decimals: int) -> str:
-    """`1234.5` with 2 decimals -> "1234.50"."""
-    return f"{amount:.{decimals}f}"
-
-
-def hours_text(hours: Decimal) -> str:
-    """`40.00` -> "40", `12.50` -> "12.5"; never an exponent."""
-    text = f"{hours.normalize():f}"
-    return text if text != "-0" else "0"
 
 
 def task_summary(t: TaskResult, decimals: int) -> dict[str, Any]:
