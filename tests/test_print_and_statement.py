@@ -66,20 +66,30 @@ def test_notes_never_widen_the_printed_page(built):
     assert (merged.min_col, merged.max_col) == (1, 9)
 
 
-def test_long_text_wraps_in_a_row_tall_enough(built):
+def test_long_text_wraps_in_a_row_tall_enough_or_fits_its_column(built):
+    """A record's rate sources wrap in rows tall enough for them; the Hours sheet's (a
+    million rows, where a format and a height per row cost time) fit columns made for
+    them, so no text runs into the next column."""
     book = openpyxl.load_workbook(built.report)
+    records = book["Billing records"]
+    wrapped = [
+        c
+        for row in records.iter_rows()
+        for c in row
+        if c.column == 8 and isinstance(c.value, str) and len(c.value) > 40
+    ]
+    assert wrapped
+    for cell in wrapped:
+        assert cell.alignment.wrap_text, cell.coordinate
+        assert (records.row_dimensions[cell.row].height or 15) >= 30, cell.coordinate
     hours = book["Hours"]
     header = [c.value for c in hours[1]]
-    source = header.index("Billing rate source") + 1
-    long_cells = [
-        row[source - 1]
-        for row in hours.iter_rows(min_row=2)
-        if isinstance(row[source - 1].value, str) and len(row[source - 1].value) > 30
-    ]
-    assert long_cells
-    for cell in long_cells:
-        assert cell.alignment.wrap_text, cell.coordinate
-        assert (hours.row_dimensions[cell.row].height or 15) >= 30, cell.coordinate
+    for name in ("Cost rate source", "Billing rate source"):
+        column = header.index(name) + 1
+        letter = openpyxl.utils.get_column_letter(column)
+        width = hours.column_dimensions[letter].width
+        texts = [r[0].value for r in hours.iter_rows(min_row=2, min_col=column, max_col=column)]
+        assert max(len(t) for t in texts if isinstance(t, str)) <= width, name
 
 
 def test_the_statement_prints_each_record_on_its_own_sheet(built, tmp_path):
@@ -95,6 +105,8 @@ def test_the_statement_prints_each_record_on_its_own_sheet(built, tmp_path):
         assert ws.sheet_properties.pageSetUpPr.fitToPage
         assert (ws.page_setup.fitToWidth or 1, ws.page_setup.fitToHeight) == (1, 0)
         assert f"Billing record {name}" in ws.oddHeader.center.text
+        headers = next(c.row for c in ws["A"] if c.value == "Entry")
+        assert ws.print_title_rows == f"${headers}:${headers}"  # repeated on every page
         assert ws.oddHeader.left.text == "Northwind Creative LLC"
         assert "&P of &N" in ws.oddFooter.right.text
         assert min(fonts_of(ws)) >= 9

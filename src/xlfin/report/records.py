@@ -86,6 +86,8 @@ class RecordBlocks:
     def __init__(self, writer: TableWriter, ws: Any, layout: RecordLayout) -> None:
         self.w, self.ws, self.layout = writer, ws, layout
         self.breaks: list[int] = []
+        self.line_headers = 0
+        """The row of the last block's hour-line headers."""
         self.write_line = writer.row_writer(ws, layout.cols)
         for c, col in enumerate(layout.cols):
             ws.set_column(c, c, col.width)
@@ -140,6 +142,7 @@ class RecordBlocks:
         row += 2
         subtotals = []
         # Hour lines
+        self.line_headers = row
         self.header_row(row, [col.header for col in self.layout.cols])
         first = row + 1
         for r in sorted(rec.lines, key=lambda x: (x.line.date, x.line.entry)):

@@ -161,6 +161,7 @@ class StatementWriter(TableWriter):
         self.page(ws, f"Billing record {rec.record.billing_record}")
         blocks = RecordBlocks(self, ws, CLIENT)
         blocks.finish(blocks.write(0, rec))
+        ws.repeat_rows(blocks.line_headers)  # a record longer than a page keeps its headers
 
     def open_sheet(self) -> None:
         """Billable work in no billing record yet: hour lines, expenses, fixed revenue."""

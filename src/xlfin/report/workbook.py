@@ -216,9 +216,9 @@ class ReportWriter(TableWriter):
         Col(column_name("hours"), "hours", 8, True),
         Col(column_name("billable"), width=8),
         Col(column_name("cost_rate"), "rate", 11),
-        Col("Cost rate source", "wrap", 26),
+        Col("Cost rate source", width=44),
         Col(column_name("billing_rate"), "rate", 11),
-        Col("Billing rate source", "wrap", 30),
+        Col("Billing rate source", width=60),
         Col("Cost", "money", 12, True),
         Col("Revenue", "money", 12, True),
         Col(column_name("billing_record"), width=12),
@@ -240,7 +240,7 @@ class ReportWriter(TableWriter):
         Col(column_name("working_days"), "int", 9),
         Col(column_name("hours"), "hours", 9),
         Col("Rate", "rate", 11),
-        Col("Rate source", "wrap", 30),
+        Col("Rate source", width=44),
         Col(column_name("planned_amount"), "money", 13),
     )
 
