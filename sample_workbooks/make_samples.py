@@ -95,6 +95,8 @@ AGENCY: dict[str, list[list[object]]] = {
             "Fixed cost",
             "Fixed revenue",
             "Report to",
+            "Status",
+            "Actual completion",
         ],
         [
             "P-100",
@@ -108,6 +110,8 @@ AGENCY: dict[str, list[list[object]]] = {
             200,
             0,
             "finance@acme.example",
+            "Current",
+            None,
         ],
         [
             "P-200",
@@ -121,6 +125,8 @@ AGENCY: dict[str, list[list[object]]] = {
             0,
             1000,
             "ap@globex.example; cmo@globex.example",
+            "Complete",
+            D(2024, 7, 31),
         ],
         [
             "P-300",
@@ -159,6 +165,7 @@ AGENCY: dict[str, list[list[object]]] = {
             "Role",
             "Status",
             "Billing record",
+            "Actual completion",
         ],
         [
             "P-100",
@@ -175,6 +182,7 @@ AGENCY: dict[str, list[list[object]]] = {
             "Project Manager",
             "Complete",
             None,
+            D(2024, 6, 7),
         ],
         [
             "P-100",
@@ -223,6 +231,7 @@ AGENCY: dict[str, list[list[object]]] = {
             None,
             "Complete",
             "B-100-2",
+            D(2024, 8, 30),
         ],
         [
             "P-200",
@@ -238,7 +247,8 @@ AGENCY: dict[str, list[list[object]]] = {
             1500,
             "Designer",
             "Complete",
-            None,
+            "B-200-2",  # the fixed part of a Plus Fixed task, billed in a record of its own
+            D(2024, 6, 28),
         ],
         [
             "P-200",
@@ -479,6 +489,7 @@ AGENCY: dict[str, list[list[object]]] = {
         ],
         ["B-100-2", "P-100", "July work and launch", "Not Billed", None, None, "PO-ACME-77", -150],
         ["B-200-1", "P-200", "Concept phase", "Billed", D(2024, 6, 30), "INV-2024-0612", None, 250],
+        ["B-200-2", "P-200", "Concept delivered (fixed fee)", "Not Billed", None, None, None, 0],
         ["B-300-1", "P-300", "Sprint 1-2", "Not Billed", None, None, None, 0],
     ],
 }

@@ -45,7 +45,7 @@ def test_each_billing_record_starts_a_page_one_page_wide(built):
     book = openpyxl.load_workbook(built.report)
     ws = book["Billing records"]
     starts = block_starts(ws)
-    assert len(starts) == 4  # B-100-1, B-100-2, B-200-1, B-300-1
+    assert len(starts) == 5  # B-100-1, B-100-2, B-200-1, B-200-2, B-300-1
     breaks = [b.id for b in ws.row_breaks.brk]
     assert breaks == [s - 1 for s in starts[1:]]  # a break above every block but the first
     assert ws.sheet_properties.pageSetUpPr.fitToPage

@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 
-from xlfin.schema import BillingStatus, CostType, RevenueType, TaskStatus
+from xlfin.schema import BillingStatus, CostType, ProjectStatus, RevenueType, TaskStatus
 
 __all__ = [
     "BillingStatus",
@@ -101,6 +101,8 @@ class Project(Frozen):
     company_rates_override: bool = False
     fixed_cost: Decimal = Decimal(0)
     fixed_revenue: Decimal = Decimal(0)
+    status: ProjectStatus = ProjectStatus.CURRENT
+    actual_completion: dt.date | None = None
     report_to: tuple[str, ...] = ()
     role_rates: dict[str, tuple[RatePeriod, ...]] = {}
     user_rates: dict[str, tuple[RatePeriod, ...]] = {}
@@ -121,6 +123,7 @@ class Task(Frozen):
     fixed_amount: Decimal | None = None
     role: str | None = None
     status: TaskStatus = TaskStatus.NEW
+    actual_completion: dt.date | None = None
     billing_record: str | None = None
     row: int
 

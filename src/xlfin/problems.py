@@ -355,6 +355,14 @@ CATALOGUE: tuple[Code, ...] = (
         "List the working weekdays, separated by commas.",
     ),
     Code(
+        "ACTUAL_COMPLETION_MISSING",
+        W,
+        "Complete without an Actual completion",
+        "A Complete project or task has no Actual completion date; its Planned completion "
+        "stands in wherever a date is needed.",
+        "Fill its Actual completion.",
+    ),
+    Code(
         "TASK_DATES_MISSING",
         E,
         "Task without planned dates",

@@ -67,6 +67,14 @@ class TaskStatus(StrEnum):
     COMPLETE = "Complete"
 
 
+class ProjectStatus(StrEnum):
+    PLANNING = "Planning"
+    CURRENT = "Current"
+    ON_HOLD = "On Hold"
+    COMPLETE = "Complete"
+    DEAD = "Dead"
+
+
 class BillingStatus(StrEnum):
     NOT_BILLED = "Not Billed"
     BILLED = "Billed"
@@ -117,6 +125,7 @@ def _values(choices: type[StrEnum]) -> tuple[str, ...]:
 COST_TYPES = _values(CostType)
 REVENUE_TYPES = _values(RevenueType)
 TASK_STATUSES = _values(TaskStatus)
+PROJECT_STATUSES = _values(ProjectStatus)
 BILLING_STATUSES = _values(BillingStatus)
 TRUE_WORDS = ("yes", "true", "y", "1", "oui")
 FALSE_WORDS = ("no", "false", "n", "0", "non")
@@ -407,8 +416,25 @@ SHEETS: tuple[Sheet, ...] = (
             Column(
                 "Fixed revenue",
                 Kind.MONEY,
-                description="Added to planned revenue.",
+                description="Added to planned revenue, and to actual revenue once the project "
+                "is Complete; never in a billing record (bill it as a record's Additional "
+                "amount).",
                 example="1000.00",
+            ),
+            Column(
+                "Status",
+                Kind.CHOICE,
+                choices=PROJECT_STATUSES,
+                default="Current",
+                description="Complete: its Fixed revenue is realized (actual revenue).",
+                example="Current",
+            ),
+            Column(
+                "Actual completion",
+                Kind.DATE,
+                description="When it was completed (a Complete project without one: a warning).",
+                example="2024-09-30",
+                width=12,
             ),
             Column(
                 "Report to",
@@ -513,7 +539,17 @@ SHEETS: tuple[Sheet, ...] = (
                 description="Fixed amounts are realized when Complete.",
                 example="In Progress",
             ),
-            _billing_record_ref("Billing record holding this task's fixed revenue."),
+            Column(
+                "Actual completion",
+                Kind.DATE,
+                description="When it was completed (a Complete task without one: a warning).",
+                example="2024-06-07",
+                width=12,
+            ),
+            _billing_record_ref(
+                "Billing record holding this task's fixed amount (Fixed Revenue or … Plus "
+                "Fixed, once Complete)."
+            ),
         ),
     ),
     Sheet(

@@ -34,7 +34,13 @@ from xlfin.problems import (
     NO_RATE,
     NO_WORKING_DAY,
 )
-from xlfin.schema import SHEETS_BY_NAME, SheetName
+from xlfin.schema import SHEETS_BY_NAME, ProjectStatus, SheetName
+
+
+def has_fixed_part(kind: RevenueType) -> bool:
+    """A Fixed Revenue or "… Plus Fixed" task: its Fixed amount is revenue once it is
+    Complete, and may be billed then (model 10.1); a "… with Cap" task's is a cap."""
+    return kind is RevenueType.FIXED_REVENUE or kind.plus_fixed
 
 
 class Rollup(Stage):
@@ -189,10 +195,14 @@ class Rollup(Stage):
         fixed_tasks = [t.task for t in tasks if t.task.billing_record == rid]
         for task in fixed_tasks:
             why = None
-            if task.revenue_type is not RevenueType.FIXED_REVENUE:
-                why = f"only Fixed Revenue tasks can be, and it is {task.revenue_type.value}"
+            if not has_fixed_part(task.revenue_type):
+                why = (
+                    "only Fixed Revenue and … Plus Fixed tasks have a fixed amount to bill, "
+                    f"and it is {task.revenue_type.value}"
+                    + (" (its Fixed amount is a cap)" if task.revenue_type.with_cap else "")
+                )
             elif task.status is not TaskStatus.COMPLETE:
-                why = "its fixed revenue is realized only once it is Complete"
+                why = "its fixed amount is realized only once it is Complete"
             if why:
                 self.report(
                     BILLING_LINE_NOT_BILLABLE,
@@ -213,7 +223,7 @@ class Rollup(Stage):
                 (
                     self.round(t.fixed_amount or 0)
                     for t in fixed_tasks
-                    if t.revenue_type is RevenueType.FIXED_REVENUE
+                    if has_fixed_part(t.revenue_type) and t.status is TaskStatus.COMPLETE
                 ),
                 ZERO,
             ),
@@ -231,6 +241,7 @@ class Rollup(Stage):
         records: tuple[RecordResult, ...],
     ) -> ProjectResult:
         fixed_cost = self.round(project.fixed_cost)
+        fixed_revenue = self.round(project.fixed_revenue)
         all_expenses = [e for t in tasks for e in t.expenses] + list(own_expenses)
         billed = sum((r.total for r in records if r.record.status is BillingStatus.BILLED), ZERO)
         not_billed = sum(
@@ -260,17 +271,17 @@ class Rollup(Stage):
             + sum((r.cost for r in own_lines), ZERO)
             + self.expense_sum(own_expenses, planned=False)
             + fixed_cost,
-            planned_revenue=sum((t.planned_revenue for t in tasks), ZERO)
-            + self.round(project.fixed_revenue),
+            planned_revenue=sum((t.planned_revenue for t in tasks), ZERO) + fixed_revenue,
             actual_revenue=sum((t.actual_revenue for t in tasks), ZERO)
-            + sum((r.revenue for r in own_lines), ZERO),
+            + sum((r.revenue for r in own_lines), ZERO)
+            + (fixed_revenue if project.status is ProjectStatus.COMPLETE else ZERO),
             billable_expenses=self.expense_sum(
                 (e for e in all_expenses if e.billable), planned=False
             ),
             billed=billed,
             unbilled=not_billed + loose_lines + loose_expenses + loose_fixed,
             fixed_cost=fixed_cost,
-            fixed_revenue=self.round(project.fixed_revenue),
+            fixed_revenue=fixed_revenue,
         )
 
 

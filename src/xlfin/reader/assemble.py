@@ -27,6 +27,7 @@ from xlfin.models import (
     Expense,
     HourLine,
     Project,
+    ProjectStatus,
     RateCard,
     RatePeriod,
     RevenueType,
@@ -39,6 +40,7 @@ from xlfin.models import (
     Workbook,
 )
 from xlfin.problems import (
+    ACTUAL_COMPLETION_MISSING,
     ASSIGNMENT_TARGET,
     BILLING_RECORD_OTHER_PROJECT,
     CURRENCY_MISMATCH,
@@ -632,7 +634,18 @@ class _Assembler:
                 "company_rates_override": bool(row["company_rates_override"]),
                 "fixed_cost": row["fixed_cost"] or Decimal(0),
                 "fixed_revenue": row["fixed_revenue"] or Decimal(0),
+                "status": ProjectStatus(row["status"] or ProjectStatus.CURRENT),
+                "actual_completion": row["actual_completion"],
             }
+            if entry["status"] is ProjectStatus.COMPLETE and row["actual_completion"] is None:
+                self.report(
+                    ACTUAL_COMPLETION_MISSING,
+                    f"project {row['project']!r} is Complete but has no Actual completion; "
+                    "its Planned completion stands in for it",
+                    SheetName.PROJECTS,
+                    row.row,
+                    "actual_completion",
+                )
             entry["report_to"], not_addresses = read_addresses(row["report_to"] or "")
             for piece in not_addresses:
                 self.report(
@@ -759,6 +772,16 @@ class _Assembler:
                     row.row,
                     "planned_completion",
                 )
+            status = TaskStatus(row["status"] or TaskStatus.NEW)
+            if status is TaskStatus.COMPLETE and row["actual_completion"] is None:
+                self.report(
+                    ACTUAL_COMPLETION_MISSING,
+                    f"task {task_id!r} is Complete but has no Actual completion; its Planned "
+                    "completion stands in for it",
+                    SheetName.TASKS,
+                    row.row,
+                    "actual_completion",
+                )
             tasks[key] = Task(
                 project=project,
                 task=task_id,
@@ -773,7 +796,8 @@ class _Assembler:
                 hourly_rate=row["hourly_rate"],
                 fixed_amount=row["fixed_amount"],
                 role=self.check_ref(role_ids, row, SheetName.TASKS, "role"),
-                status=TaskStatus(row["status"] or TaskStatus.NEW),
+                status=status,
+                actual_completion=row["actual_completion"],
                 billing_record=self.check_record(
                     records, record_ids, row, SheetName.TASKS, project
                 ),
