@@ -79,3 +79,72 @@ def test_complete_without_an_actual_completion_is_a_warning(book):
     missing = [(p.sheet, p.field) for p in problems if p.code == "ACTUAL_COMPLETION_MISSING"]
     assert missing == [("Projects", "Actual completion"), ("Tasks", "Actual completion")]
     assert all(p.severity.value == "warning" for p in problems)
+
+
+FAY = """
+    [Roles]
+    Role | Cost rate | Billing rate
+    Designer | 50 | 120
+    Senior Designer | 70 | 150
+    [Users]
+    User | Primary role | Cost rate | Billing rate
+    fay | Designer | 40 | 110
+    [Projects]
+    Project
+    P1
+    [Hours]
+    Entry | Project | User | Date | Hours | Role
+    H1 | P1 | fay | 2024-06-03 | 3 | Senior Designer
+    H2 | P1 | fay | 2024-06-04 | 3 |
+"""
+
+
+def test_example_10_3_a_line_on_the_project_itself_is_costed_and_billed_as_its_role(results):
+    r = results(FAY)
+    with_role, without = project(r).project_lines
+    assert (with_role.cost, with_role.revenue) == (Decimal("210.00"), Decimal("450.00"))
+    assert (without.cost, without.revenue) == (Decimal("120.00"), Decimal("330.00"))
+    assert project(r).actual_cost == Decimal("330.00")
+    assert project(r).actual_revenue == Decimal("780.00")
+
+
+EVE = """
+    [Roles]
+    Role | Billing rate
+    Senior Designer | 150
+    [Users]
+    User
+    eve
+    hal
+    [Projects]
+    Project | Planned start | Planned completion
+    P1 | 2024-06-03 | 2024-06-28
+    [Tasks]
+    Project | Task | Revenue type | Cost type
+    P1 | T1 | User Hourly | No Cost
+    P1 | T2 | User Hourly | No Cost
+    [Assignments]
+    Project | Task | User | Role
+    P1 | T1 | | Senior Designer
+    P1 | T2 | hal |
+    [Hours]
+    Entry | Project | Task | User | Date | Hours
+    H1 | P1 | T1 | eve | 2024-06-03 | 4
+    H2 | P1 | T2 | eve | 2024-06-04 | 4
+"""
+
+
+def test_example_10_2_user_hourly_falls_back_to_the_role_only_assignment(results):
+    """Eve has no billing rate and no primary role: on a task with a role-only assignment
+    (Senior Designer, 150) her 4 h bill 600.00; on a task with user assignments only,
+    0.00 and NO_RATE."""
+    r = results(EVE)
+    assert task(r, "T1").actual_revenue == Decimal("600.00")
+    assert task(r, "T2").actual_revenue == Decimal("0")
+    no_rate = [p.row for p in r.problems if p.code == "NO_RATE" and p.sheet == "Hours"]
+    assert no_rate == [3]
+
+
+def test_user_hourly_prefers_the_users_own_rate_to_the_assigned_role(results):
+    r = results(EVE.replace("    User\n    eve\n", "    User | Billing rate\n    eve | 90\n"))
+    assert task(r, "T1").actual_revenue == Decimal("360.00")  # hers, not the role's

@@ -75,8 +75,17 @@ class Actuals(Stage):
         The same for every such line, so computed once per (user, role) and task.
         """
         role, role_from = self.line_role(line, task)
-        cost_kind = task.cost_type if task is not None else CostType.USER_HOURLY
         cost: RateChain | RateSource
+        revenue: RateChain | RateSource
+        user = self.wb.users.get(line.user)
+        location = user.location if user else None
+        if task is None and line.role is not None:
+            # Model 10.5: a line on the project itself with a Role is costed and billed
+            # as that role ("the role associated with the hour entry").
+            cost = self.rates.cost_for_role(line.role)
+            revenue = self.rates.billing_for_role(project, line.role, location)
+            return _LinePlan(role, role_from, cost, "role", revenue, "role")
+        cost_kind = task.cost_type if task is not None else CostType.USER_HOURLY
         if cost_kind is CostType.NO_COST:
             cost, cost_key = NO_COST, "user"
         elif cost_kind is CostType.FIXED_HOURLY:
@@ -86,7 +95,6 @@ class Actuals(Stage):
         else:
             cost, cost_key = self.rates.cost_for_user(line.user), "user"
         kind = task.revenue_type if task is not None else RevenueType.USER_HOURLY
-        revenue: RateChain | RateSource
         revenue_key = "user"
         if kind is RevenueType.NOT_BILLABLE:
             revenue = NOT_BILLABLE
@@ -95,12 +103,21 @@ class Actuals(Stage):
         elif kind is RevenueType.FIXED_HOURLY:
             revenue = _task_rate(task, task.hourly_rate)
         elif kind.is_role_hourly:
-            user = self.wb.users.get(line.user)
-            revenue = self.rates.billing_for_role(project, role, user.location if user else None)
+            revenue = self.rates.billing_for_role(project, role, location)
             revenue_key = "role"
         else:
-            revenue = self.rates.billing_for_user(project, line.user)
+            # Model 10.4: the user's rate, their primary role's, else (only on a task with
+            # a role-only assignment) the rate of the first such assignment's role.
+            fallback = self.first_role_assignment(task) if task is not None else None
+            revenue = self.rates.billing_for_user(project, line.user, fallback_role=fallback)
         return _LinePlan(role, role_from, cost, cost_key, revenue, revenue_key)
+
+    def first_role_assignment(self, task: Task) -> str | None:
+        """The role of the task's first role-only assignment (Assignments sheet order)."""
+        for a in self.assignments.get((task.project, task.task), ()):
+            if a.user is None and a.role is not None:
+                return a.role
+        return None
 
     def rate_problem(self, source: RateSource, line: HourLine, key: str, what: str) -> None:
         """NO_RATE or RATE_GAP_USED for an hour line's resolved rate."""

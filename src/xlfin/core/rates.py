@@ -231,12 +231,19 @@ class RateBook:
         return self._chains.get(key) or self._chain(key, self._role_levels, project, role, location)
 
     def billing_for_user(
-        self, project: Project, user: str, location: str | None = None
+        self,
+        project: Project,
+        user: str,
+        location: str | None = None,
+        fallback_role: str | None = None,
     ) -> RateChain:
         """Billing rate of `user` on `project`: the project's user override, the user's rate,
-        else the user's primary role via 1.1 (at `location`, default the user's)."""
-        key = ("user-billing", project.project, user, location)
-        return self._chains.get(key) or self._chain(key, self._user_levels, project, user, location)
+        else the user's primary role via 1.1 (at `location`, default the user's), else
+        `fallback_role` via 1.1 (model 10.4: a task's role-only assignment)."""
+        key = ("user-billing", project.project, user, location, fallback_role)
+        return self._chains.get(key) or self._chain(
+            key, self._user_levels, project, user, location, fallback_role
+        )
 
     def cost_for_user(self, user: str) -> RateChain:
         """Cost rate of `user`: theirs, else their primary role's (model 1.4)."""
@@ -249,17 +256,20 @@ class RateBook:
         return self._chains.get(key) or self._chain(key, self._role_cost_levels, role)
 
     def _user_levels(
-        self, project: Project, user: str, location: str | None
+        self, project: Project, user: str, location: str | None, fallback_role: str | None = None
     ) -> list[tuple[RateLevel, Timeline]]:
         row = self.workbook.users.get(user)
         if row is None:
             return []
         where = location if location is not None else row.location
-        return [
+        levels = [
             (RateLevel.PROJECT, self._timeline(project.user_rates.get(user))),
             (RateLevel.USER, self._timeline(row.billing_rates)),
             *self._role_levels(project, row.primary_role, where),
         ]
+        if fallback_role is not None and fallback_role != row.primary_role:
+            levels += self._role_levels(project, fallback_role, where)
+        return levels
 
     def _user_cost_levels(self, user: str) -> list[tuple[RateLevel, Timeline]]:
         row = self.workbook.users.get(user)
