@@ -340,7 +340,7 @@ def test_a_table_longer_than_a_sheet_continues(tmp_path, monkeypatch):
             if row[0] and str(row[0]).startswith("H-"):
                 entries.append(row[0])
             elif row[0] and str(row[0]).startswith("Total"):
-                revenue += Decimal(str(row[14]))
+                revenue += Decimal(str(row[15]))
     assert book["Hours (2)"]["A1"].value == "Hours, continued (part 2)"
     expected = [
         x.line.entry

@@ -118,9 +118,9 @@ def test_report_marks_frozen_lines_and_shows_todays_total(tmp_path):
     shop.edit("P1      | Dev  | 130", "P1      | Dev  | 150").build()
     book = openpyxl.load_workbook(tmp_path / "report.xlsx")
     hours = book["Hours"]
-    assert hours["Q2"].value == "billed 2024-06-30"
-    assert hours["M2"].value == "frozen 2024-06-30: project override (Project rates row 2)"
-    assert hours["O2"].value == 260
+    assert hours["R2"].value == "billed 2024-06-30"
+    assert hours["N2"].value == "frozen 2024-06-30: project override (Project rates row 2)"
+    assert hours["P2"].value == 260
     texts = [(c.value, c.row) for c in book["Billing records"]["A"] if c.value]
     today_row = next(row for value, row in texts if value.startswith("At today's rates"))
     assert book["Billing records"][f"I{today_row}"].value == 360

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from conftest import codes, project, task
 
 EXAMPLE_10_1 = """
@@ -148,3 +150,61 @@ def test_example_10_2_user_hourly_falls_back_to_the_role_only_assignment(results
 def test_user_hourly_prefers_the_users_own_rate_to_the_assigned_role(results):
     r = results(EVE.replace("    User\n    eve\n", "    User | Billing rate\n    eve | 90\n"))
     assert task(r, "T1").actual_revenue == Decimal("360.00")  # hers, not the role's
+
+
+GUS = """
+    [Users]
+    User | Billing rate | Cost rate
+    gus | 100 | 60
+    [Hour types]
+    Hour type | Scope | Counts as revenue
+    Internal | Project Specific | No
+    [Projects]
+    Project
+    P1
+    [Tasks]
+    Project | Task | Revenue type
+    P1 | T1 | User Hourly
+    [Hours]
+    Entry | Project | Task | User | Date | Hours | Hour type
+    H1 | P1 | T1 | gus | 2024-06-03 | 6 | Task Time
+    H2 | P1 | T1 | gus | 2024-06-04 | 2 | Internal
+"""
+
+
+def test_example_11_1_hours_of_a_type_that_is_not_revenue_add_cost_only(results):
+    r = results(GUS)
+    assert task(r).actual_revenue == Decimal("600.00")
+    assert task(r).actual_cost == Decimal("480.00")
+
+
+@pytest.mark.parametrize(
+    ("line", "code"),
+    [
+        ("H3 | P1 | T1 | gus | 2024-06-05 | 1 | Vacation Time", "HOUR_TYPE_GENERAL"),
+        ("H3 | P1 | T1 | gus | 2024-06-05 | 1 | Sick Time", "HOUR_TYPE_GENERAL"),
+        ("H3 | P1 | T1 | gus | 2024-06-05 | 1 | Project Time", "HOUR_TYPE_SCOPE"),
+        ("H3 | P1 |  | gus | 2024-06-05 | 1 | Task Time", "HOUR_TYPE_SCOPE"),
+        ("H3 | P1 | T1 | gus | 2024-06-05 | 1 | Issue Time", "HOUR_TYPE_SCOPE"),
+        ("H3 | P1 | T1 | gus | 2024-06-05 | 1 | Overtime", "REFERENCE_UNKNOWN"),
+    ],
+)
+def test_a_line_of_an_hour_type_it_cannot_have_is_an_error_at_its_cell(book, line, code):
+    _, problems = book(GUS + f"    {line}\n")
+    [problem] = [p for p in problems if p.is_error]
+    assert (problem.code, problem.sheet, problem.row, problem.field) == (
+        code, "Hours", 4, "Hour type"
+    )  # fmt: skip
+
+
+def test_billable_hours_of_a_type_that_is_not_revenue_is_an_error(book):
+    text = GUS.replace("Hours | Hour type\n", "Hours | Hour type | Billable\n").replace(
+        "| 2 | Internal", "| 2 | Internal | Yes"
+    )
+    _, problems = book(text)
+    assert [(p.code, p.field) for p in problems] == [("HOURS_TYPE_NOT_REVENUE", "Billable")]
+
+
+def test_a_built_in_hour_type_cannot_be_redefined(book):
+    _, problems = book(GUS.replace("Internal | Project Specific | No", "Sick Time | General | Yes"))
+    assert "HOUR_TYPE_BUILT_IN" in [p.code for p in problems]

@@ -15,7 +15,14 @@ from typing import NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 
-from xlfin.schema import BillingStatus, CostType, ProjectStatus, RevenueType, TaskStatus
+from xlfin.schema import (
+    BillingStatus,
+    CostType,
+    HourScope,
+    ProjectStatus,
+    RevenueType,
+    TaskStatus,
+)
 
 __all__ = [
     "BillingStatus",
@@ -138,6 +145,31 @@ class Assignment(Frozen):
     row: int
 
 
+class HourType(Frozen):
+    hour_type: str
+    scope: HourScope = HourScope.PROJECT_SPECIFIC
+    counts_as_revenue: bool = True
+    description: str | None = None
+    row: int | None = None
+    """None: a built-in type."""
+
+
+BUILT_IN_HOUR_TYPES: dict[str, HourType] = {
+    t.hour_type: t
+    for t in (
+        HourType(hour_type="Sick Time", scope=HourScope.GENERAL, counts_as_revenue=False),
+        HourType(hour_type="Vacation Time", scope=HourScope.GENERAL, counts_as_revenue=False),
+        HourType(hour_type="General Overhead", scope=HourScope.GENERAL),
+        HourType(hour_type="Project Time"),
+        HourType(hour_type="Task Time"),
+        HourType(hour_type="Issue Time"),
+    )
+}
+"""Workfront's built-in hour types (finance model 11); Issue Time counts as revenue
+[xlfin]."""
+TASK_TIME, PROJECT_TIME, ISSUE_TIME = "Task Time", "Project Time", "Issue Time"
+
+
 class HourLine(NamedTuple):
     """One row of the Hours sheet. A named tuple: a workbook may hold a million of them,
     and making one costs a sixth of a frozen dataclass."""
@@ -152,6 +184,9 @@ class HourLine(NamedTuple):
     billable: bool
     billing_record: str | None
     row: int
+    hour_type: str | None = None
+    """Hours › Hour type as given; None: the default (Task Time, or Project Time on the
+    project itself)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,6 +243,8 @@ class Workbook(Frozen):
     hours: tuple[HourLine, ...] = ()
     expenses: tuple[Expense, ...] = ()
     billing_records: dict[str, BillingRecord] = {}
+    hour_types: dict[str, HourType] = {}
+    """The custom hour types (Hour types sheet); the built-in ones are BUILT_IN_HOUR_TYPES."""
     layout: dict[str, dict[str, str]] = {}
     """Sheet name -> field key -> column letter, so computed problems can name a cell."""
 

@@ -363,6 +363,37 @@ CATALOGUE: tuple[Code, ...] = (
         "Fill its Actual completion.",
     ),
     Code(
+        "HOUR_TYPE_BUILT_IN",
+        E,
+        "Built-in hour type redefined",
+        "A row of the Hour types sheet has the name of a built-in hour type (Sick Time, "
+        "Vacation Time, General Overhead, Project Time, Task Time, Issue Time).",
+        "Give the custom type another name.",
+    ),
+    Code(
+        "HOUR_TYPE_GENERAL",
+        E,
+        "General hour type on an Hours line",
+        "General hours (Sick Time, Vacation Time, General Overhead, custom General types) "
+        "belong to no project or task, so they cannot be a line of the Hours sheet.",
+        "Leave them out of the workbook, or use a project-specific type.",
+    ),
+    Code(
+        "HOUR_TYPE_SCOPE",
+        E,
+        "Hour type for another kind of line",
+        "Task Time is for hours on a task, Project Time for hours on the project itself; "
+        "Issue Time has no place (xlfin has no issues).",
+        "Use the type that matches the line, or leave Hour type blank.",
+    ),
+    Code(
+        "HOURS_TYPE_NOT_REVENUE",
+        E,
+        "Billable hours of a type that is not revenue",
+        "The line is Billable = Yes but its hour type does not count as revenue.",
+        "Set Billable to No (or blank), or choose a type that counts as revenue.",
+    ),
+    Code(
         "TASK_DATES_MISSING",
         E,
         "Task without planned dates",

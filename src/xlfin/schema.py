@@ -67,6 +67,11 @@ class TaskStatus(StrEnum):
     COMPLETE = "Complete"
 
 
+class HourScope(StrEnum):
+    GENERAL = "General"
+    PROJECT_SPECIFIC = "Project Specific"
+
+
 class ProjectStatus(StrEnum):
     PLANNING = "Planning"
     CURRENT = "Current"
@@ -95,6 +100,7 @@ class SheetName(StrEnum):
     PROJECT_RATES = "Project rates"
     TASKS = "Tasks"
     ASSIGNMENTS = "Assignments"
+    HOUR_TYPES = "Hour types"
     HOURS = "Hours"
     EXPENSES = "Expenses"
     BILLING_RECORDS = "Billing records"
@@ -126,6 +132,7 @@ COST_TYPES = _values(CostType)
 REVENUE_TYPES = _values(RevenueType)
 TASK_STATUSES = _values(TaskStatus)
 PROJECT_STATUSES = _values(ProjectStatus)
+HOUR_SCOPES = _values(HourScope)
 BILLING_STATUSES = _values(BillingStatus)
 TRUE_WORDS = ("yes", "true", "y", "1", "oui")
 FALSE_WORDS = ("no", "false", "n", "0", "non")
@@ -574,6 +581,25 @@ SHEETS: tuple[Sheet, ...] = (
         ),
     ),
     Sheet(
+        SheetName.HOUR_TYPES,
+        "Custom hour types (Sick Time, Vacation Time, General Overhead, Project Time, Task "
+        "Time and Issue Time are built in and need no row).",
+        (
+            _id("Hour type", "Its name, as Hours › Hour type gives it.", "Internal"),
+            Column(
+                "Scope",
+                Kind.CHOICE,
+                choices=HOUR_SCOPES,
+                default="Project Specific",
+                description="General types are for timesheets only, never on an Hours line.",
+                example="Project Specific",
+                width=16,
+            ),
+            _bool("Counts as revenue", "Yes", "No: its hours add cost but no revenue."),
+            Column("Description", Kind.TEXT, description="Free text.", example="", width=24),
+        ),
+    ),
+    Sheet(
         SheetName.HOURS,
         "Logged hours, one line per entry.",
         (
@@ -595,7 +621,20 @@ SHEETS: tuple[Sheet, ...] = (
             Column(
                 "Hours", Kind.HOURS, True, description="Hours worked (≥ 0).", example="7.5", width=8
             ),
-            _bool("Billable", "Yes", "No: adds cost but no revenue."),
+            Column(
+                "Hour type",
+                Kind.ID,
+                default="Task Time",
+                description="Task Time on a task, Project Time on the project itself, or a "
+                "project-specific type of the Hour types sheet.",
+                example="Task Time",
+                width=12,
+            ),
+            _bool(
+                "Billable",
+                "Yes",
+                "No: adds cost but no revenue. Blank: its hour type's Counts as revenue.",
+            ),
             _billing_record_ref("Billing record the line is billed in."),
         ),
     ),

@@ -18,7 +18,11 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from xlfin.models import (
+    BUILT_IN_HOUR_TYPES,
     FILE_IDENTITY_PREFIX,
+    ISSUE_TIME,
+    PROJECT_TIME,
+    TASK_TIME,
     Assignment,
     BillingRecord,
     BillingStatus,
@@ -26,6 +30,7 @@ from xlfin.models import (
     CostType,
     Expense,
     HourLine,
+    HourType,
     Project,
     ProjectStatus,
     RateCard,
@@ -44,6 +49,10 @@ from xlfin.problems import (
     ASSIGNMENT_TARGET,
     BILLING_RECORD_OTHER_PROJECT,
     CURRENCY_MISMATCH,
+    HOUR_TYPE_BUILT_IN,
+    HOUR_TYPE_GENERAL,
+    HOUR_TYPE_SCOPE,
+    HOURS_TYPE_NOT_REVENUE,
     ID_DUPLICATE,
     PERIOD_REVERSED,
     PROJECT_RATE_TARGET,
@@ -73,6 +82,7 @@ from xlfin.schema import (
     IGNORED_SHEETS,
     SHEETS_BY_NAME,
     WEEKDAYS,
+    HourScope,
     SettingName,
     SheetName,
     find_sheet,
@@ -268,7 +278,8 @@ class _Assembler:
         tasks = self.read_tasks(projects, roles, billing_records)
         assignments = self.read_assignments(projects, tasks, users, roles)
         self.check_task_dates(projects, tasks, assignments)
-        hours = self.read_hours(projects, tasks, users, roles, billing_records)
+        hour_types = self.read_hour_types()
+        hours = self.read_hours(projects, tasks, users, roles, billing_records, hour_types)
         expenses = self.read_expenses(projects, tasks, billing_records)
         workbook = Workbook.model_construct(
             source=self.source,
@@ -284,9 +295,69 @@ class _Assembler:
             hours=tuple(hours),
             expenses=tuple(expenses),
             billing_records=billing_records,
+            hour_types=hour_types,
             layout=self.layout,
         )
         return workbook, self.problems
+
+    def read_hour_types(self) -> dict[str, HourType]:
+        types: dict[str, HourType] = {}
+        for row in self._unique(SheetName.HOUR_TYPES, "hour_type", "hour type"):
+            name = row["hour_type"]
+            if name in BUILT_IN_HOUR_TYPES:
+                self.report(
+                    HOUR_TYPE_BUILT_IN,
+                    f"{name!r} is a built-in hour type and cannot be redefined; give yours "
+                    "another name",
+                    SheetName.HOUR_TYPES,
+                    row.row,
+                    "hour_type",
+                )
+                continue
+            counts = row["counts_as_revenue"]
+            types[name] = HourType(
+                hour_type=name,
+                scope=HourScope(row["scope"] or HourScope.PROJECT_SPECIFIC),
+                counts_as_revenue=True if counts is None else counts,
+                description=row["description"],
+                row=row.row,
+            )
+        return types
+
+    def line_type(
+        self, row: Row, given: str, on_task: bool, hour_types: dict[str, HourType]
+    ) -> HourType | None:
+        """Model 11.1: the hour type of a line that names one, checked; None when it cannot
+        be used (reported)."""
+        kind = BUILT_IN_HOUR_TYPES.get(given) or hour_types.get(given)
+        if kind is None:
+            known = _Ids("hour type", {**BUILT_IN_HOUR_TYPES, **hour_types})
+            self.report(REFERENCE_UNKNOWN, known.unknown(given), SheetName.HOURS, row.row,
+                        "hour_type")  # fmt: skip
+            return None
+        if kind.scope is HourScope.GENERAL:
+            self.report(
+                HOUR_TYPE_GENERAL,
+                f"{given!r} is a General hour type: general hours belong to no project, task "
+                "or issue, and cannot be an Hours line",
+                SheetName.HOURS,
+                row.row,
+                "hour_type",
+            )
+            return None
+        wrong = {TASK_TIME: not on_task, PROJECT_TIME: on_task, ISSUE_TIME: True}
+        if wrong.get(given):
+            where = "a task" if on_task else "the project itself"
+            self.report(
+                HOUR_TYPE_SCOPE,
+                f"{given!r} cannot be logged on {where} (Task Time is for tasks, Project Time "
+                "for the project itself; xlfin has no issues)",
+                SheetName.HOURS,
+                row.row,
+                "hour_type",
+            )
+            return None
+        return kind
 
     def read_settings(self) -> Settings:
         found: dict[str, Any] = {}
@@ -900,6 +971,7 @@ class _Assembler:
         users: dict[str, User],
         roles: dict[str, Role],
         records: dict[str, BillingRecord],
+        hour_types: dict[str, HourType],
     ) -> list[HourLine]:
         project_ids, user_ids, role_ids = (
             _Ids("project", projects),
@@ -946,6 +1018,23 @@ class _Assembler:
             if given_task is not None and task is None:
                 continue
             billable = row.get("billable")
+            hour_type = row.get("hour_type")
+            if hour_type is not None:  # the common case, a default type, costs one lookup
+                kind = self.line_type(row, hour_type, task is not None, hour_types)
+                if kind is None:
+                    continue
+                if billable is None:
+                    billable = kind.counts_as_revenue
+                elif billable and not kind.counts_as_revenue:
+                    self.report(
+                        HOURS_TYPE_NOT_REVENUE,
+                        f"the line is Billable but its hour type {hour_type!r} does not count "
+                        "as revenue; make it not billable or choose another type",
+                        SheetName.HOURS,
+                        row.row,
+                        "billable",
+                    )
+                    continue
             lines.append(
                 HourLine(
                     entry,
@@ -958,6 +1047,7 @@ class _Assembler:
                     True if billable is None else billable,
                     record,
                     row.row,
+                    hour_type,
                 )
             )
         return lines

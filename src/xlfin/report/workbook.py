@@ -12,7 +12,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 
 from xlfin.core.rates import RateSource, role_billing_levels, source_text
 from xlfin.core.results import LineResult, ProjectResult, Results
-from xlfin.models import Workbook
+from xlfin.models import PROJECT_TIME, TASK_TIME, Workbook
 from xlfin.problems import Problem, sort_key
 from xlfin.report.records import INTERNAL, RecordBlocks, revenue_source_text
 from xlfin.report.table import Col, TableWriter, close_book
@@ -214,6 +214,7 @@ class ReportWriter(TableWriter):
         Col("Role used", width=14),
         Col("Role from", width=12),
         Col(column_name("hours"), "hours", 8, True),
+        Col(column_name("hour_type"), width=12),
         Col(column_name("billable"), width=8),
         Col(column_name("cost_rate"), "rate", 11),
         Col("Cost rate source", width=44),
@@ -448,6 +449,7 @@ def _hour_rows(results: Results) -> Iterator[tuple]:
                 r.role,
                 r.role_from,
                 line.hours,
+                line.hour_type or (TASK_TIME if line.task else PROJECT_TIME),
                 "Yes" if line.billable else "No",
                 cost.rate,
                 cost_text,
