@@ -374,6 +374,15 @@ AGENCY: dict[str, list[list[object]]] = {
         ["H-024", "P-300", "T2", "dan", None, D(2024, 7, 23), 6, "Yes", None],
         ["H-025", "P-300", "T3", "bob", None, D(2024, 8, 6), 4, "No", None],
     ],
+    "Expense types": [
+        ["Expense type", "Unit", "Rate", "Start date", "End date"],
+        ["Stock photos", None, None, None, None],
+        ["Hosting", None, None, None, None],
+        ["Printing", None, None, None, None],
+        ["Software", None, None, None, None],
+        ["Mileage", "Kilometer", 0.655, None, D(2024, 6, 30)],
+        ["Mileage", None, 0.67, D(2024, 7, 1), None],
+    ],
     "Expenses": [
         [
             "Expense",
@@ -389,6 +398,8 @@ AGENCY: dict[str, list[list[object]]] = {
             "Reimbursable",
             "Reimbursed",
             "Billing record",
+            "Planned units",
+            "Actual units",
         ],
         [
             "E-01",
@@ -464,6 +475,23 @@ AGENCY: dict[str, list[list[object]]] = {
             "No",
             "No",
             None,
+        ],
+        [
+            "E-06",
+            "P-300",
+            "T1",
+            "Mileage",
+            "Drives to the client's test lab",
+            D(2024, 7, 8),
+            None,
+            D(2024, 7, 15),
+            None,
+            "Yes",
+            "Yes",
+            "No",
+            None,
+            120,
+            134,
         ],
     ],
     "Billing records": [

@@ -367,7 +367,7 @@ def test_progress_is_told_each_step_with_counts(tmp_path):
     )
     assert heard == [
         "reading agency.xlsx",
-        "read 3 projects, 10 tasks, 25 hour lines, 5 expenses",
+        "read 3 projects, 10 tasks, 25 hour lines, 6 expenses",
         "computing",
         "writing r.xlsx (25 hour lines)",
     ]

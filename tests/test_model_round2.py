@@ -3,9 +3,11 @@ worked example and per rule."""
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import codes, project, task
 
@@ -208,3 +210,116 @@ def test_billable_hours_of_a_type_that_is_not_revenue_is_an_error(book):
 def test_a_built_in_hour_type_cannot_be_redefined(book):
     _, problems = book(GUS.replace("Internal | Project Specific | No", "Sick Time | General | Yes"))
     assert "HOUR_TYPE_BUILT_IN" in [p.code for p in problems]
+
+
+MILEAGE = """
+    [Expense types]
+    Expense type | Unit | Rate | Start date | End date
+    Mileage | Kilometer | 0.3125 | | 2024-12-31
+    Mileage | | 0.33 | 2025-01-01 |
+    [Projects]
+    Project | Planned start
+    P1 | 2024-12-01
+    [Tasks]
+    Project | Task | Cost type | Revenue type
+    P1 | T1 | No Cost | Not Billable
+    [Expenses]
+    Expense | Project | Task | Expense type | Planned units | Planned date | Actual units | Date paid | Planned amount | Actual amount | Billable
+    E1 | P1 | T1 | Mileage | 250 | 2024-12-15 | 263 | 2025-01-10 | | | Yes
+    E2 | P1 | T1 | Travel | | | | | 40 | 42.5 | No
+    E3 | P1 | T1 | Travel | | | | | 100 | | Yes
+"""  # noqa: E501
+
+
+def test_example_12_1_amounts_from_units_at_the_rate_of_their_date(results):
+    r = results(MILEAGE)
+    e1 = next(e for e in task(r).expenses if e.expense == "E1")
+    assert (e1.planned_amount, e1.actual_amount) == (Decimal("78.13"), Decimal("86.79"))
+    paid_earlier = results(MILEAGE.replace("| 263 | 2025-01-10 |", "| 263 | 2024-12-20 |"))
+    e1 = next(e for e in task(paid_earlier).expenses if e.expense == "E1")
+    assert e1.actual_amount == Decimal("82.19")
+
+
+def test_example_12_2_the_billable_and_non_billable_parts_add_up(results):
+    t = task(results(MILEAGE))
+    assert t.planned_expenses == Decimal("218.13")
+    assert (t.planned_billable_expenses, t.planned_expenses - t.planned_billable_expenses) == (
+        Decimal("178.13"),
+        Decimal("40.00"),
+    )
+    assert t.actual_expenses == Decimal("129.29")
+    assert (t.actual_billable_expenses, t.actual_expenses - t.actual_billable_expenses) == (
+        Decimal("86.79"),
+        Decimal("42.50"),
+    )
+    assert project(results(MILEAGE)).actual_billable_expenses == Decimal("86.79")
+
+
+def test_units_and_an_amount_that_disagree_are_an_error(results):
+    r = results(MILEAGE.replace("| 263 | 2025-01-10 | | | Yes", "| 263 | 2025-01-10 | | 90 | Yes"))
+    [mismatch] = [p for p in r.problems if p.code == "EXPENSE_AMOUNT_MISMATCH"]
+    assert mismatch.field == "Actual amount" and "86.79" in mismatch.message
+
+
+@pytest.mark.parametrize(
+    ("change", "code"),
+    [
+        (("| Mileage | 250 |", "| Trips | 250 |"), "EXPENSE_UNITS_WITHOUT_RATE"),
+        (("| Travel | | | | | 40 |", "| Lodging | | | | | 40 |"), "EXPENSE_TYPE_UNKNOWN"),
+        (("| 0.3125 |", "| 0.31255 |"), "EXPENSE_RATE_TOO_PRECISE"),
+    ],
+)
+def test_expense_type_problems_point_at_their_cells(book, change, code):
+    _, problems = book(MILEAGE.replace(*change))
+    assert code in [p.code for p in problems]
+
+
+def test_units_on_a_date_without_a_rate_are_an_error(results):
+    gap = MILEAGE.replace("| 0.33 | 2025-01-01 |", "| 0.33 | 2025-02-01 |")
+    r = results(gap)
+    assert "EXPENSE_UNITS_WITHOUT_RATE" in [p.code for p in r.problems]
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.decimals(min_value=0, max_value=10_000, places=3),
+            st.decimals(min_value=0, max_value=10_000, places=3) | st.none(),
+            st.booleans(),
+        ),
+        max_size=12,
+    )
+)
+@settings(max_examples=200, deadline=None)
+def test_the_billable_and_non_billable_parts_add_up_to_the_expense_cost_exactly(expenses):
+    """Model 12, property: on any expenses, billable part + the sum of the non-billable
+    expenses' rounded amounts = the expense cost, planned and actual, task and project."""
+    from xlfin.core.compute import compute
+    from xlfin.models import Expense, Project, Task, Workbook
+
+    rows = [
+        Expense(f"E{i}", "P1", "T1" if i % 2 else None, None, None, None, planned, None,
+                actual, billable, False, False, None, i + 2)
+        for i, (planned, actual, billable) in enumerate(expenses)
+    ]  # fmt: skip
+    workbook = Workbook(
+        projects={"P1": Project(project="P1", row=2)},
+        tasks={("P1", "T1"): Task(project="P1", task="T1", row=2)},
+        expenses=tuple(rows),
+    )
+    p = compute(workbook).projects[0]
+    cents = lambda a: Decimal(a).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)  # noqa: E731
+    not_billable = [e for e in rows if not e.billable]
+    assert p.planned_expenses - p.planned_billable_expenses == sum(
+        (cents(e.planned_amount) for e in not_billable if e.planned_amount is not None),
+        Decimal(0),
+    )
+    assert p.actual_expenses - p.actual_billable_expenses == sum(
+        (cents(e.actual_amount) for e in not_billable if e.actual_amount is not None), Decimal(0)
+    )
+    t = p.tasks[0]
+    assert t.planned_billable_expenses <= t.planned_expenses
+    assert p.planned_expenses == t.planned_expenses + sum(
+        (cents(e.planned_amount) for e in rows if e.task is None and e.planned_amount is not None),
+        Decimal(0),
+    )

@@ -205,6 +205,24 @@ class Expense:
     reimbursed: bool
     billing_record: str | None
     row: int
+    planned_units: Decimal | None = None
+    actual_units: Decimal | None = None
+    from_units: str | None = None
+    """How the core computed its amounts from units, in words (None: amounts as given)."""
+
+
+class ExpenseType(Frozen):
+    """A custom expense type: its unit and its dated rates per unit (model 12)."""
+
+    expense_type: str
+    unit: str | None = None
+    rates: tuple[RatePeriod, ...] = ()
+    row: int
+
+
+BUILT_IN_EXPENSE_TYPES = frozenset(
+    ("Advertising", "Consulting", "Entertainment", "General", "Materials", "Travel")
+)
 
 
 class BillingRecord(Frozen):
@@ -243,6 +261,8 @@ class Workbook(Frozen):
     hours: tuple[HourLine, ...] = ()
     expenses: tuple[Expense, ...] = ()
     billing_records: dict[str, BillingRecord] = {}
+    expense_types: dict[str, ExpenseType] = {}
+    """The custom expense types (Expense types sheet)."""
     hour_types: dict[str, HourType] = {}
     """The custom hour types (Hour types sheet); the built-in ones are BUILT_IN_HOUR_TYPES."""
     layout: dict[str, dict[str, str]] = {}

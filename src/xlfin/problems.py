@@ -394,6 +394,37 @@ CATALOGUE: tuple[Code, ...] = (
         "Set Billable to No (or blank), or choose a type that counts as revenue.",
     ),
     Code(
+        "EXPENSE_TYPE_UNKNOWN",
+        W,
+        "Unknown expense type",
+        "The expense type is neither built in (Advertising, Consulting, Entertainment, "
+        "General, Materials, Travel) nor a row of the Expense types sheet.",
+        "Use a built-in type or add the type to the Expense types sheet.",
+    ),
+    Code(
+        "EXPENSE_UNITS_WITHOUT_RATE",
+        E,
+        "Units without a rate",
+        "The expense gives units, but its expense type has no rate per unit on that date "
+        "(or it is not a type of the Expense types sheet).",
+        "Give the type a rate for that date, or give the amount instead of units.",
+    ),
+    Code(
+        "EXPENSE_AMOUNT_MISMATCH",
+        E,
+        "Units and amount disagree",
+        "The expense gives both units and an amount, and units × rate differs from the "
+        "amount by a cent or more.",
+        "Leave the amount blank (xlfin computes it) or correct the units.",
+    ),
+    Code(
+        "EXPENSE_RATE_TOO_PRECISE",
+        E,
+        "Rate per unit too precise",
+        "An expense type's rate has more than 4 decimals (Workfront keeps 4).",
+        "Round the rate to 4 decimals.",
+    ),
+    Code(
         "TASK_DATES_MISSING",
         E,
         "Task without planned dates",

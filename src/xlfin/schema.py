@@ -102,6 +102,7 @@ class SheetName(StrEnum):
     ASSIGNMENTS = "Assignments"
     HOUR_TYPES = "Hour types"
     HOURS = "Hours"
+    EXPENSE_TYPES = "Expense types"
     EXPENSES = "Expenses"
     BILLING_RECORDS = "Billing records"
 
@@ -639,13 +640,42 @@ SHEETS: tuple[Sheet, ...] = (
         ),
     ),
     Sheet(
+        SheetName.EXPENSE_TYPES,
+        "Custom expense types, with a unit and a rate per unit; several rows of one type "
+        "give dated rates.",
+        (
+            _id("Expense type", "Its name, as Expenses › Expense type gives it.", "Mileage"),
+            Column("Unit", Kind.TEXT, description="Mile, Kilometer, Day, …", example="Kilometer"),
+            Column(
+                "Rate",
+                Kind.RATE,
+                description="Money per unit, at most 4 decimals; blank: no rate.",
+                example="0.3125",
+            ),
+            Column(
+                "Currency",
+                Kind.TEXT,
+                description="Currency of the rate; blank: the workbook's.",
+                example="USD",
+            ),
+            _start(),
+            _end(),
+        ),
+    ),
+    Sheet(
         SheetName.EXPENSES,
         "Expenses of a project or of one of its tasks.",
         (
             _id("Expense", "Expense id.", "E-01"),
             _id("Project", "Project id.", "P-100"),
             Column("Task", Kind.ID, description="Blank: a project expense.", example="T1"),
-            Column("Expense type", Kind.TEXT, description="Free text.", example="Travel"),
+            Column(
+                "Expense type",
+                Kind.TEXT,
+                description="A built-in type (Advertising, Consulting, Entertainment, General, "
+                "Materials, Travel) or a row of Expense types.",
+                example="Travel",
+            ),
             Column(
                 "Description",
                 Kind.TEXT,
@@ -672,6 +702,20 @@ SHEETS: tuple[Sheet, ...] = (
             ),
             Column(
                 "Actual amount", Kind.MONEY, description="Adds to actual cost.", example="118.40"
+            ),
+            Column(
+                "Planned units",
+                Kind.NUMBER,
+                description="Units of its expense type (e.g. km); planned amount = units × the "
+                "type's rate on the Planned date.",
+                example="250",
+            ),
+            Column(
+                "Actual units",
+                Kind.NUMBER,
+                description="Units used; actual amount = units × the type's rate on the Date "
+                "paid (blank: the Planned date).",
+                example="263",
             ),
             _bool("Billable", "No", "Yes: may be put in a billing record."),
             _bool("Reimbursable", "No", "Owed back to whoever paid it."),

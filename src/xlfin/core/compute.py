@@ -152,7 +152,7 @@ class Computation(Planning, Actuals, Rollup):
             lines_by_task[(line.project, line.task)].append(line)
         expenses_by_task: dict[tuple[str, str | None], list[Expense]] = defaultdict(list)
         expenses_by_record: dict[str, list[Expense]] = defaultdict(list)
-        for expense in wb.expenses:
+        for expense in map(self.resolve_expense, wb.expenses):
             expenses_by_task[(expense.project, expense.task)].append(expense)
             if expense.billing_record is not None:
                 expenses_by_record[expense.billing_record].append(expense)

@@ -113,6 +113,11 @@ class TaskResult:
     actual_hourly_revenue: Decimal
     fixed_realized: Decimal
     """Fixed amount counted in actual revenue (Fixed Revenue / Plus Fixed, once Complete)."""
+    planned_billable_expenses: Decimal = Decimal(0)
+    """The billable part of `planned_expenses` (model 12); the rest is not billable."""
+    actual_billable_expenses: Decimal = Decimal(0)
+    unreimbursed: Decimal = Decimal(0)
+    """Actual amounts of expenses Reimbursable and not yet Reimbursed: shown, never added."""
 
     @property
     def planned_cost(self) -> Decimal:
@@ -166,6 +171,12 @@ class ProjectResult:
     billable_expenses: Decimal
     billed: Decimal
     unbilled: Decimal
+    planned_billable_expenses: Decimal = Decimal(0)
+    """The billable part of all its expenses' planned amounts (its tasks' and its own)."""
+    planned_expenses: Decimal = Decimal(0)
+    actual_billable_expenses: Decimal = Decimal(0)
+    actual_expenses: Decimal = Decimal(0)
+    unreimbursed: Decimal = Decimal(0)
     fixed_cost: Decimal = Decimal(0)
     """The project's own Fixed cost, rounded: part of its planned and actual cost."""
     fixed_revenue: Decimal = Decimal(0)

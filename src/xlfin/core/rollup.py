@@ -3,14 +3,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
+from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 from operator import attrgetter
 
 # Sums of working days × rates are exact: no rounding at any precision we can meet.
-from xlfin.core.money import ZERO
+from xlfin.core.money import ZERO, exact_text
 from xlfin.core.planned import Stage
+from xlfin.core.rates import Timeline
 from xlfin.core.results import (
     AssignmentPlan,
     LineResult,
@@ -31,6 +34,8 @@ from xlfin.models import (
 )
 from xlfin.problems import (
     BILLING_LINE_NOT_BILLABLE,
+    EXPENSE_AMOUNT_MISMATCH,
+    EXPENSE_UNITS_WITHOUT_RATE,
     NO_RATE,
     NO_WORKING_DAY,
 )
@@ -124,6 +129,7 @@ class Rollup(Stage):
             planned_revenue=self.round(revenue),
             actual_hourly_revenue=sum(map(_line_revenue, results), ZERO),
             fixed_realized=realized,
+            **self.expense_split(expenses),
         )
 
     def report_blank_task_rates(self, task: Task, lines: list[HourLine]) -> None:
@@ -145,6 +151,66 @@ class Rollup(Stage):
                 task.row,
                 key,
             )
+
+    def resolve_expense(self, e: Expense) -> Expense:
+        """Model 12: an expense given in units gets its amounts from its type's rate per unit
+        on the date (planned: Planned date; actual: Date paid, else Planned date; either
+        blank: the project's planned start), rounded per expense."""
+        if e.planned_units is None and e.actual_units is None:
+            return e
+        kind = self.wb.expense_types[e.expense_type or ""]  # the reader checked it
+        timeline = Timeline(kind.rates)
+        start = self.wb.projects[e.project].planned_start
+        amounts: dict[str, Decimal | None] = {}
+        said = []
+        for key, units, day, given in (
+            ("planned_amount", e.planned_units, e.planned_date or start, e.planned_amount),
+            ("actual_amount", e.actual_units, e.date_paid or e.planned_date or start,
+             e.actual_amount),
+        ):  # fmt: skip
+            if units is None:
+                amounts[key] = given
+                continue
+            period = timeline.at(day or date.min)
+            column = key.replace("_amount", "_units")
+            if period is None:
+                self.report(
+                    EXPENSE_UNITS_WITHOUT_RATE,
+                    f"expense type {kind.expense_type!r} has no rate on {day}",
+                    SheetName.EXPENSES,
+                    e.row,
+                    column,
+                )
+                amounts[key] = given
+                continue
+            amount = self.round(units * period.rate)
+            if given is not None and self.round(given) != amount:
+                self.report(
+                    EXPENSE_AMOUNT_MISMATCH,
+                    f"{exact_text(units)} {kind.unit or 'units'} × {exact_text(period.rate)} = "
+                    f"{amount}, but the amount given is {self.round(given)}",
+                    SheetName.EXPENSES,
+                    e.row,
+                    key,
+                )
+            amounts[key] = amount
+            said.append(
+                f"{key.split('_')[0]}: {exact_text(units)} {kind.unit or 'units'} × "
+                f"{exact_text(period.rate)} ({period.sheet} row {period.row}) = {amount}"
+            )
+        return dataclasses.replace(e, **amounts, from_units="; ".join(said) or None)
+
+    def expense_split(self, expenses: list[Expense]) -> dict[str, Decimal]:
+        """Model 12: the billable parts of planned and actual expense cost (the rest is not
+        billable; both are sums of the same rounded amounts), and what is owed back."""
+        billable = [e for e in expenses if e.billable]
+        return {
+            "planned_billable_expenses": self.expense_sum(billable, planned=True),
+            "actual_billable_expenses": self.expense_sum(billable, planned=False),
+            "unreimbursed": self.expense_sum(
+                (e for e in expenses if e.reimbursable and not e.reimbursed), planned=False
+            ),
+        }
 
     def expense_sum(self, expenses: Iterable[Expense], planned: bool) -> Decimal:
         """Sum of the expenses' planned (or actual) amounts, each rounded as shown."""
@@ -282,6 +348,9 @@ class Rollup(Stage):
             unbilled=not_billed + loose_lines + loose_expenses + loose_fixed,
             fixed_cost=fixed_cost,
             fixed_revenue=fixed_revenue,
+            planned_expenses=self.expense_sum(all_expenses, planned=True),
+            actual_expenses=self.expense_sum(all_expenses, planned=False),
+            **self.expense_split(all_expenses),
         )
 
 

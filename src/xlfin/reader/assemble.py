@@ -18,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from xlfin.models import (
+    BUILT_IN_EXPENSE_TYPES,
     BUILT_IN_HOUR_TYPES,
     FILE_IDENTITY_PREFIX,
     ISSUE_TIME,
@@ -29,6 +30,7 @@ from xlfin.models import (
     Company,
     CostType,
     Expense,
+    ExpenseType,
     HourLine,
     HourType,
     Project,
@@ -49,6 +51,9 @@ from xlfin.problems import (
     ASSIGNMENT_TARGET,
     BILLING_RECORD_OTHER_PROJECT,
     CURRENCY_MISMATCH,
+    EXPENSE_RATE_TOO_PRECISE,
+    EXPENSE_TYPE_UNKNOWN,
+    EXPENSE_UNITS_WITHOUT_RATE,
     HOUR_TYPE_BUILT_IN,
     HOUR_TYPE_GENERAL,
     HOUR_TYPE_SCOPE,
@@ -280,7 +285,8 @@ class _Assembler:
         self.check_task_dates(projects, tasks, assignments)
         hour_types = self.read_hour_types()
         hours = self.read_hours(projects, tasks, users, roles, billing_records, hour_types)
-        expenses = self.read_expenses(projects, tasks, billing_records)
+        expense_types = self.read_expense_types(settings)
+        expenses = self.read_expenses(projects, tasks, billing_records, expense_types)
         workbook = Workbook.model_construct(
             source=self.source,
             settings=settings,
@@ -296,6 +302,7 @@ class _Assembler:
             expenses=tuple(expenses),
             billing_records=billing_records,
             hour_types=hour_types,
+            expense_types=expense_types,
             layout=self.layout,
         )
         return workbook, self.problems
@@ -1052,11 +1059,47 @@ class _Assembler:
             )
         return lines
 
+    def read_expense_types(self, settings: Settings) -> dict[str, ExpenseType]:
+        found = self._dated_objects(
+            SheetName.EXPENSE_TYPES, "expense_type", ("unit", "currency"), ("rate",), {}
+        )
+        types = {}
+        for name, e in found.items():
+            if name in BUILT_IN_EXPENSE_TYPES:
+                continue  # a built-in type given a unit and rates: kept as written
+            currency = (e["currency"] or settings.currency).upper()
+            if currency != settings.currency:
+                self.report(
+                    CURRENCY_MISMATCH,
+                    f"the rate of expense type {name!r} is in {currency}, the workbook in "
+                    f"{settings.currency}",
+                    SheetName.EXPENSE_TYPES,
+                    e["row"],
+                    "currency",
+                )
+            for period in e["rate"]:
+                if -int(period.rate.as_tuple().exponent) > 4:
+                    self.report(
+                        EXPENSE_RATE_TOO_PRECISE,
+                        f"rate {period.rate} of expense type {name!r} has more than 4 decimals",
+                        SheetName.EXPENSE_TYPES,
+                        period.row,
+                        "rate",
+                    )
+            types[name] = ExpenseType(
+                expense_type=name,
+                unit=e["unit"],
+                rates=self.check_periods(e["rate"], f"expense type {name!r}"),
+                row=e["row"],
+            )
+        return types
+
     def read_expenses(
         self,
         projects: dict[str, Project],
         tasks: dict[tuple[str, str], Task],
         records: dict[str, BillingRecord],
+        expense_types: dict[str, ExpenseType],
     ) -> list[Expense]:
         project_ids, record_ids = _Ids("project", projects), _Ids("billing record", records)
         task_ids = _task_ids(tasks)
@@ -1066,6 +1109,32 @@ class _Assembler:
             task = self.check_task(tasks, task_ids, row, SheetName.EXPENSES, project)
             record = self.check_record(records, record_ids, row, SheetName.EXPENSES, project)
             if project is None or (row["task"] is not None and task is None):
+                continue
+            kind = row["expense_type"]
+            units = row["planned_units"] is not None or row["actual_units"] is not None
+            if (
+                kind is not None
+                and kind not in BUILT_IN_EXPENSE_TYPES
+                and kind not in expense_types
+            ):
+                self.report(
+                    EXPENSE_UNITS_WITHOUT_RATE if units else EXPENSE_TYPE_UNKNOWN,
+                    f"expense type {kind!r} is neither built in nor in the Expense types sheet"
+                    + ("; its units have no rate" if units else ""),
+                    SheetName.EXPENSES,
+                    row.row,
+                    "expense_type",
+                )
+                if units:
+                    continue
+            elif units and (kind is None or kind not in expense_types):
+                self.report(
+                    EXPENSE_UNITS_WITHOUT_RATE,
+                    "units need an expense type of the Expense types sheet (its rate per unit)",
+                    SheetName.EXPENSES,
+                    row.row,
+                    "expense_type",
+                )
                 continue
             found.append(
                 Expense(
@@ -1083,6 +1152,8 @@ class _Assembler:
                     bool(row["reimbursed"]),
                     record,
                     row.row,
+                    row["planned_units"],
+                    row["actual_units"],
                 )
             )
         return found

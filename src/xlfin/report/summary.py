@@ -6,7 +6,8 @@ without trailing zeros. Nothing here is computed: it is the core's results, show
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from decimal import Decimal
 from typing import Any
 
 from xlfin.core.money import hours_text, money_text
@@ -29,6 +30,20 @@ def task_summary(t: TaskResult, decimals: int) -> dict[str, Any]:
         "actual_cost": m(t.actual_cost),
         "planned_revenue": m(t.planned_revenue),
         "actual_revenue": m(t.actual_revenue),
+        **expense_split(t, m),
+    }
+
+
+def expense_split(r: TaskResult | ProjectResult, m: Callable[[Decimal], str]) -> dict[str, str]:
+    """Planned and actual expense cost, each as its billable and non-billable parts."""
+    return {
+        "planned_expenses": m(r.planned_expenses),
+        "planned_expenses_billable": m(r.planned_billable_expenses),
+        "planned_expenses_not_billable": m(r.planned_expenses - r.planned_billable_expenses),
+        "actual_expenses": m(r.actual_expenses),
+        "actual_expenses_billable": m(r.actual_billable_expenses),
+        "actual_expenses_not_billable": m(r.actual_expenses - r.actual_billable_expenses),
+        "expenses_to_reimburse": m(r.unreimbursed),
     }
 
 
@@ -63,6 +78,7 @@ def project_summary(p: ProjectResult, decimals: int, company_name: str | None) -
         "actual_revenue": m(p.actual_revenue),
         "fixed_revenue": m(p.fixed_revenue),
         "billable_expenses": m(p.billable_expenses),
+        **expense_split(p, m),
         "billed": m(p.billed),
         "unbilled": m(p.unbilled),
         "tasks": [task_summary(t, decimals) for t in p.tasks],

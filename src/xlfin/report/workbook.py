@@ -240,7 +240,7 @@ class ReportWriter(TableWriter):
         Col("To", "date", 11),
         Col(column_name("working_days"), "int", 9),
         Col(column_name("hours"), "hours", 9),
-        Col("Rate", "rate", 11),
+        Col(column_name("rate"), "rate", 11),
         Col("Rate source", width=44),
         Col(column_name("planned_amount"), "money", 13),
     )
@@ -291,10 +291,19 @@ class ReportWriter(TableWriter):
         Col(column_name("reimbursable"), width=10),
         Col(column_name("reimbursed"), width=10),
         Col(column_name("billing_record"), width=12),
+        Col(column_name("planned_units"), "hours", 10),
+        Col(column_name("actual_units"), "hours", 10),
+        Col("Amounts from units", width=60),
     )
 
     def expenses_sheet(self) -> None:
-        shown = {p.project.project for p in self.results.projects}
+        # The expenses as computed (amounts from units filled in), in the input's order.
+        computed = sorted(
+            (e for p in self.results.projects for t in p.tasks for e in t.expenses),
+            key=lambda e: e.row,
+        )
+        computed += [e for p in self.results.projects for e in p.project_expenses]
+        computed.sort(key=lambda e: e.row)
         yes = lambda flag: "Yes" if flag else "No"  # noqa: E731
         rows = (
             (
@@ -311,9 +320,11 @@ class ReportWriter(TableWriter):
                 yes(e.reimbursable),
                 yes(e.reimbursed),
                 e.billing_record,
+                e.planned_units,
+                e.actual_units,
+                e.from_units,
             )
-            for e in self.input.expenses
-            if e.project in shown
+            for e in computed
         )
         self.table(SheetName.EXPENSES, self.EXPENSE_COLS, rows)
 
@@ -336,7 +347,7 @@ class ReportWriter(TableWriter):
         Col("Role or user", width=16),
         Col("Level", width=16),
         Col(column_name("location"), width=12),
-        Col("Rate", "rate", 12),
+        Col(column_name("rate"), "rate", 12),
         Col(column_name("start_date"), "date", 11),
         Col(column_name("end_date"), "date", 11),
         Col("Input", width=22),
