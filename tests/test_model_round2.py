@@ -323,3 +323,36 @@ def test_the_billable_and_non_billable_parts_add_up_to_the_expense_cost_exactly(
         (cents(e.planned_amount) for e in rows if e.task is None and e.planned_amount is not None),
         Decimal(0),
     )
+
+
+RATIO = """
+    [Users]
+    User | Billing rate | Cost rate
+    hal | 95.55 | 50
+    [Projects]
+    Project | Planned start | Planned completion
+    P1 | 2024-09-02 | 2024-09-04
+    [Tasks]
+    Project | Task | Planned hours | Revenue type | Overtime ratio
+    P1 | T1 | 7 | User Hourly | 1.25
+    [Assignments]
+    Project | Task | User
+    P1 | T1 | hal
+"""
+
+
+def test_an_overtime_ratio_on_a_revenue_type_it_does_not_apply_to_is_ignored(results, book):
+    """Model 11.2: the ratio multiplies planned revenue of the User and Role Hourly family
+    only (section 17, not yet a revenue type of xlfin); on User Hourly it is ignored with
+    OVERTIME_RATIO_IGNORED and planned revenue is 7 h × 95.55 = 668.85."""
+    _, problems = book(RATIO)
+    assert [(p.code, p.field) for p in problems] == [("OVERTIME_RATIO_IGNORED", "Overtime ratio")]
+    assert task(results(RATIO)).planned_revenue == Decimal("668.85")
+    _, plain = book(RATIO.replace("| User Hourly | 1.25", "| User Hourly | 1"))
+    assert plain == []  # 1 is no multiplier: nothing to say
+
+
+@pytest.mark.parametrize("ratio", ["0", "-1.5"])
+def test_an_overtime_ratio_not_above_zero_is_an_error(book, ratio):
+    _, problems = book(RATIO.replace("| 1.25", f"| {ratio}"))
+    assert [(p.code, p.field) for p in problems] == [("OVERTIME_RATIO_INVALID", "Overtime ratio")]

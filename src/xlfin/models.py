@@ -130,6 +130,8 @@ class Task(Frozen):
     fixed_amount: Decimal | None = None
     role: str | None = None
     status: TaskStatus = TaskStatus.NEW
+    overtime_ratio: Decimal | None = None
+    """Model 11.2; None: 1 (no multiplier)."""
     actual_completion: dt.date | None = None
     billing_record: str | None = None
     row: int

@@ -425,6 +425,21 @@ CATALOGUE: tuple[Code, ...] = (
         "Round the rate to 4 decimals.",
     ),
     Code(
+        "OVERTIME_RATIO_INVALID",
+        E,
+        "Overtime ratio not above 0",
+        "A task's Overtime ratio is 0 or negative; 1 means no multiplier.",
+        "Give a ratio above 0, or leave it blank.",
+    ),
+    Code(
+        "OVERTIME_RATIO_IGNORED",
+        W,
+        "Overtime ratio on a task it does not apply to",
+        "The Overtime ratio multiplies the planned revenue of User and Role Hourly tasks "
+        "only; on this task's revenue type it is ignored.",
+        "Clear it, or give the task a User and Role Hourly revenue type.",
+    ),
+    Code(
         "TASK_DATES_MISSING",
         E,
         "Task without planned dates",

@@ -61,6 +61,13 @@ class RevenueType(StrEnum):
         return self.value.endswith("with Cap")
 
 
+def overtime_applies(kind: RevenueType) -> bool:
+    """Model 11.2: an Overtime ratio multiplies planned revenue of the User and Role Hourly
+    family only (finance model section 17), which xlfin does not offer yet: on every
+    revenue type it has, a ratio is ignored with a warning."""
+    return kind.value.startswith("User and Role Hourly")
+
+
 class TaskStatus(StrEnum):
     NEW = "New"
     IN_PROGRESS = "In Progress"
@@ -532,6 +539,14 @@ SHEETS: tuple[Sheet, ...] = (
                 Kind.MONEY,
                 description="Fixed revenue, the fixed part of Plus Fixed, or the cap.",
                 example="5000.00",
+            ),
+            Column(
+                "Overtime ratio",
+                Kind.NUMBER,
+                signed=True,  # 0 and below get their own error, OVERTIME_RATIO_INVALID
+                description="Multiplies planned revenue of a User and Role Hourly task (blank: "
+                "1); ignored, with a warning, on any other revenue type.",
+                example="1.25",
             ),
             Column(
                 "Role",

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from xlfin.core.money import exact_text
 from xlfin.models import (
     BUILT_IN_EXPENSE_TYPES,
     BUILT_IN_HOUR_TYPES,
@@ -59,6 +60,8 @@ from xlfin.problems import (
     HOUR_TYPE_SCOPE,
     HOURS_TYPE_NOT_REVENUE,
     ID_DUPLICATE,
+    OVERTIME_RATIO_IGNORED,
+    OVERTIME_RATIO_INVALID,
     PERIOD_REVERSED,
     PROJECT_RATE_TARGET,
     RATE_GAP,
@@ -92,6 +95,7 @@ from xlfin.schema import (
     SheetName,
     find_sheet,
     normalize,
+    overtime_applies,
 )
 
 
@@ -851,6 +855,27 @@ class _Assembler:
                     "planned_completion",
                 )
             status = TaskStatus(row["status"] or TaskStatus.NEW)
+            ratio = row["overtime_ratio"]
+            revenue_type = RevenueType(row["revenue_type"] or RevenueType.USER_HOURLY)
+            if ratio is not None and ratio <= 0:
+                self.report(
+                    OVERTIME_RATIO_INVALID,
+                    f"Overtime ratio must be above 0 (1 is no multiplier), not {exact_text(ratio)}",
+                    SheetName.TASKS,
+                    row.row,
+                    "overtime_ratio",
+                )
+                ratio = None
+            elif ratio is not None and ratio != 1 and not overtime_applies(revenue_type):
+                self.report(
+                    OVERTIME_RATIO_IGNORED,
+                    f"Overtime ratio {exact_text(ratio)} applies to User and Role Hourly tasks "
+                    f"only; on {revenue_type.value} it is ignored",
+                    SheetName.TASKS,
+                    row.row,
+                    "overtime_ratio",
+                )
+                ratio = None
             if status is TaskStatus.COMPLETE and row["actual_completion"] is None:
                 self.report(
                     ACTUAL_COMPLETION_MISSING,
@@ -875,6 +900,7 @@ class _Assembler:
                 fixed_amount=row["fixed_amount"],
                 role=self.check_ref(role_ids, row, SheetName.TASKS, "role"),
                 status=status,
+                overtime_ratio=ratio,
                 actual_completion=row["actual_completion"],
                 billing_record=self.check_record(
                     records, record_ids, row, SheetName.TASKS, project
