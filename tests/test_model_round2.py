@@ -356,3 +356,74 @@ def test_an_overtime_ratio_on_a_revenue_type_it_does_not_apply_to_is_ignored(res
 def test_an_overtime_ratio_not_above_zero_is_an_error(book, ratio):
     _, problems = book(RATIO.replace("| 1.25", f"| {ratio}"))
     assert [(p.code, p.field) for p in problems] == [("OVERTIME_RATIO_INVALID", "Overtime ratio")]
+
+
+ROLES_10_2 = """
+    [Roles]
+    Role | Billing rate
+    Designer | 120
+    Senior Designer | 150
+    [Users]
+    User | Primary role | Other roles
+    ann | Designer | Senior Designer
+    bob | Designer |
+    carl | |
+    dee | Designer |
+    [User roles]
+    User | Start date | Primary role
+    dee | 2024-07-01 | Senior Designer
+    [Projects]
+    Project | Planned start | Planned completion
+    P1 | 2024-06-03 | 2024-07-31
+    [Tasks]
+    Project | Task | Revenue type | Cost type
+    P1 | T2 | Role Hourly | No Cost
+    P1 | T3 | User Hourly | No Cost
+    [Assignments]
+    Project | Task | Role
+    P1 | T2 | Senior Designer
+    [Hours]
+    Entry | Project | Task | User | Date | Hours
+    H1 | P1 | T2 | ann | 2024-06-03 | 5
+    H2 | P1 | T2 | bob | 2024-06-04 | 2
+    H3 | P1 | T2 | carl | 2024-06-05 | 1
+    H4 | P1 | T3 | dee | 2024-06-28 | 3
+    H5 | P1 | T3 | dee | 2024-07-02 | 2
+"""
+
+
+def test_example_10_2_the_role_of_a_line_among_the_users_roles(results):
+    r = results(ROLES_10_2)
+    lines = {x.line.entry: x for x in task(r, "T2").lines}
+    assert (lines["H1"].role, lines["H1"].revenue) == ("Senior Designer", Decimal("750.00"))
+    assert (lines["H2"].role, lines["H2"].revenue) == ("Designer", Decimal("240.00"))
+    assert (lines["H3"].role, lines["H3"].revenue) == ("Senior Designer", Decimal("150.00"))
+    assert task(r, "T2").actual_revenue == Decimal("1140.00")
+
+
+def test_example_10_2_a_dated_role_set_changes_the_primary_role_on_its_date(results):
+    r = results(ROLES_10_2)
+    assert [x.revenue for x in task(r, "T3").lines] == [Decimal("360.00"), Decimal("300.00")]
+    assert task(r, "T3").actual_revenue == Decimal("660.00")
+
+
+def test_the_primary_role_gives_way_to_the_tasks_role_where_it_has_no_rate(results):
+    """Revenue, step 4 to 5: Bob's primary role has no billing rate: his hours bill at the
+    task's role-only assignment's rate; his cost stays his primary role's (none)."""
+    text = ROLES_10_2.replace("    Designer | 120\n", "    Designer |\n")
+    lines = {x.line.entry: x for x in task(results(text), "T2").lines}
+    assert lines["H2"].revenue == Decimal("300.00")  # 2 h × 150
+
+
+def test_two_role_sets_of_one_user_from_one_date_are_an_error(book):
+    text = ROLES_10_2.replace(
+        "    dee | 2024-07-01 | Senior Designer\n",
+        "    dee | 2024-07-01 | Senior Designer\n    dee | 2024-07-01 | Designer\n",
+    )
+    _, problems = book(text)
+    assert [(p.code, p.sheet, p.row) for p in problems] == [("ROLE_SET_DUPLICATE", "User roles", 3)]
+
+
+def test_an_unknown_other_role_is_named(book):
+    _, problems = book(ROLES_10_2.replace("| Designer | Senior Designer", "| Designer | Art"))
+    assert [(p.code, p.field) for p in problems] == [("REFERENCE_UNKNOWN", "Other roles")]

@@ -72,14 +72,45 @@ class Role(Frozen):
     row: int
 
 
+class RoleSet(Frozen):
+    """A user's roles from `start` on (User roles sheet; model 10.3)."""
+
+    start: dt.date
+    primary_role: str | None = None
+    other_roles: tuple[str, ...] = ()
+    row: int
+
+
 class User(Frozen):
     user: str
     name: str | None = None
     primary_role: str | None = None
+    other_roles: tuple[str, ...] = ()
+    role_sets: tuple[RoleSet, ...] = ()
+    """Dated role sets, by start (User roles sheet); empty: the roles above, always."""
     location: str | None = None
     cost_rates: tuple[RatePeriod, ...] = ()
     billing_rates: tuple[RatePeriod, ...] = ()
     row: int
+
+    def roles_on(self, day: dt.date) -> tuple[str | None, tuple[str, ...]]:
+        """Model 10.3: (primary role, other roles) on `day`: the latest role set started by
+        then; before the first, the Users sheet's roles, or the first set if those are
+        blank (the first period reaches back, as rates do)."""
+        current: RoleSet | None = None
+        for role_set in self.role_sets:
+            if role_set.start <= day:
+                current = role_set
+        if current is None:
+            if self.primary_role is not None or self.other_roles or not self.role_sets:
+                return self.primary_role, self.other_roles
+            current = self.role_sets[0]
+        return current.primary_role, current.other_roles
+
+    def role_periods(self) -> list[tuple[dt.date, str | None, tuple[str, ...]]]:
+        """(from, primary, others) for each span of days with one role set, from date.min."""
+        first = (dt.date.min, *self.roles_on(dt.date.min))
+        return [first, *((s.start, s.primary_role, s.other_roles) for s in self.role_sets)]
 
 
 class Company(Frozen):

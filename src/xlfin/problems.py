@@ -440,6 +440,13 @@ CATALOGUE: tuple[Code, ...] = (
         "Clear it, or give the task a User and Role Hourly revenue type.",
     ),
     Code(
+        "ROLE_SET_DUPLICATE",
+        E,
+        "Two role sets from one date",
+        "Two rows of the User roles sheet give one user a role set from the same Start date.",
+        "Keep one of them.",
+    ),
+    Code(
         "TASK_DATES_MISSING",
         E,
         "Task without planned dates",

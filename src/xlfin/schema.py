@@ -100,6 +100,7 @@ class SheetName(StrEnum):
     SCHEDULE_EXCEPTIONS = "Schedule exceptions"
     ROLES = "Roles"
     USERS = "Users"
+    USER_ROLES = "User roles"
     COMPANIES = "Companies"
     COMPANY_RATES = "Company rates"
     RATE_CARDS = "Rate cards"
@@ -332,6 +333,13 @@ SHEETS: tuple[Sheet, ...] = (
                 example="Designer",
             ),
             Column(
+                "Other roles",
+                Kind.TEXT,
+                description="The user's other job roles (Roles sheet), comma-separated.",
+                example="Senior Designer",
+                width=20,
+            ),
+            Column(
                 "Location",
                 Kind.TEXT,
                 description="Where the user works; selects rate-card lines.",
@@ -341,6 +349,35 @@ SHEETS: tuple[Sheet, ...] = (
             _billing_rate(),
             _start(),
             _end(),
+        ),
+    ),
+    Sheet(
+        SheetName.USER_ROLES,
+        "A user's role set from a date on (it lasts until the user's next row); before the "
+        "first row, the Users sheet's roles apply.",
+        (
+            _id("User", "The user (Users sheet).", "alice"),
+            Column(
+                "Start date",
+                Kind.DATE,
+                True,
+                description="First day of this role set.",
+                example="2024-07-01",
+                width=12,
+            ),
+            Column(
+                "Primary role",
+                Kind.ID,
+                description="Primary role from that date.",
+                example="Senior Designer",
+            ),
+            Column(
+                "Other roles",
+                Kind.TEXT,
+                description="Other roles from that date, comma-separated.",
+                example="Designer",
+                width=20,
+            ),
         ),
     ),
     Sheet(

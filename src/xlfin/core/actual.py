@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from decimal import Decimal
 
 # Sums of working days × rates are exact: no rounding at any precision we can meet.
@@ -54,27 +55,41 @@ class Amounts(dict[tuple[Decimal, Decimal], Decimal]):
 
 
 class Actuals(Stage):
-    def line_role(self, line: HourLine, task: Task | None) -> tuple[str | None, str]:
-        """Model 5.1: the role an hour line is costed and billed as, and why."""
+    def line_role(self, line: HourLine, task: Task | None) -> tuple[str | None, str, str | None]:
+        """Model 10.3: the role an hour line is costed and billed as, why, and the role its
+        revenue falls back to when that role (the user's primary role) has no billing rate
+        on the day."""
         if line.role is not None:
-            return line.role, "hour line"
-        if task is not None:
-            assigned = self.assigned_role.get((line.project, task.task, line.user))
-            if assigned is not None:
-                return assigned, "assignment"
+            return line.role, "hour line", None
         user = self.wb.users.get(line.user)
-        if user is not None and user.primary_role is not None:
-            return user.primary_role, "primary role"
-        if task is not None and task.role is not None:
-            return task.role, "task"
-        return None, "none"
+        primary, others = user.roles_on(line.date) if user is not None else (None, ())
+        if task is None:
+            return primary, "primary role", None
+        key = (line.project, task.task, line.user)
+        if key in self.assigned_role:  # the user's own assignment: its Role, else primary
+            return self.assigned_role[key] or primary, "assignment", None
+        role_only = [
+            a.role
+            for a in self.assignments.get((task.project, task.task), ())
+            if a.user is None and a.role is not None
+        ]
+        mine = {primary, *others} - {None}
+        for role in role_only:
+            if role in mine:
+                return role, "role-only assignment in the user's roles", None
+        task_role = role_only[0] if role_only else task.role
+        if primary is not None:
+            return primary, "primary role", task_role
+        if task_role is not None:
+            return task_role, "task", None
+        return None, "none", None
 
     def line_plan(self, project: Project, task: Task | None, line: HourLine) -> _LinePlan:
         """How lines of this user (and role cell) on this task are costed and billed.
 
         The same for every such line, so computed once per (user, role) and task.
         """
-        role, role_from = self.line_role(line, task)
+        role, role_from, fallback = self.line_role(line, task)
         cost: RateChain | RateSource
         revenue: RateChain | RateSource
         user = self.wb.users.get(line.user)
@@ -103,7 +118,10 @@ class Actuals(Stage):
         elif kind is RevenueType.FIXED_HOURLY:
             revenue = _task_rate(task, task.hourly_rate)
         elif kind.is_role_hourly:
-            revenue = self.rates.billing_for_role(project, role, location)
+            if fallback is not None and fallback != role:  # the primary role gives way
+                revenue = self.rates.billing_for_roles(project, (role, fallback), location)
+            else:
+                revenue = self.rates.billing_for_role(project, role, location)
             revenue_key = "role"
         else:
             # Model 10.4: the user's rate, their primary role's, else (only on a task with
@@ -143,14 +161,19 @@ class Actuals(Stage):
         self, project: Project, task: Task | None, lines: list[HourLine]
     ) -> list[LineResult]:
         """Every hour line's cost and revenue, each rounded (model 9); no cap yet."""
-        memo: dict[tuple[str, str | None], _LinePlan] = {}
+        memo: dict[tuple[str, str | None, int], _LinePlan] = {}
         amounts, frozen, start = self.amounts, self.frozen, project.planned_start
+        dated = self.role_set_starts
         results = []
         append = results.append
         for line in lines:
-            plan = memo.get((line.user, line.role))
+            # A plan per user and Role cell — and role set, for the few users whose roles
+            # change on a date (model 10.3).
+            starts = dated.get(line.user) if dated else None
+            which = 0 if starts is None else bisect_right(starts, line.date)
+            plan = memo.get((line.user, line.role, which))
             if plan is None:
-                plan = memo[(line.user, line.role)] = self.line_plan(project, task, line)
+                plan = memo[(line.user, line.role, which)] = self.line_plan(project, task, line)
             cost_source = plan.cost
             if type(cost_source) is RateChain:
                 cost_source, gap = cost_source.at(line.date)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import replace
+from datetime import date
 from itertools import chain
 from operator import is_not
 
@@ -125,6 +126,10 @@ class Computation(Planning, Actuals, Rollup):
         self.assignments: dict[tuple[str, str], list[Assignment]] = defaultdict(list)
         for a in workbook.assignments:
             self.assignments[(a.project, a.task)].append(a)
+        # Model 10.3: the first days of each dated role set, for the users that have some.
+        self.role_set_starts: dict[str, list[date]] = {
+            u.user: [s.start for s in u.role_sets] for u in workbook.users.values() if u.role_sets
+        }
         # Model 5.1: the role of the user's assignment on the task.
         self.assigned_role: dict[tuple[str, str, str], str | None] = {}
         for a in workbook.assignments:

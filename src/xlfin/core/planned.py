@@ -45,6 +45,7 @@ class Stage:
     amounts: Any
     assignments: dict[tuple[str, str], list[Assignment]]
     assigned_role: dict[tuple[str, str, str], str | None]
+    role_set_starts: dict[str, list[date]]
 
     def report(self, code: str, message: str, sheet: str, row: int | None, key: str) -> None:
         raise NotImplementedError
@@ -166,6 +167,8 @@ class Planning(Stage):
                 return self.rates.cost_for_user(assignment.user)
             return self.rates.cost_for_role(assignment.role)
         if task.cost_type is CostType.ROLE_HOURLY:
+            if assignment.role is None and assignment.user is not None:
+                return self.rates.for_primary_role(assignment.user, self.rates.cost_for_role)
             return self.rates.cost_for_role(self._assignment_role(assignment))
         return None
 
@@ -179,6 +182,11 @@ class Planning(Stage):
                 return self.rates.billing_for_user(project, assignment.user, location)
             return self.rates.billing_for_role(project, assignment.role, location)
         if kind.is_role_hourly:
+            if assignment.role is None and assignment.user is not None:
+                return self.rates.for_primary_role(  # the primary role of each day
+                    assignment.user,
+                    lambda role: self.rates.billing_for_role(project, role, location),
+                )
             return self.rates.billing_for_role(project, self._assignment_role(assignment), location)
         return None
 

@@ -13,7 +13,7 @@ report's Rates sheet, are both made from it. `RateBook.billing_for_role`,
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -133,6 +133,29 @@ class RateChain:
             gap = True  # a timeline with periods but none on this day: a gap
         return NO_RATE_SOURCE, gap
 
+    @classmethod
+    def joined(cls, parts: Sequence[tuple[date, RateChain]]) -> RateChain:
+        """One chain from chains that each hold from a date on (`parts` by date, the first
+        from date.min): a user's chains under each of their dated role sets (model 10.3)."""
+        chain = cls.__new__(cls)
+        chain.levels = tuple(lv for _, part in parts for lv in part.levels)
+        starts = [start for start, _ in parts]
+
+        def part_on(day: date) -> RateChain:
+            return parts[bisect_right(starts, day) - 1][1]
+
+        points: set[date] = set(starts[1:])
+        for i, (start, part) in enumerate(parts):
+            end = starts[i + 1] if i + 1 < len(parts) else date.max
+            points.update(e for e in part.edges if start < e < end)
+        chain.edges, chain.pieces = [], [part_on(date.min).at(date.min)]
+        for edge in sorted(points):
+            piece = part_on(edge).at(edge)
+            if piece != chain.pieces[-1]:
+                chain.edges.append(edge)
+                chain.pieces.append(piece)
+        return chain
+
     def at(self, day: date) -> tuple[RateSource, bool]:
         """(rate source on `day`, whether a gap of a higher level was passed over)."""
         return self.pieces[bisect_right(self.edges, day)]
@@ -241,14 +264,60 @@ class RateBook:
         else the user's primary role via 1.1 (at `location`, default the user's), else
         `fallback_role` via 1.1 (model 10.4: a task's role-only assignment)."""
         key = ("user-billing", project.project, user, location, fallback_role)
-        return self._chains.get(key) or self._chain(
-            key, self._user_levels, project, user, location, fallback_role
-        )
+        chain = self._chains.get(key)
+        if chain is None:
+            row = self.workbook.users.get(user)
+            if row is not None and row.role_sets:  # primary role by date (model 10.3)
+                chain = self._chains[key] = self._dated(
+                    user,
+                    lambda primary: self._user_levels(
+                        project, user, location, fallback_role, primary
+                    ),
+                )
+            else:
+                chain = self._chain(key, self._user_levels, project, user, location, fallback_role)
+        return chain
 
     def cost_for_user(self, user: str) -> RateChain:
-        """Cost rate of `user`: theirs, else their primary role's (model 1.4)."""
+        """Cost rate of `user`: theirs, else their primary role's on the day (model 1.4)."""
         key = ("user-cost", user)
-        return self._chains.get(key) or self._chain(key, self._user_cost_levels, user)
+        chain = self._chains.get(key)
+        if chain is None:
+            row = self.workbook.users.get(user)
+            if row is not None and row.role_sets:
+                chain = self._chains[key] = self._dated(
+                    user, lambda primary: self._user_cost_levels(user, primary)
+                )
+            else:
+                chain = self._chain(key, self._user_cost_levels, user)
+        return chain
+
+    def for_primary_role(self, user: str, chain_of: Callable[[str | None], RateChain]) -> RateChain:
+        """`chain_of(role)` for the user's primary role on each day (model 10.3)."""
+        row = self.workbook.users.get(user)
+        if row is None:
+            return chain_of(None)
+        if not row.role_sets:
+            return chain_of(row.primary_role)
+        return RateChain.joined(
+            [(start, chain_of(primary)) for start, primary, _ in row.role_periods()]
+        )
+
+    def billing_for_roles(
+        self, project: Project, roles: Sequence[str | None], location: str | None
+    ) -> RateChain:
+        """The billing rate of the first of `roles` with one on the day, through 1.1 each
+        (model 10.3: the primary role gives way to the task's role where it has none)."""
+        key = ("roles-billing", project.project, tuple(roles), location)
+        chain = self._chains.get(key)
+        if chain is None:
+            levels = [
+                lv
+                for role in dict.fromkeys(roles)
+                for lv in self._role_levels(project, role, location)
+            ]
+            chain = self._chains[key] = RateChain(levels)
+        return chain
 
     def cost_for_role(self, role: str | None) -> RateChain:
         """Cost rate of `role` (Roles sheet); never overridden."""
@@ -256,27 +325,46 @@ class RateBook:
         return self._chains.get(key) or self._chain(key, self._role_cost_levels, role)
 
     def _user_levels(
-        self, project: Project, user: str, location: str | None, fallback_role: str | None = None
+        self,
+        project: Project,
+        user: str,
+        location: str | None,
+        fallback_role: str | None = None,
+        primary: str | bool | None = False,
     ) -> list[tuple[RateLevel, Timeline]]:
+        """`primary`: the primary role to use (False: the user's, from the Users sheet)."""
         row = self.workbook.users.get(user)
         if row is None:
             return []
+        role = row.primary_role if primary is False else primary
         where = location if location is not None else row.location
         levels = [
             (RateLevel.PROJECT, self._timeline(project.user_rates.get(user))),
             (RateLevel.USER, self._timeline(row.billing_rates)),
-            *self._role_levels(project, row.primary_role, where),
+            *self._role_levels(project, role, where),
         ]
-        if fallback_role is not None and fallback_role != row.primary_role:
+        if fallback_role is not None and fallback_role != role:
             levels += self._role_levels(project, fallback_role, where)
         return levels
 
-    def _user_cost_levels(self, user: str) -> list[tuple[RateLevel, Timeline]]:
+    def _dated(
+        self, user: str, build: Callable[[str | None], list[tuple[RateLevel, Timeline]]]
+    ) -> RateChain:
+        """A user's chain, built by `build(primary role)` for each of their role sets."""
+        row = self.workbook.users[user]
+        return RateChain.joined(
+            [(start, RateChain(build(primary))) for start, primary, _ in row.role_periods()]
+        )
+
+    def _user_cost_levels(
+        self, user: str, primary: str | bool | None = False
+    ) -> list[tuple[RateLevel, Timeline]]:
         row = self.workbook.users.get(user)
         if row is None:
             return []
         levels = [(RateLevel.USER, self._timeline(row.cost_rates))]
-        role = self.workbook.roles.get(row.primary_role) if row.primary_role else None
+        name = row.primary_role if primary is False else primary
+        role = self.workbook.roles.get(name) if name else None
         if role is not None:
             levels.append((RateLevel.SYSTEM, self._timeline(role.cost_rates)))
         return levels

@@ -40,6 +40,7 @@ from xlfin.models import (
     RatePeriod,
     RevenueType,
     Role,
+    RoleSet,
     Schedule,
     Settings,
     Task,
@@ -68,6 +69,7 @@ from xlfin.problems import (
     RATE_OVERLAP,
     RECIPIENT_INVALID,
     REFERENCE_UNKNOWN,
+    ROLE_SET_DUPLICATE,
     ROW_CONTRADICTS,
     SETTING_INVALID,
     SETTING_UNKNOWN,
@@ -576,22 +578,68 @@ class _Assembler:
         found = self._dated_objects(
             SheetName.USERS,
             "user",
-            ("name", "primary_role", "location"),
+            ("name", "primary_role", "location", "other_roles"),
             ("cost_rate", "billing_rate"),
             {"primary_role": _Ids("role", roles)},
         )
+        role_ids = _Ids("role", roles)
+        role_sets = self.read_user_roles(found, role_ids)
         return {
             k: User(
                 user=k,
                 row=e["row"],
                 name=e["name"],
                 primary_role=e["primary_role"] if e["primary_role"] in roles else None,
+                other_roles=self.role_list(e["other_roles"], role_ids, SheetName.USERS, e["row"]),
+                role_sets=tuple(sorted(role_sets.get(k, []), key=lambda r: r.start)),
                 location=e["location"],
                 cost_rates=e["cost_rate"],
                 billing_rates=e["billing_rate"],
             )
             for k, e in found.items()
         }
+
+    def role_list(self, text: str | None, roles: _Ids, sheet: str, row: int) -> tuple[str, ...]:
+        """Comma-separated role ids, each checked (unknown ones reported and left out)."""
+        found = []
+        for piece in re.split(r"[,;]", text or ""):
+            role = piece.strip()
+            if not role:
+                continue
+            if role in roles:
+                found.append(role)
+            else:
+                self.report(REFERENCE_UNKNOWN, roles.unknown(role), sheet, row, "other_roles")
+        return tuple(found)
+
+    def read_user_roles(
+        self, users: dict[str, dict[str, Any]], roles: _Ids
+    ) -> dict[str, list[RoleSet]]:
+        """The User roles sheet: each user's dated role sets (model 10.3)."""
+        sets: dict[str, list[RoleSet]] = defaultdict(list)
+        seen: dict[tuple[str, date], int] = {}
+        user_ids = _Ids("user", users)
+        for row in self.rows(SheetName.USER_ROLES):
+            user = self.check_ref(user_ids, row, SheetName.USER_ROLES, "user")
+            primary = self.check_ref(roles, row, SheetName.USER_ROLES, "primary_role")
+            start = row["start_date"]
+            if user is None or start is None or row.bad:
+                continue
+            first = seen.setdefault((user, start), row.row)
+            if first != row.row:
+                self.report(
+                    ROLE_SET_DUPLICATE,
+                    f"user {user!r} already has a role set from {start} (row {first})",
+                    SheetName.USER_ROLES,
+                    row.row,
+                    "start_date",
+                )
+                continue
+            others = self.role_list(row["other_roles"], roles, SheetName.USER_ROLES, row.row)
+            sets[user].append(
+                RoleSet(start=start, primary_role=primary, other_roles=others, row=row.row)
+            )
+        return sets
 
     def _unique(self, sheet: str, key: str, what: str) -> Iterator[Row]:
         """Rows whose id in `key` is given and not seen before (duplicates reported)."""
