@@ -12,9 +12,11 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import localcontext
 from pathlib import Path
 
 from xlfin.core.compute import compute, with_frozen
+from xlfin.core.money import MONEY
 from xlfin.core.results import Results
 from xlfin.files import atomic_write, sha256
 from xlfin.ledger.records import conflicts, frozen_lines, to_freeze
@@ -123,6 +125,20 @@ def analyse(
     Without `freeze` the ledger is only read, and only if it exists. `progress`, when
     given, hears what is being done, with counts.
     """
+    with localcontext(MONEY):
+        return _analyse(path, ledger_path, use_ledger, freeze, at, limits, progress, engine)
+
+
+def _analyse(
+    path: Path,
+    ledger_path: Path | None,
+    use_ledger: bool,
+    freeze: bool,
+    at: datetime | None,
+    limits: Limits,
+    progress: Progress | None,
+    engine: str,
+) -> Analysis:
     say = progress or _silent
     say(f"reading {path.name}")
     workbook, read_problems = read_workbook(path, limits, engine)
@@ -259,6 +275,24 @@ def build(
     engine: str = "auto",
 ) -> Outcome:
     """Build the report of the workbook at `path`; the input is only read."""
+    with localcontext(MONEY):  # sums and roundings exact at every size the contract admits
+        return _build(
+            path, report, summary_path, generated_at, ledger_path, use_ledger, limits, progress,
+            engine,
+        )  # fmt: skip
+
+
+def _build(
+    path: Path,
+    report: Path | None,
+    summary_path: Path | None,
+    generated_at: datetime | None,
+    ledger_path: Path | None,
+    use_ledger: bool,
+    limits: Limits,
+    progress: Progress | None,
+    engine: str,
+) -> Outcome:
     when = generated_at or datetime.now().replace(microsecond=0)
     analysis = analyse(
         path,

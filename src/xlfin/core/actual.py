@@ -210,10 +210,16 @@ class Actuals(Stage):
         return results
 
     def capped(self, results: list[LineResult], cap: Decimal) -> list[LineResult]:
-        """Model 3: lines consume the cap in (date, entry) order; the crossing line is cut."""
-        left = self.round(cap)
+        """Model 3 and 7: a billed (frozen) line keeps the amount it was billed at, and uses
+        that much of the cap; the other lines consume what is left in (date, entry) order,
+        at today's rates, and the line that crosses it is cut."""
+        left = max(self.round(cap) - sum((r.revenue for r in results if r.frozen), ZERO_MONEY),
+                   ZERO_MONEY)  # fmt: skip
         out = []
         for r in results:
+            if r.frozen is not None:  # billed: never re-cut
+                out.append(r)
+                continue
             revenue = min(r.uncapped, left)
             left -= revenue
             out.append(r if revenue == r.revenue else r._replace(revenue=revenue))

@@ -13,12 +13,13 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date
+from decimal import localcontext
 from itertools import chain
 from operator import is_not
 
 from xlfin.core.actual import Actuals, Amounts
 from xlfin.core.calendar import WorkCalendar
-from xlfin.core.money import Rounder
+from xlfin.core.money import MONEY, Rounder
 from xlfin.core.planned import Planning
 from xlfin.core.rates import RateBook
 from xlfin.core.results import (
@@ -45,7 +46,8 @@ from xlfin.problems import (
 
 def compute(workbook: Workbook, frozen: Mapping[str, FrozenLine] | None = None) -> Results:
     """Every project's results, and the problems found computing them."""
-    return Computation(workbook, frozen or {}).run()
+    with localcontext(MONEY):  # exact at every size the contract admits
+        return Computation(workbook, frozen or {}).run()
 
 
 def with_frozen(results: Results, frozen: Mapping[str, FrozenLine]) -> Results | None:

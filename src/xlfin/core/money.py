@@ -6,10 +6,26 @@ divide hours over days, are exact fractions until they are rounded here.
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import (
+    ROUND_HALF_EVEN,
+    ROUND_HALF_UP,
+    Context,
+    Decimal,
+    DivisionByZero,
+    InvalidOperation,
+    Overflow,
+)
 from fractions import Fraction
 
 ZERO = Decimal(0)
+MONEY = Context(
+    prec=100, rounding=ROUND_HALF_EVEN, traps=[InvalidOperation, DivisionByZero, Overflow]
+)
+"""The decimal context of every computation on money and hours (`localcontext(MONEY)`):
+the contract admits 15 digits before the point and 12 after in a cell, so the largest
+product of two cells has 54 digits, and a sum of a million of them 61 — all exact in 100.
+Python's default context keeps 28 digits: it loses cents above 10^25 and cannot quantize
+above 10^26."""
 
 
 def round_money(amount: Decimal | Fraction | int, decimals: int) -> Decimal:

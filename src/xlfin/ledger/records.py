@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 
-from xlfin.core.money import hours_text, money_text
+from xlfin.core.money import hours_text, money_text, round_money
 from xlfin.core.rates import RateLevel, RateSource, source_text
 from xlfin.core.results import FrozenLine, RecordResult, Results
 from xlfin.ledger.store import FrozenExpense, FrozenHours, FrozenRecord
@@ -109,6 +109,9 @@ class _Conflicts:
         self.problems: list[Problem] = []
         self.decimals = workbook.settings.decimals
 
+    def rounded(self, amount: Decimal) -> Decimal:
+        return round_money(amount, self.decimals)
+
     def money(self, amount: Decimal | None) -> str:
         """An amount as the workbook writes money (118.40, not 118.4); blank for None."""
         return "blank" if amount is None else money_text(amount, self.decimals)
@@ -167,7 +170,8 @@ def conflicts(workbook: Workbook, frozen: dict[str, FrozenRecord]) -> list[Probl
             ("billing_date", rec.billing_date, record.billing_date),
             ("invoice_id", rec.invoice_id, record.invoice_id),
             ("po_number", rec.po_number, record.po_number),
-            ("additional_amount", rec.additional_amount, record.additional_amount),
+            # An amount compared as it was shown and frozen: rounded to the currency.
+            ("additional_amount", rec.additional_amount, c.rounded(record.additional_amount)),
         ):
             if then != now:
                 shown = c.money if key == "additional_amount" else _said
