@@ -427,3 +427,13 @@ def test_two_role_sets_of_one_user_from_one_date_are_an_error(book):
 def test_an_unknown_other_role_is_named(book):
     _, problems = book(ROLES_10_2.replace("| Designer | Senior Designer", "| Designer | Art"))
     assert [(p.code, p.field) for p in problems] == [("REFERENCE_UNKNOWN", "Other roles")]
+
+
+def test_explain_names_the_hour_type_and_the_units_of_an_expense(results):
+    from xlfin.report.explain import explain
+
+    text = "\n".join(explain(results(GUS), "P1", entry="H2"))
+    assert "hour type: Internal (adds cost only, no revenue)" in text
+    text = "\n".join(explain(results(MILEAGE), "P1", task="T1"))
+    assert "expense E1 (Expenses row 2) from units: planned: 250 Kilometer × 0.3125" in text
+    assert "planned expenses 218.13 = billable 178.13 + not billable 40.00" in text

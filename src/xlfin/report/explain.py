@@ -49,6 +49,9 @@ def explain_line(r: LineResult, decimals: int) -> list[str]:
         f"{line.date}" + (f", task {line.task}" if line.task else ", on the project itself"),
         f"  role: {r.role or 'none'} (from the {r.role_from})",
     ]
+    if line.hour_type is not None:  # model 11.1
+        revenue = "counts as revenue" if line.billable else "adds cost only, no revenue"
+        lines.append(f"  hour type: {line.hour_type} ({revenue})")
     for what, source, amount in (
         ("cost", r.cost_source, r.cost),
         ("revenue", r.revenue_source, r.revenue),
@@ -124,11 +127,20 @@ def explain_task(t: TaskResult, decimals: int) -> list[str]:
         out += _plan_lines(plan, t, decimals)
     if not t.plans and (kind.is_role_hourly or kind.is_user_hourly):
         out.append("  no assignment: no planned hourly revenue")
+    for e in t.expenses:  # model 12: amounts computed from units, and the billable split
+        if e.from_units:
+            out.append(f"  expense {e.expense} (Expenses row {e.row}) from units: {e.from_units}")
     out.append(
         f"  planned labor cost {_money(t.planned_labor_cost, decimals)} + planned "
         f"expenses {_money(t.planned_expenses, decimals)} = planned cost "
         f"{_money(t.planned_cost, decimals)}"
     )
+    if t.expenses:
+        out.append(
+            f"  planned expenses {_money(t.planned_expenses, decimals)} = billable "
+            f"{_money(t.planned_billable_expenses, decimals)} + not billable "
+            f"{_money(t.planned_expenses - t.planned_billable_expenses, decimals)}"
+        )
     if kind.with_cap:
         out.append("  revenue is capped at the fixed amount")
     if kind.plus_fixed:

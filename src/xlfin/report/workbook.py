@@ -180,6 +180,10 @@ class ReportWriter(TableWriter):
         Col("Planned revenue", "money", 13, True),
         Col("Actual revenue", "money", 13, True),
         Col("Revenue variance", "money", 13, True),
+        Col("Planned expenses (in planned cost)", "money", 13, True),
+        Col("billable part (planned)", "money", 12, True),
+        Col("Actual expenses (in actual cost)", "money", 13, True),
+        Col("billable part (actual)", "money", 12, True),
     )
 
     def tasks_sheet(self) -> None:
@@ -199,6 +203,10 @@ class ReportWriter(TableWriter):
                 t.planned_revenue,
                 t.actual_revenue,
                 t.actual_revenue - t.planned_revenue,
+                t.planned_expenses,
+                t.planned_billable_expenses,
+                t.actual_expenses,
+                t.actual_billable_expenses,
             )
             for p in self.results.projects
             for t in p.tasks
