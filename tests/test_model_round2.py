@@ -437,3 +437,50 @@ def test_explain_names_the_hour_type_and_the_units_of_an_expense(results):
     text = "\n".join(explain(results(MILEAGE), "P1", task="T1"))
     assert "expense E1 (Expenses row 2) from units: planned: 250 Kilometer × 0.3125" in text
     assert "planned expenses 218.13 = billable 178.13 + not billable 40.00" in text
+
+
+APPROVAL = """
+    [Users]
+    User | Billing rate
+    u1 | 100
+    [Projects]
+    Project | Require time approval
+    P1 | Yes
+    [Tasks]
+    Project | Task | Revenue type | Cost type
+    P1 | T1 | User Hourly | No Cost
+    [Billing records]
+    Billing record | Project | Status
+    B1 | P1 | Not Billed
+    [Hours]
+    Entry | Project | Task | User | Date | Hours | Status | Billing record
+    L1 | P1 | T1 | u1 | 2024-06-03 | 4 | Approved |
+    L2 | P1 | T1 | u1 | 2024-06-04 | 3 | Submitted |
+    L3 | P1 | T1 | u1 | 2024-06-05 | 2 | Rejected |
+"""
+
+
+def test_example_18_1_approval_gates_billing_never_actuals(results, book):
+    r = results(APPROVAL)
+    p = project(r)
+    assert p.actual_revenue == Decimal("900.00")
+    assert p.unbilled == Decimal("400.00")
+    assert (p.awaiting_approval, p.rejected) == (Decimal("300.00"), Decimal("200.00"))
+    _, problems = book(APPROVAL)
+    assert [(x.code, x.row, x.field) for x in problems] == [("HOURS_REJECTED", 4, "Status")]
+    free = project(results(APPROVAL.replace("P1 | Yes", "P1 | No")))
+    assert (free.unbilled, free.awaiting_approval, free.rejected) == (
+        Decimal("700.00"), Decimal("0"), Decimal("200.00"),
+    )  # fmt: skip
+
+
+def test_hours_not_approved_in_a_record_are_an_error_at_their_status(results):
+    r = results(APPROVAL.replace("| 3 | Submitted |", "| 3 | Submitted | B1"))
+    [refused] = [x for x in r.problems if x.code == "HOURS_NOT_APPROVED"]
+    assert (refused.row, refused.field) == (3, "Status")
+    r = results(
+        APPROVAL.replace("P1 | Yes", "P1 | No").replace(
+            "| 2 | Rejected |", "| 2 | Not Approved | B1"
+        )
+    )
+    assert [x.row for x in r.problems if x.code == "HOURS_NOT_APPROVED"] == [4]

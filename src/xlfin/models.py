@@ -19,6 +19,7 @@ from xlfin.schema import (
     BillingStatus,
     CostType,
     HourScope,
+    HourStatus,
     ProjectStatus,
     RevenueType,
     TaskStatus,
@@ -137,6 +138,7 @@ class Project(Frozen):
     planned_start: dt.date | None = None
     planned_completion: dt.date | None = None
     company_rates_override: bool = False
+    require_time_approval: bool = False
     fixed_cost: Decimal = Decimal(0)
     fixed_revenue: Decimal = Decimal(0)
     status: ProjectStatus = ProjectStatus.CURRENT
@@ -220,6 +222,7 @@ class HourLine(NamedTuple):
     hour_type: str | None = None
     """Hours › Hour type as given; None: the default (Task Time, or Project Time on the
     project itself)."""
+    approval: HourStatus = HourStatus.SUBMITTED
 
 
 @dataclass(frozen=True, slots=True)

@@ -447,6 +447,22 @@ CATALOGUE: tuple[Code, ...] = (
         "Keep one of them.",
     ),
     Code(
+        "HOURS_REJECTED",
+        W,
+        "Rejected hours",
+        "The hour line is Rejected (Not Approved): it counts in actual hours, cost and "
+        "revenue, but can never be billed.",
+        "Correct and resubmit it, or leave it out of billing.",
+    ),
+    Code(
+        "HOURS_NOT_APPROVED",
+        E,
+        "Hours not approved in a billing record",
+        "On a project that requires time approval only Approved lines may be in a billing "
+        "record; a Rejected line may never be.",
+        "Approve the line first, or take it out of the record.",
+    ),
+    Code(
         "TASK_DATES_MISSING",
         E,
         "Task without planned dates",

@@ -74,6 +74,14 @@ class TaskStatus(StrEnum):
     COMPLETE = "Complete"
 
 
+class HourStatus(StrEnum):
+    """Hours › Status (model 18); "Not Approved" is read as Rejected."""
+
+    SUBMITTED = "Submitted"
+    APPROVED = "Approved"
+    REJECTED = "Rejected"
+
+
 class HourScope(StrEnum):
     GENERAL = "General"
     PROJECT_SPECIFIC = "Project Specific"
@@ -142,6 +150,7 @@ REVENUE_TYPES = _values(RevenueType)
 TASK_STATUSES = _values(TaskStatus)
 PROJECT_STATUSES = _values(ProjectStatus)
 HOUR_SCOPES = _values(HourScope)
+HOUR_STATUSES = (*_values(HourStatus), "Not Approved")
 BILLING_STATUSES = _values(BillingStatus)
 TRUE_WORDS = ("yes", "true", "y", "1", "oui")
 FALSE_WORDS = ("no", "false", "n", "0", "non")
@@ -459,6 +468,11 @@ SHEETS: tuple[Sheet, ...] = (
                 "No",
                 "Yes: the company's role rates win over the project's own rates.",
             ),
+            _bool(
+                "Require time approval",
+                "No",
+                "Yes: only Approved hours may be put in a billing record.",
+            ),
             Column(
                 "Fixed cost",
                 Kind.MONEY,
@@ -687,6 +701,16 @@ SHEETS: tuple[Sheet, ...] = (
                 "Billable",
                 "Yes",
                 "No: adds cost but no revenue. Blank: its hour type's Counts as revenue.",
+            ),
+            Column(
+                "Status",
+                Kind.CHOICE,
+                choices=HOUR_STATUSES,
+                default="Submitted",
+                description="Approval: on a project that requires it, only Approved lines may be "
+                "billed; a Rejected (Not Approved) line never. Actuals count every line.",
+                example="Approved",
+                width=12,
             ),
             _billing_record_ref("Billing record the line is billed in."),
         ),

@@ -177,6 +177,11 @@ class ProjectResult:
     actual_billable_expenses: Decimal = Decimal(0)
     actual_expenses: Decimal = Decimal(0)
     unreimbursed: Decimal = Decimal(0)
+    awaiting_approval: Decimal = Decimal(0)
+    """Model 18: revenue of billable Submitted lines, in no record, on a project requiring
+    time approval (not in `unbilled`)."""
+    rejected: Decimal = Decimal(0)
+    """Revenue of billable Rejected lines in no record (not in `unbilled`)."""
     fixed_cost: Decimal = Decimal(0)
     """The project's own Fixed cost, rounded: part of its planned and actual cost."""
     fixed_revenue: Decimal = Decimal(0)

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
+from itertools import chain
 from operator import attrgetter
 
 # Sums of working days × rates are exact: no rounding at any precision we can meet.
@@ -36,10 +37,11 @@ from xlfin.problems import (
     BILLING_LINE_NOT_BILLABLE,
     EXPENSE_AMOUNT_MISMATCH,
     EXPENSE_UNITS_WITHOUT_RATE,
+    HOURS_NOT_APPROVED,
     NO_RATE,
     NO_WORKING_DAY,
 )
-from xlfin.schema import SHEETS_BY_NAME, ProjectStatus, SheetName
+from xlfin.schema import SHEETS_BY_NAME, HourStatus, ProjectStatus, SheetName
 
 
 def has_fixed_part(kind: RevenueType) -> bool:
@@ -200,6 +202,14 @@ class Rollup(Stage):
             )
         return dataclasses.replace(e, **amounts, from_units="; ".join(said) or None)
 
+    def billable_now(self, line: HourLine) -> bool:
+        """Model 18: a line may be billed unless Rejected, and on a project requiring time
+        approval only once Approved."""
+        if line.approval is HourStatus.REJECTED:
+            return False
+        project = self.wb.projects[line.project]
+        return not project.require_time_approval or line.approval is HourStatus.APPROVED
+
     def expense_split(self, expenses: list[Expense]) -> dict[str, Decimal]:
         """Model 12: the billable parts of planned and actual expense cost (the rest is not
         billable; both are sums of the same rounded amounts), and what is owed back."""
@@ -247,6 +257,17 @@ class Rollup(Stage):
                     SheetName.HOURS,
                     r.line.row,
                     "billing_record",
+                )
+            elif not self.billable_now(r.line):
+                rejected = r.line.approval is HourStatus.REJECTED
+                needs = "" if rejected else " (the project requires time approval)"
+                self.report(
+                    HOURS_NOT_APPROVED,
+                    f"entry {r.line.entry!r} is {r.line.approval.value} and cannot be in "
+                    f"billing record {rid!r}{needs}",
+                    SheetName.HOURS,
+                    r.line.row,
+                    "status",
                 )
         for e in expenses:
             if not e.billable or not e.actual_amount or e.actual_amount <= 0:
@@ -313,10 +334,23 @@ class Rollup(Stage):
         not_billed = sum(
             (r.total for r in records if r.record.status is BillingStatus.NOT_BILLED), ZERO
         )
-        loose_lines = sum(
-            (r.revenue for t in tasks for r in t.lines if r.line.billing_record is None), ZERO
+        # Model 18: only lines that may be billed now are not yet billed; the others wait
+        # for approval, or were rejected.
+        loose = [
+            r
+            for r in chain((r for t in tasks for r in t.lines), own_lines)
+            if r.line.billing_record is None
+        ]
+        loose_lines = sum((r.revenue for r in loose if self.billable_now(r.line)), ZERO)
+        awaiting = sum(
+            (
+                r.revenue
+                for r in loose
+                if project.require_time_approval and r.line.approval is HourStatus.SUBMITTED
+            ),
+            ZERO,
         )
-        loose_lines += sum((r.revenue for r in own_lines if r.line.billing_record is None), ZERO)
+        rejected = sum((r.revenue for r in loose if r.line.approval is HourStatus.REJECTED), ZERO)
         loose_expenses = self.expense_sum(
             (e for e in all_expenses if e.billable and e.billing_record is None), planned=False
         )
@@ -348,6 +382,8 @@ class Rollup(Stage):
             unbilled=not_billed + loose_lines + loose_expenses + loose_fixed,
             fixed_cost=fixed_cost,
             fixed_revenue=fixed_revenue,
+            awaiting_approval=awaiting,
+            rejected=rejected,
             planned_expenses=self.expense_sum(all_expenses, planned=True),
             actual_expenses=self.expense_sum(all_expenses, planned=False),
             **self.expense_split(all_expenses),

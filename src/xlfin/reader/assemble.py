@@ -59,6 +59,7 @@ from xlfin.problems import (
     HOUR_TYPE_BUILT_IN,
     HOUR_TYPE_GENERAL,
     HOUR_TYPE_SCOPE,
+    HOURS_REJECTED,
     HOURS_TYPE_NOT_REVENUE,
     ID_DUPLICATE,
     OVERTIME_RATIO_IGNORED,
@@ -93,6 +94,7 @@ from xlfin.schema import (
     SHEETS_BY_NAME,
     WEEKDAYS,
     HourScope,
+    HourStatus,
     SettingName,
     SheetName,
     find_sheet,
@@ -762,6 +764,7 @@ class _Assembler:
                 "planned_start": row["planned_start"],
                 "planned_completion": row["planned_completion"],
                 "company_rates_override": bool(row["company_rates_override"]),
+                "require_time_approval": bool(row["require_time_approval"]),
                 "fixed_cost": row["fixed_cost"] or Decimal(0),
                 "fixed_revenue": row["fixed_revenue"] or Decimal(0),
                 "status": ProjectStatus(row["status"] or ProjectStatus.CURRENT),
@@ -1116,6 +1119,18 @@ class _Assembler:
                         "billable",
                     )
                     continue
+            status = row.get("status")
+            approval = HourStatus.SUBMITTED
+            if status is not None:
+                approval = HourStatus.REJECTED if status == "Not Approved" else HourStatus(status)
+                if approval is HourStatus.REJECTED:
+                    self.report(
+                        HOURS_REJECTED,
+                        f"entry {entry!r} is Rejected: it counts in actuals but cannot be billed",
+                        SheetName.HOURS,
+                        row.row,
+                        "status",
+                    )
             lines.append(
                 HourLine(
                     entry,
@@ -1129,6 +1144,7 @@ class _Assembler:
                     record,
                     row.row,
                     hour_type,
+                    approval,
                 )
             )
         return lines

@@ -81,6 +81,8 @@ def project_summary(p: ProjectResult, decimals: int, company_name: str | None) -
         **expense_split(p, m),
         "billed": m(p.billed),
         "unbilled": m(p.unbilled),
+        "awaiting_approval": m(p.awaiting_approval),
+        "rejected": m(p.rejected),
         "tasks": [task_summary(t, decimals) for t in p.tasks],
         "billing_records": [record_summary(r, decimals) for r in p.records],
     }
