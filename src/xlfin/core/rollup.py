@@ -335,22 +335,19 @@ class Rollup(Stage):
             (r.total for r in records if r.record.status is BillingStatus.NOT_BILLED), ZERO
         )
         # Model 18: only lines that may be billed now are not yet billed; the others wait
-        # for approval, or were rejected.
-        loose = [
-            r
-            for r in chain((r for t in tasks for r in t.lines), own_lines)
-            if r.line.billing_record is None
-        ]
-        loose_lines = sum((r.revenue for r in loose if self.billable_now(r.line)), ZERO)
-        awaiting = sum(
-            (
-                r.revenue
-                for r in loose
-                if project.require_time_approval and r.line.approval is HourStatus.SUBMITTED
-            ),
-            ZERO,
-        )
-        rejected = sum((r.revenue for r in loose if r.line.approval is HourStatus.REJECTED), ZERO)
+        # for approval, or were rejected. One pass: a project may hold a million lines.
+        loose_lines = awaiting = rejected = ZERO
+        approval_required = project.require_time_approval
+        for r in chain((r for t in tasks for r in t.lines), own_lines):
+            line = r.line
+            if line.billing_record is not None:
+                continue
+            if line.approval is HourStatus.REJECTED:
+                rejected += r.revenue
+            elif approval_required and line.approval is not HourStatus.APPROVED:
+                awaiting += r.revenue
+            else:
+                loose_lines += r.revenue
         loose_expenses = self.expense_sum(
             (e for e in all_expenses if e.billable and e.billing_record is None), planned=False
         )
