@@ -484,3 +484,45 @@ def test_hours_not_approved_in_a_record_are_an_error_at_their_status(results):
         )
     )
     assert [x.row for x in r.problems if x.code == "HOURS_NOT_APPROVED"] == [4]
+
+
+LOCKED = """
+    [Roles]
+    Role | Billing rate
+    Designer | 120
+    [Users]
+    User | Primary role | Location
+    john | Designer | Paris
+    [Companies]
+    Company
+    C1
+    [Company rates]
+    Company | Role | Billing rate
+    C1 | Designer | 200
+    [Rate cards]
+    Rate card | Role | Location | Billing rate | Locked
+    Intl | Designer | Paris | 98 | Yes
+    [Projects]
+    Project | Company | Rate card | Company rates override
+    P1 | C1 | Intl | Yes
+    [Project rates]
+    Project | Role | Billing rate
+    P1 | Designer | 180
+    [Tasks]
+    Project | Task | Revenue type | Cost type
+    P1 | T1 | Role Hourly | No Cost
+    [Hours]
+    Entry | Project | Task | User | Date | Hours
+    H1 | P1 | T1 | john | 2024-08-05 | 2
+"""
+
+
+def test_a_locked_rate_card_line_wins_over_every_level(results):
+    """Model 17.5: a locked line of the project's rate card comes before the company
+    override; unlocked, the company override wins (1.1)."""
+    [line] = task(results(LOCKED)).lines
+    assert (line.revenue, line.revenue_source.level.value) == (
+        Decimal("196.00"), "locked rate card",
+    )  # fmt: skip
+    [line] = task(results(LOCKED.replace("| 98 | Yes", "| 98 | No"))).lines
+    assert line.revenue == Decimal("400.00")  # company (override) 200

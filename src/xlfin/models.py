@@ -126,6 +126,8 @@ class RateCard(Frozen):
     currency: str | None = None
     rates: dict[tuple[str, str | None], tuple[RatePeriod, ...]] = {}
     """(role, location or None) -> periods."""
+    locked: frozenset[tuple[str, str | None]] = frozenset()
+    """The (role, location) lines marked Locked (model 17.5)."""
     row: int
 
 

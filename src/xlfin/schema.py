@@ -426,6 +426,12 @@ SHEETS: tuple[Sheet, ...] = (
             _billing_rate(required=True),
             _start(),
             _end(),
+            _bool(
+                "Locked",
+                "No",
+                "Yes: this line wins over every other rate of its role on the card's projects, "
+                "company and project overrides included.",
+            ),
         ),
     ),
     Sheet(

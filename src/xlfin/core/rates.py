@@ -26,6 +26,7 @@ from xlfin.models import Project, RatePeriod, Workbook
 class RateLevel(StrEnum):
     """Where a rate came from, in the words the report shows."""
 
+    LOCKED = "locked rate card"
     PROJECT = "project override"
     RATE_CARD = "rate card"
     COMPANY = "company"
@@ -192,19 +193,26 @@ def role_billing_levels(
     company = workbook.companies.get(project.company) if project.company else None
     company_rates = (company.role_rates.get(role) if company else None) or ()
     levels: list[Level] = []
+    card = workbook.rate_cards.get(project.rate_card) if project.rate_card else None
+    locked = card.locked if card is not None else frozenset()
+    # Model 17.5: a locked line of the project's rate card wins over every level below.
+    for location in [*locations, None]:
+        if card is not None and (role, location) in locked:
+            label = f"locked rate card {card.rate_card}"
+            levels.append(
+                Level(RateLevel.LOCKED, label, location, card.rates.get((role, location), ()))
+            )
     if project.company_rates_override:
         levels.append(Level(RateLevel.COMPANY, "company (override)", None, company_rates))
     levels.append(
         Level(RateLevel.PROJECT, "project override", None, project.role_rates.get(role, ()))
     )
-    card = workbook.rate_cards.get(project.rate_card) if project.rate_card else None
     if card is not None:
         label = f"rate card {card.rate_card}"
-        for location in locations:
-            levels.append(
-                Level(RateLevel.RATE_CARD, label, location, card.rates.get((role, location), ()))
-            )
-        levels.append(Level(RateLevel.RATE_CARD, label, None, card.rates.get((role, None), ())))
+        for location in [*locations, None]:
+            if (role, location) not in locked:  # tried above
+                rates = card.rates.get((role, location), ())
+                levels.append(Level(RateLevel.RATE_CARD, label, location, rates))
     elif not project.company_rates_override:
         levels.append(Level(RateLevel.COMPANY, "company", None, company_rates))
     system = workbook.roles.get(role)

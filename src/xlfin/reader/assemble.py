@@ -709,6 +709,7 @@ class _Assembler:
     def read_rate_cards(self, roles: dict[str, Role], settings: Settings) -> dict[str, RateCard]:
         role_ids = _Ids("role", roles)
         cards: dict[str, dict[str, Any]] = {}
+        locked: dict[str, set[tuple[str, str | None]]] = defaultdict(set)
 
         def keyed() -> Iterator[tuple[Row, Any]]:
             for row in self.rows(SheetName.RATE_CARDS):
@@ -731,6 +732,8 @@ class _Assembler:
                     entry["currency"] = entry["currency"] or currency
                 role = self.check_ref(role_ids, row, SheetName.RATE_CARDS, "role")
                 if role:
+                    if row["locked"]:
+                        locked[card].add((role, row["location"]))
                     yield row, (card, role, row["location"])
 
         groups = self._rate_groups(SheetName.RATE_CARDS, keyed())
@@ -738,7 +741,13 @@ class _Assembler:
         for (card, role, location), periods in groups.items():
             by_card[card][(role, location)] = periods
         return {
-            k: RateCard(rate_card=k, currency=e["currency"], row=e["row"], rates=by_card.get(k, {}))
+            k: RateCard(
+                rate_card=k,
+                currency=e["currency"],
+                row=e["row"],
+                rates=by_card.get(k, {}),
+                locked=frozenset(locked.get(k, ())),
+            )
             for k, e in cards.items()
         }
 
