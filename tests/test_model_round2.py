@@ -526,3 +526,35 @@ def test_a_locked_rate_card_line_wins_over_every_level(results):
     )  # fmt: skip
     [line] = task(results(LOCKED.replace("| 98 | Yes", "| 98 | No"))).lines
     assert line.revenue == Decimal("400.00")  # company (override) 200
+
+
+JOANNA = """
+    [Users]
+    User | Billing rate | Cost rate | Cost rate override allowed
+    joanna | 100 | 60 | Yes
+    [Projects]
+    Project
+    P1
+    [Project cost rates]
+    Project | User | Cost rate
+    P1 | joanna | 55
+    [Tasks]
+    Project | Task | Revenue type | Cost type
+    P1 | T1 | User Hourly | User Hourly
+    [Hours]
+    Entry | Project | Task | User | Date | Hours
+    H1 | P1 | T1 | joanna | 2024-08-05 | 3
+    H2 | P1 |  | joanna | 2024-08-06 | 1
+"""
+
+
+def test_example_17_3_a_project_cost_rate_for_a_user_who_allows_it(results, book):
+    r = results(JOANNA)
+    assert task(r).actual_cost == Decimal("165.00")  # 3 h × 55, the project's
+    assert project(r).project_lines[0].cost == Decimal("55.00")  # on the project itself too
+    not_allowed = JOANNA.replace("| 60 | Yes", "| 60 | No")
+    assert task(results(not_allowed)).actual_cost == Decimal("180.00")  # 3 h × 60, hers
+    _, problems = book(not_allowed)
+    assert [(p.code, p.sheet) for p in problems] == [
+        ("COST_OVERRIDE_NOT_ALLOWED", "Project cost rates")
+    ]

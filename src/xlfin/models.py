@@ -89,6 +89,7 @@ class User(Frozen):
     other_roles: tuple[str, ...] = ()
     role_sets: tuple[RoleSet, ...] = ()
     """Dated role sets, by start (User roles sheet); empty: the roles above, always."""
+    cost_override_allowed: bool = False
     location: str | None = None
     cost_rates: tuple[RatePeriod, ...] = ()
     billing_rates: tuple[RatePeriod, ...] = ()
@@ -148,6 +149,8 @@ class Project(Frozen):
     report_to: tuple[str, ...] = ()
     role_rates: dict[str, tuple[RatePeriod, ...]] = {}
     user_rates: dict[str, tuple[RatePeriod, ...]] = {}
+    user_cost_rates: dict[str, tuple[RatePeriod, ...]] = {}
+    """Project cost rates by user (model 17.4), only of users who allow them."""
     row: int
 
 

@@ -463,6 +463,14 @@ CATALOGUE: tuple[Code, ...] = (
         "Approve the line first, or take it out of the record.",
     ),
     Code(
+        "COST_OVERRIDE_NOT_ALLOWED",
+        W,
+        "Cost override of a user who does not allow it",
+        "A Project cost rates row names a user whose Cost rate override allowed is No; "
+        "Workfront then allows no cost override for that user on any project.",
+        "Set the user's Cost rate override allowed to Yes, or delete the row.",
+    ),
+    Code(
         "TASK_DATES_MISSING",
         E,
         "Task without planned dates",

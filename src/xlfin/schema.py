@@ -114,6 +114,7 @@ class SheetName(StrEnum):
     RATE_CARDS = "Rate cards"
     PROJECTS = "Projects"
     PROJECT_RATES = "Project rates"
+    PROJECT_COST_RATES = "Project cost rates"
     TASKS = "Tasks"
     ASSIGNMENTS = "Assignments"
     HOUR_TYPES = "Hour types"
@@ -358,6 +359,11 @@ SHEETS: tuple[Sheet, ...] = (
             _billing_rate(),
             _start(),
             _end(),
+            _bool(
+                "Cost rate override allowed",
+                "No",
+                "Yes: a project may give the user a cost rate of its own (Project cost rates).",
+            ),
         ),
     ),
     Sheet(
@@ -535,6 +541,30 @@ SHEETS: tuple[Sheet, ...] = (
                 "User", Kind.ID, description="The user overridden (or give a Role).", example=""
             ),
             _billing_rate(required=True),
+            _start(),
+            _end(),
+        ),
+    ),
+    Sheet(
+        SheetName.PROJECT_COST_RATES,
+        "A project's own cost rate for a user, where the user allows it (Users › Cost rate "
+        "override allowed). Several rows give dated rates.",
+        (
+            _id("Project", "Project id.", "P-100"),
+            _id("User", "The user.", "alice"),
+            Column(
+                "Cost rate",
+                Kind.RATE,
+                True,
+                description="Money per hour it costs on this project.",
+                example="55.00",
+            ),
+            Column(
+                "Currency",
+                Kind.TEXT,
+                description="Currency of the rate; blank: the workbook's.",
+                example="USD",
+            ),
             _start(),
             _end(),
         ),

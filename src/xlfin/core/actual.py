@@ -108,7 +108,7 @@ class Actuals(Stage):
         elif cost_kind is CostType.ROLE_HOURLY:
             cost, cost_key = self.rates.cost_for_role(role), "role"
         else:
-            cost, cost_key = self.rates.cost_for_user(line.user), "user"
+            cost, cost_key = self.rates.cost_for_user(line.user, project), "user"
         kind = task.revenue_type if task is not None else RevenueType.USER_HOURLY
         revenue_key = "user"
         if kind is RevenueType.NOT_BILLABLE:

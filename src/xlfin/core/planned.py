@@ -164,7 +164,7 @@ class Planning(Stage):
     def planned_cost_chain(self, task: Task, assignment: Assignment) -> RateChain | None:
         if task.cost_type is CostType.USER_HOURLY:
             if assignment.user is not None:
-                return self.rates.cost_for_user(assignment.user)
+                return self.rates.cost_for_user(assignment.user, self.wb.projects[task.project])
             return self.rates.cost_for_role(assignment.role)
         if task.cost_type is CostType.ROLE_HOURLY:
             if assignment.role is None and assignment.user is not None:

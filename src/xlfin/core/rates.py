@@ -27,6 +27,7 @@ class RateLevel(StrEnum):
     """Where a rate came from, in the words the report shows."""
 
     LOCKED = "locked rate card"
+    PROJECT_COST = "project cost rate"
     PROJECT = "project override"
     RATE_CARD = "rate card"
     COMPANY = "company"
@@ -286,18 +287,20 @@ class RateBook:
                 chain = self._chain(key, self._user_levels, project, user, location, fallback_role)
         return chain
 
-    def cost_for_user(self, user: str) -> RateChain:
-        """Cost rate of `user`: theirs, else their primary role's on the day (model 1.4)."""
-        key = ("user-cost", user)
+    def cost_for_user(self, user: str, project: Project | None = None) -> RateChain:
+        """Cost rate of `user`: `project`'s cost rate for them (model 17.4), theirs, else
+        their primary role's on the day (model 1.4)."""
+        overrides = project.user_cost_rates.get(user) if project is not None else None
+        key = ("user-cost", user, project.project if overrides and project else None)
         chain = self._chains.get(key)
         if chain is None:
             row = self.workbook.users.get(user)
             if row is not None and row.role_sets:
                 chain = self._chains[key] = self._dated(
-                    user, lambda primary: self._user_cost_levels(user, primary)
+                    user, lambda primary: self._user_cost_levels(user, primary, overrides)
                 )
             else:
-                chain = self._chain(key, self._user_cost_levels, user)
+                chain = self._chain(key, self._user_cost_levels, user, False, overrides)
         return chain
 
     def for_primary_role(self, user: str, chain_of: Callable[[str | None], RateChain]) -> RateChain:
@@ -365,12 +368,18 @@ class RateBook:
         )
 
     def _user_cost_levels(
-        self, user: str, primary: str | bool | None = False
+        self,
+        user: str,
+        primary: str | bool | None = False,
+        overrides: tuple[RatePeriod, ...] | None = None,
     ) -> list[tuple[RateLevel, Timeline]]:
         row = self.workbook.users.get(user)
         if row is None:
             return []
-        levels = [(RateLevel.USER, self._timeline(row.cost_rates))]
+        levels = [
+            (RateLevel.PROJECT_COST, self._timeline(overrides)),
+            (RateLevel.USER, self._timeline(row.cost_rates)),
+        ]
         name = row.primary_role if primary is False else primary
         role = self.workbook.roles.get(name) if name else None
         if role is not None:

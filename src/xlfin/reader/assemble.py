@@ -52,6 +52,7 @@ from xlfin.problems import (
     ACTUAL_COMPLETION_MISSING,
     ASSIGNMENT_TARGET,
     BILLING_RECORD_OTHER_PROJECT,
+    COST_OVERRIDE_NOT_ALLOWED,
     CURRENCY_MISMATCH,
     EXPENSE_RATE_TOO_PRECISE,
     EXPENSE_TYPE_UNKNOWN,
@@ -286,7 +287,7 @@ class _Assembler:
         users = self.read_users(roles)
         companies = self.read_companies(roles)
         rate_cards = self.read_rate_cards(roles, settings)
-        projects = self.read_projects(companies, rate_cards, schedules, roles, users)
+        projects = self.read_projects(companies, rate_cards, schedules, roles, users, settings)
         billing_records = self.read_billing_records(projects)
         tasks = self.read_tasks(projects, roles, billing_records)
         assignments = self.read_assignments(projects, tasks, users, roles)
@@ -580,7 +581,7 @@ class _Assembler:
         found = self._dated_objects(
             SheetName.USERS,
             "user",
-            ("name", "primary_role", "location", "other_roles"),
+            ("name", "primary_role", "location", "other_roles", "cost_rate_override_allowed"),
             ("cost_rate", "billing_rate"),
             {"primary_role": _Ids("role", roles)},
         )
@@ -594,6 +595,7 @@ class _Assembler:
                 primary_role=e["primary_role"] if e["primary_role"] in roles else None,
                 other_roles=self.role_list(e["other_roles"], role_ids, SheetName.USERS, e["row"]),
                 role_sets=tuple(sorted(role_sets.get(k, []), key=lambda r: r.start)),
+                cost_override_allowed=bool(e["cost_rate_override_allowed"]),
                 location=e["location"],
                 cost_rates=e["cost_rate"],
                 billing_rates=e["billing_rate"],
@@ -663,15 +665,17 @@ class _Assembler:
             yield row
 
     def _rate_groups(
-        self, sheet: str, rows: Iterable[tuple[Row, Any]]
+        self, sheet: str, rows: Iterable[tuple[Row, Any]], rate: str = "billing_rate"
     ) -> dict[Any, tuple[RatePeriod, ...]]:
-        """Billing-rate periods grouped by a key, checked for overlaps and gaps."""
+        """Rate periods (of the column `rate`) grouped by a key, checked for overlaps and
+        gaps."""
         groups: dict[Any, list[RatePeriod]] = defaultdict(list)
+        what = rate.replace("_", " ")
         for row, group in rows:
-            if self.check_period(row, sheet) and row["billing_rate"] is not None:
+            if self.check_period(row, sheet) and row[rate] is not None:
                 groups[group].append(
                     RatePeriod(
-                        rate=row["billing_rate"],
+                        rate=row[rate],
                         start=row["start_date"],
                         end=row["end_date"],
                         sheet=sheet,
@@ -679,7 +683,7 @@ class _Assembler:
                     )
                 )
         return {
-            group: self.check_periods(periods, f"{_label(group)} billing rate")
+            group: self.check_periods(periods, f"{_label(group)} {what}")
             for group, periods in groups.items()
         }
 
@@ -758,6 +762,7 @@ class _Assembler:
         schedules: dict[str, Schedule],
         roles: dict[str, Role],
         users: dict[str, User],
+        settings: Settings,
     ) -> dict[str, Project]:
         refs = {
             "company": _Ids("company", companies),
@@ -836,6 +841,40 @@ class _Assembler:
         groups = self._rate_groups(SheetName.PROJECT_RATES, keyed())
         for (project, kind, target), periods in groups.items():
             fields[project].setdefault(f"{kind}_rates", {})[target] = periods
+
+        def cost_keyed() -> Iterator[tuple[Row, Any]]:
+            sheet = SheetName.PROJECT_COST_RATES
+            for row in self.rows(sheet):
+                project = self.check_ref(project_ids, row, sheet, "project")
+                user = self.check_ref(user_ids, row, sheet, "user")
+                if project is None or user is None:
+                    continue
+                if not users[user].cost_override_allowed:  # model 17.4
+                    self.report(
+                        COST_OVERRIDE_NOT_ALLOWED,
+                        f"user {user!r} does not allow cost overrides (Users › Cost rate "
+                        "override allowed); this project cost rate is ignored",
+                        sheet,
+                        row.row,
+                        "user",
+                    )
+                    continue
+                currency = (row["currency"] or settings.currency).upper()
+                if currency != settings.currency:
+                    self.report(
+                        CURRENCY_MISMATCH,
+                        f"the cost rate is in {currency}, the workbook in {settings.currency}",
+                        sheet,
+                        row.row,
+                        "currency",
+                    )
+                    continue
+                yield row, (project, user)
+
+        for (project, user), periods in self._rate_groups(
+            SheetName.PROJECT_COST_RATES, cost_keyed(), "cost_rate"
+        ).items():
+            fields[project].setdefault("user_cost_rates", {})[user] = periods
         return {k: Project(**e) for k, e in fields.items()}
 
     def read_billing_records(self, projects: dict[str, Project]) -> dict[str, BillingRecord]:
