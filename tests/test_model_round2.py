@@ -558,3 +558,48 @@ def test_example_17_3_a_project_cost_rate_for_a_user_who_allows_it(results, book
     assert [(p.code, p.sheet) for p in problems] == [
         ("COST_OVERRIDE_NOT_ALLOWED", "Project cost rates")
     ]
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["0.25", "1", "2.5", "7.75", "8"]),
+            st.sampled_from([None, "Internal"]),
+            st.integers(min_value=0, max_value=20),
+        ),
+        min_size=1,
+        max_size=25,
+    )
+)
+@settings(max_examples=100, deadline=None)
+def test_lines_of_every_hour_type_sum_to_the_task_totals(lines):
+    """Property (model 11.1): whatever the hour types, a task's actual revenue and cost are
+    the sums of its lines' amounts, and a line of a type that does not count as revenue
+    (read as not billable, as the reader reads it) adds its cost and no revenue."""
+    import datetime as dt
+
+    from xlfin.core.compute import compute
+    from xlfin.models import HourLine, Project, RatePeriod, Task, User, Workbook
+
+    rate = lambda r: (RatePeriod(rate=Decimal(r), sheet="Users", row=2),)  # noqa: E731
+    hours = tuple(
+        HourLine(f"H{i}", "P1", "T1", "u1", None, dt.date(2024, 6, 3) + dt.timedelta(days=day),
+                 Decimal(h), kind is None, None, i + 2, kind)
+        for i, (h, kind, day) in enumerate(lines)
+    )  # fmt: skip
+    workbook = Workbook(
+        users={"u1": User(user="u1", cost_rates=rate("37.5"), billing_rates=rate("95.55"), row=2)},
+        projects={"P1": Project(project="P1", row=2)},
+        tasks={("P1", "T1"): Task(project="P1", task="T1", row=2)},
+        hours=hours,
+    )
+    [t] = compute(workbook).projects[0].tasks
+    assert t.actual_hourly_revenue == sum((r.revenue for r in t.lines), Decimal(0))
+    assert t.actual_labor_cost == sum((r.cost for r in t.lines), Decimal(0))
+
+    def cents(hours: Decimal, rate: str) -> Decimal:
+        return (hours * Decimal(rate)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+    for r in t.lines:
+        assert r.cost == cents(r.line.hours, "37.5")
+        assert r.revenue == (cents(r.line.hours, "95.55") if r.line.hour_type is None else 0)
