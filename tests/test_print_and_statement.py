@@ -196,3 +196,19 @@ def test_a_statement_without_an_agency_name_still_names_the_client(built, tmp_pa
     write_statement(path, workbook, built.results, AT)
     ws = openpyxl.load_workbook(path)["Statement"]
     assert ws["A1"].value.startswith("Statement for Acme Corporation")
+
+
+def test_a_statement_lists_as_not_yet_billed_only_what_may_be_billed_now(tmp_path):
+    """On a project requiring time approval, Submitted and Rejected lines are not yet
+    billable (model 18): the statement's Not yet billed sheet agrees with the roll-up."""
+    from conftest import compute_text, read_text
+    from test_model_round2 import APPROVAL
+
+    results = compute_text(tmp_path, APPROVAL)
+    workbook, _ = read_text(tmp_path, APPROVAL)
+    path = tmp_path / "statement.xlsx"
+    write_statement(path, workbook, results, AT)
+    rows = list(openpyxl.load_workbook(path, data_only=True)["Not yet billed"].values)
+    total = next(r for r in rows if r[0] == "Total")
+    assert Decimal(str(total[8])) == results.projects[0].unbilled == Decimal("400.00")
+    assert [r[1] for r in rows[3:] if r[0] == "P1"] == ["L1"]

@@ -44,6 +44,14 @@ from xlfin.problems import (
 from xlfin.schema import SHEETS_BY_NAME, HourStatus, ProjectStatus, SheetName
 
 
+def may_bill_now(line: HourLine, project: Project) -> bool:
+    """Model 18: a line may be billed unless Rejected, and on a project requiring time
+    approval only once Approved."""
+    if line.approval is HourStatus.REJECTED:
+        return False
+    return not project.require_time_approval or line.approval is HourStatus.APPROVED
+
+
 def has_fixed_part(kind: RevenueType) -> bool:
     """A Fixed Revenue or "… Plus Fixed" task: its Fixed amount is revenue once it is
     Complete, and may be billed then (model 10.1); a "… with Cap" task's is a cap."""
@@ -109,11 +117,7 @@ class Rollup(Stage):
         else:
             revenue = hourly
         complete = task.status is TaskStatus.COMPLETE
-        realized = (
-            self.round(fixed)
-            if complete and (kind is RevenueType.FIXED_REVENUE or kind.plus_fixed)
-            else ZERO
-        )
+        realized = self.round(fixed) if complete and has_fixed_part(kind) else ZERO
         return TaskResult(
             task=task,
             first_day=first,
@@ -202,14 +206,6 @@ class Rollup(Stage):
             )
         return dataclasses.replace(e, **amounts, from_units="; ".join(said) or None)
 
-    def billable_now(self, line: HourLine) -> bool:
-        """Model 18: a line may be billed unless Rejected, and on a project requiring time
-        approval only once Approved."""
-        if line.approval is HourStatus.REJECTED:
-            return False
-        project = self.wb.projects[line.project]
-        return not project.require_time_approval or line.approval is HourStatus.APPROVED
-
     def expense_split(self, expenses: list[Expense]) -> dict[str, Decimal]:
         """Model 12: the billable parts of planned and actual expense cost (the rest is not
         billable; both are sums of the same rounded amounts), and what is owed back."""
@@ -258,7 +254,7 @@ class Rollup(Stage):
                     r.line.row,
                     "billing_record",
                 )
-            elif not self.billable_now(r.line):
+            elif not may_bill_now(r.line, self.wb.projects[r.line.project]):
                 rejected = r.line.approval is HourStatus.REJECTED
                 needs = "" if rejected else " (the project requires time approval)"
                 self.report(

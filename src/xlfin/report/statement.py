@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from xlfin.core.results import ProjectResult, RecordResult, Results
+from xlfin.core.rollup import may_bill_now
 from xlfin.models import BillingStatus, Workbook
 from xlfin.report.records import CLIENT, RecordBlocks
 from xlfin.report.table import Col, TableWriter, close_book
@@ -187,7 +188,9 @@ def _open_items(p: ProjectResult) -> list[tuple[object, ...]]:
     project = p.project.project
     lines = [r for t in p.tasks for r in t.lines] + list(p.project_lines)
     for r in sorted(lines, key=lambda x: (x.line.date, x.line.entry)):
-        if r.line.billing_record is None and r.revenue:
+        # The lines the roll-up counts as not yet billed: awaiting approval or rejected ones
+        # are not (model 18).
+        if r.line.billing_record is None and r.revenue and may_bill_now(r.line, p.project):
             line = r.line
             task = f"task {line.task}" if line.task else "the project"
             items.append(
