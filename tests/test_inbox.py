@@ -62,12 +62,8 @@ class Mailbox:
         return "250 OK"
 
 
-@pytest.fixture
-def smtp(monkeypatch):
-    box = Mailbox()
-    port = free_port()
-    controller = Controller(box, hostname="127.0.0.1", port=port)
-    controller.start()
+def use_smtp(monkeypatch: pytest.MonkeyPatch, port: int) -> None:
+    """Point xlfin (and the processes it starts) at a plain SMTP server on 127.0.0.1."""
     for key, value in (
         ("HOST", "127.0.0.1"),
         ("PORT", str(port)),
@@ -75,6 +71,15 @@ def smtp(monkeypatch):
         ("FROM", "billing@agency.example"),
     ):
         monkeypatch.setenv(f"XLFIN_SMTP_{key}", value)
+
+
+@pytest.fixture
+def smtp(monkeypatch):
+    box = Mailbox()
+    port = free_port()
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    use_smtp(monkeypatch, port)
     yield box
     controller.stop()
 
@@ -355,9 +360,7 @@ class TestEmail:
         port = free_port()
         controller = Controller(box, hostname="127.0.0.1", port=port, enable_SMTPUTF8=False)
         controller.start()
-        for key, value in (("HOST", "127.0.0.1"), ("PORT", str(port)), ("SECURITY", "none"),
-                           ("FROM", "billing@agency.example")):  # fmt: skip
-            monkeypatch.setenv(f"XLFIN_SMTP_{key}", value)
+        use_smtp(monkeypatch, port)
         try:
             path = copy_sample(tmp_path)
             result = run("build", path, "--email-to", "jöran@agency.example")
@@ -1071,9 +1074,7 @@ class TestWatch:
         port = free_port()
         controller = Controller(box, hostname="127.0.0.1", port=port)
         controller.start()
-        for key, value in (("HOST", "127.0.0.1"), ("PORT", str(port)), ("SECURITY", "none"),
-                           ("FROM", "billing@agency.example")):  # fmt: skip
-            monkeypatch.setenv(f"XLFIN_SMTP_{key}", value)
+        use_smtp(monkeypatch, port)
         try:
             watcher = Watcher(inbox, "--email")
             shutil.copy(SAMPLES / "agency.xlsx", inbox / "agency.xlsx")
@@ -1108,9 +1109,7 @@ class TestWatch:
         the running watcher) the workbook is built and its message kept once, whole."""
         import resource
 
-        for key, value in (("HOST", "127.0.0.1"), ("PORT", str(free_port())),
-                           ("SECURITY", "none"), ("FROM", "billing@agency.example")):  # fmt: skip
-            monkeypatch.setenv(f"XLFIN_SMTP_{key}", value)
+        use_smtp(monkeypatch, free_port())  # nobody listens
         room = 30_000  # the report (~23 KB) fits, its message (~32 KB) does not
         watcher = Watcher(inbox, "--no-ledger", "--email-to", "cfo@agency.example", limit=room)
         try:
@@ -1168,9 +1167,7 @@ class TestWatch:
         port = free_port()
         controller = Controller(box, hostname="127.0.0.1", port=port)
         controller.start()
-        for key, value in (("HOST", "127.0.0.1"), ("PORT", str(port)), ("SECURITY", "none"),
-                           ("FROM", "billing@agency.example")):  # fmt: skip
-            monkeypatch.setenv(f"XLFIN_SMTP_{key}", value)
+        use_smtp(monkeypatch, port)
         try:
             watcher = Watcher(inbox, "--email-to", "cfo@agency.example")
             shutil.copy(SAMPLES / "agency.xlsx", inbox / "agency.xlsx")

@@ -196,6 +196,21 @@ def ledger_options(function):
     )(function)
 
 
+def checked(workbook: Path, ledger_path: Path | None, no_ledger: bool, limits: Limits):
+    """The workbook read, checked and computed as build would, its ledger only read (the
+    analysis of validate and explain)."""
+    from xlfin.pipeline import analyse
+
+    return analyse(
+        workbook,
+        ledger_path,
+        use_ledger=not no_ledger,
+        freeze=False,
+        limits=limits,
+        engine=session_engine(),
+    )
+
+
 @main.command()
 @click.argument("workbook", type=click.Path(path_type=Path))
 @format_option
@@ -219,16 +234,7 @@ def validate(
     Example:
       xlfin validate sample_workbooks/agency.xlsx
     """
-    from xlfin.pipeline import analyse
-
-    analysis = analyse(
-        workbook,
-        ledger_path,
-        use_ledger=not no_ledger,
-        freeze=False,
-        limits=limits,
-        engine=session_engine(),
-    )
+    analysis = checked(workbook, ledger_path, no_ledger, limits)
     # Without a ledger, build warns that Billed records are not frozen; validate freezes
     # nothing either way, so that warning says nothing here.
     problems = [p for p in analysis.problems if p.code != LEDGER_DISABLED]
@@ -775,18 +781,10 @@ def explain(
       xlfin explain sample_workbooks/agency.xlsx --project P-300 --task T1
       xlfin explain sample_workbooks/agency.xlsx --project P-100 --entry H-009
     """
-    from xlfin.pipeline import analyse
     from xlfin.report.explain import NotFound
     from xlfin.report.explain import explain as explain_text
 
-    analysis = analyse(
-        workbook,
-        ledger_path,
-        use_ledger=not no_ledger,
-        freeze=False,
-        limits=limits,
-        engine=session_engine(),
-    )
+    analysis = checked(workbook, ledger_path, no_ledger, limits)
     if analysis.results is None or has_errors(analysis.problems):
         print_problems(workbook.name, analysis.problems, "text")
         sys.exit(1)
