@@ -95,7 +95,7 @@ def test_report_sheets(agency):
     assert summary.page_setup.orientation == "landscape"
     assert summary.sheet_properties.pageSetUpPr.fitToPage
     assert summary.page_setup.fitToHeight == 0  # one page wide, as many pages tall as needed
-    assert summary.auto_filter.ref == "A3:Q6"
+    assert summary.auto_filter.ref == "A3:R6"
     assert len(summary._charts) == 1
 
 
@@ -145,8 +145,10 @@ def test_report_totals_equal_the_json_summary(agency):
             (9, "planned_revenue"),
             (10, "actual_revenue"),
             (11, "fixed_revenue"),
-            (15, "billed"),
-            (16, "unbilled"),
+            (14, "actual_expenses_billable"),
+            (15, "actual_expenses_not_billable"),
+            (16, "billed"),
+            (17, "unbilled"),
         ):
             assert Decimal(str(row[col])) == Decimal(project[key]), (project["project"], key)
     total = rows["Total"]
@@ -329,7 +331,7 @@ def test_a_table_longer_than_a_sheet_continues(tmp_path, monkeypatch):
     assert outcome.ok
     book = openpyxl.load_workbook(tmp_path / "r.xlsx", data_only=True)
     parts = [name for name in book.sheetnames if name.startswith("Hours")]
-    assert parts == ["Hours", "Hours (2)", "Hours (3)"]
+    assert parts == ["Hours", "Hours (2)", "Hours (3)", "Hours (4)"]
     entries, revenue = [], Decimal(0)
     for name in parts:
         sheet = book[name]
@@ -349,7 +351,7 @@ def test_a_table_longer_than_a_sheet_continues(tmp_path, monkeypatch):
         for x in lines
     ]
     assert sorted(entries) == sorted(expected)
-    assert len(entries) == 25  # nothing dropped
+    assert len(entries) == 27  # nothing dropped
     projects = outcome.results.projects
     fixed = sum(t.fixed_realized for p in projects for t in p.tasks) + sum(
         p.fixed_revenue for p in projects if p.project.status.value == "Complete"
@@ -367,9 +369,9 @@ def test_progress_is_told_each_step_with_counts(tmp_path):
     )
     assert heard == [
         "reading agency.xlsx",
-        "read 3 projects, 10 tasks, 25 hour lines, 6 expenses",
+        "read 3 projects, 11 tasks, 27 hour lines, 6 expenses",
         "computing",
-        "writing r.xlsx (25 hour lines)",
+        "writing r.xlsx (27 hour lines)",
     ]
 
 

@@ -343,7 +343,7 @@ RATIO = """
 
 def test_an_overtime_ratio_on_a_revenue_type_it_does_not_apply_to_is_ignored(results, book):
     """Model 11.2: the ratio multiplies planned revenue of the User and Role Hourly family
-    only (section 17, not yet a revenue type of xlfin); on User Hourly it is ignored with
+    only (section 17; tests/test_hierarchy.py); on User Hourly it is ignored with
     OVERTIME_RATIO_IGNORED and planned revenue is 7 h × 95.55 = 668.85."""
     _, problems = book(RATIO)
     assert [(p.code, p.field) for p in problems] == [("OVERTIME_RATIO_IGNORED", "Overtime ratio")]
@@ -603,3 +603,17 @@ def test_lines_of_every_hour_type_sum_to_the_task_totals(lines):
     for r in t.lines:
         assert r.cost == cents(r.line.hours, "37.5")
         assert r.revenue == (cents(r.line.hours, "95.55") if r.line.hour_type is None else 0)
+
+
+def test_explain_says_when_a_projects_fixed_revenue_is_realized(results):
+    from xlfin.report.explain import explain
+
+    text = "\n".join(explain(results(EXAMPLE_10_1), "P-1"))
+    assert (
+        "actual revenue: tasks 1,500.00 + hours on the project itself 0.00 + fixed revenue "
+        "1,000.00 (Complete on 2024-06-30: realized) = 2,500.00" in text
+    )
+    assert "planned revenue: tasks 500.00 + fixed revenue 1,000.00 = 1,500.00" in text
+    current = results(EXAMPLE_10_1.replace("| Complete | 2024-06-30", "| Current | 2024-06-30"))
+    text = "\n".join(explain(current, "P-1"))
+    assert "fixed revenue 0.00 (Current: realized only once Complete) = 1,500.00" in text

@@ -132,6 +132,19 @@ class RateCard(Frozen):
     row: int
 
 
+class BillingRole(Frozen):
+    """A user's job role for billing on a project, from `start` to `end` inclusive (None is
+    open): Billing roles sheet, model 17."""
+
+    role: str
+    start: dt.date | None = None
+    end: dt.date | None = None
+    row: int
+
+    def covers(self, day: dt.date) -> bool:
+        return (self.start is None or self.start <= day) and (self.end is None or day <= self.end)
+
+
 class Project(Frozen):
     project: str
     name: str | None = None
@@ -151,6 +164,8 @@ class Project(Frozen):
     user_rates: dict[str, tuple[RatePeriod, ...]] = {}
     user_cost_rates: dict[str, tuple[RatePeriod, ...]] = {}
     """Project cost rates by user (model 17.4), only of users who allow them."""
+    billing_roles: dict[str, tuple[BillingRole, ...]] = {}
+    """Each user's job roles for billing on the project, by start (model 17)."""
     row: int
 
 
@@ -182,6 +197,12 @@ class Assignment(Frozen):
     role: str | None = None
     location: str | None = None
     planned_hours: Decimal | None = None
+    job_role_for_billing: str | None = None
+    """Model 17.1: the role a user assignment bills as (User and Role Hourly tasks)."""
+    billing_rate: Decimal | None = None
+    cost_rate: Decimal | None = None
+    billable: bool = True
+    """No: no planned revenue, and no revenue for the assignee's lines (model 17.2)."""
     row: int
 
 

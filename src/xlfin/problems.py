@@ -471,6 +471,31 @@ CATALOGUE: tuple[Code, ...] = (
         "Set the user's Cost rate override allowed to Yes, or delete the row.",
     ),
     Code(
+        "BILLING_ROLE_ON_ROLE",
+        E,
+        "Job role for billing on a role-only assignment",
+        "Assignments › Job role for billing names how an assigned user is billed; this "
+        "assignment names a Role and no User.",
+        "Name the user, or clear the Job role for billing (the assignment's Role is billed).",
+    ),
+    Code(
+        "JOB_ROLE_FOR_BILLING_NO_RATE",
+        W,
+        "Job role for billing without a rate",
+        "The job role the user is billed as on a User and Role Hourly task has no billing rate "
+        "on the project (project override, rate card or system rate) on the day; Workfront "
+        "then bills 0 and looks no further (not at the user's own rate).",
+        "Give the role a rate, or change the job role for billing.",
+    ),
+    Code(
+        "ASSIGNMENT_RATE_IGNORED",
+        W,
+        "Assignment rate or job role for billing where it does not apply",
+        "Assignment rates, Job role for billing, Billable on assignments and Billing roles "
+        "rows serve only User and Role Hourly tasks; here there is none they could apply to.",
+        "Give the task a User and Role Hourly revenue (or cost) type, or clear the cells.",
+    ),
+    Code(
         "TASK_DATES_MISSING",
         E,
         "Task without planned dates",

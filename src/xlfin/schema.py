@@ -31,6 +31,8 @@ class CostType(StrEnum):
     FIXED_HOURLY = "Fixed Hourly"
     USER_HOURLY = "User Hourly"
     ROLE_HOURLY = "Role Hourly"
+    USER_AND_ROLE_HOURLY = "User and Role Hourly"
+    """Model 17.3: the assignment's cost rate, then the user's chain."""
 
 
 class RevenueType(StrEnum):
@@ -43,6 +45,9 @@ class RevenueType(StrEnum):
     ROLE_HOURLY = "Role Hourly"
     ROLE_HOURLY_PLUS_FIXED = "Role Hourly Plus Fixed"
     ROLE_HOURLY_WITH_CAP = "Role Hourly with Cap"
+    USER_AND_ROLE_HOURLY = "User and Role Hourly"
+    USER_AND_ROLE_HOURLY_PLUS_FIXED = "User and Role Hourly Plus Fixed"
+    USER_AND_ROLE_HOURLY_WITH_CAP = "User and Role Hourly with Cap"
 
     @property
     def is_user_hourly(self) -> bool:
@@ -51,6 +56,17 @@ class RevenueType(StrEnum):
     @property
     def is_role_hourly(self) -> bool:
         return self.value.startswith("Role Hourly")
+
+    @property
+    def per_hour(self) -> bool:
+        """Revenue from each assignment's and line's billing rate (the three hourly
+        families; not Fixed Hourly, whose rate is the task's)."""
+        return self.is_user_hourly or self.is_role_hourly or self.is_user_and_role_hourly
+
+    @property
+    def is_user_and_role_hourly(self) -> bool:
+        """Model 17: the full rate hierarchy (assignment rates, job role for billing)."""
+        return self.value.startswith("User and Role Hourly")
 
     @property
     def plus_fixed(self) -> bool:
@@ -63,9 +79,9 @@ class RevenueType(StrEnum):
 
 def overtime_applies(kind: RevenueType) -> bool:
     """Model 11.2: an Overtime ratio multiplies planned revenue of the User and Role Hourly
-    family only (finance model section 17), which xlfin does not offer yet: on every
-    revenue type it has, a ratio is ignored with a warning."""
-    return kind.value.startswith("User and Role Hourly")
+    family only (finance model section 17); on every other revenue type it is ignored with
+    a warning."""
+    return kind.is_user_and_role_hourly
 
 
 class TaskStatus(StrEnum):
@@ -115,6 +131,7 @@ class SheetName(StrEnum):
     PROJECTS = "Projects"
     PROJECT_RATES = "Project rates"
     PROJECT_COST_RATES = "Project cost rates"
+    BILLING_ROLES = "Billing roles"
     TASKS = "Tasks"
     ASSIGNMENTS = "Assignments"
     HOUR_TYPES = "Hour types"
@@ -570,6 +587,31 @@ SHEETS: tuple[Sheet, ...] = (
         ),
     ),
     Sheet(
+        SheetName.BILLING_ROLES,
+        "A user's job role for billing on a project, for a period: on User and Role Hourly "
+        "tasks the user is billed as that role (not costed: cost keeps the user's roles).",
+        (
+            _id("Project", "Project id.", "P-100"),
+            _id("User", "The user billed under another role.", "john"),
+            _id("Role", "The job role for billing (Roles sheet).", "Senior Designer"),
+            Column(
+                "Start date",
+                Kind.DATE,
+                description="First day (inclusive); blank: from the beginning.",
+                example="2024-08-01",
+                width=12,
+            ),
+            Column(
+                "End date",
+                Kind.DATE,
+                description="Last day (inclusive); blank: for ever. Outside every period the "
+                "user has no job role for billing.",
+                example="2024-08-31",
+                width=12,
+            ),
+        ),
+    ),
+    Sheet(
         SheetName.TASKS,
         "Tasks, identified by Project and Task.",
         (
@@ -680,6 +722,40 @@ SHEETS: tuple[Sheet, ...] = (
                 Kind.HOURS,
                 description="This assignment's share; blank: an equal share of what is left.",
                 example="24",
+            ),
+            Column(
+                "Job role for billing",
+                Kind.ID,
+                description="User and Role Hourly tasks: the role (Roles sheet) the assignee is "
+                "billed as, whatever their own roles; not on a role-only assignment.",
+                example="Senior Designer",
+                width=18,
+            ),
+            Column(
+                "Billing rate",
+                Kind.RATE,
+                description="User and Role Hourly tasks: this assignment's own billing rate "
+                "(one rate, no dates); only a locked rate-card line wins over it.",
+                example="120.00",
+            ),
+            Column(
+                "Cost rate",
+                Kind.RATE,
+                description="User and Role Hourly cost: this assignment's own cost rate.",
+                example="55.00",
+            ),
+            Column(
+                "Rate currency",
+                Kind.TEXT,
+                description="Currency of the assignment's rates; blank: the workbook's.",
+                example="USD",
+                width=10,
+            ),
+            _bool(
+                "Billable",
+                "Yes",
+                "User and Role Hourly tasks: No gives the assignment no planned revenue and "
+                "its assignee's hours on the task no revenue (cost is unchanged).",
             ),
         ),
     ),

@@ -11,7 +11,14 @@ from typing import NamedTuple
 
 from xlfin.core.money import Rounder
 from xlfin.core.planned import Stage
-from xlfin.core.rates import NO_RATE_SOURCE, RateChain, RateLevel, RateSource
+from xlfin.core.rates import (
+    NO_RATE_SOURCE,
+    Hierarchy,
+    RateChain,
+    RateLevel,
+    RateSource,
+    source_text,
+)
 from xlfin.core.results import (
     LineResult,
 )
@@ -24,6 +31,7 @@ from xlfin.models import (
 )
 from xlfin.problems import (
     HOURS_BEFORE_PROJECT_START,
+    JOB_ROLE_FOR_BILLING_NO_RATE,
     NO_RATE,
     RATE_GAP_USED,
 )
@@ -101,7 +109,16 @@ class Actuals(Stage):
             revenue = self.rates.billing_for_role(project, line.role, location)
             return _LinePlan(role, role_from, cost, "role", revenue, "role")
         cost_kind = task.cost_type if task is not None else CostType.USER_HOURLY
-        if cost_kind is CostType.NO_COST:
+        kind = task.revenue_type if task is not None else RevenueType.USER_HOURLY
+        who = None
+        if CostType.USER_AND_ROLE_HOURLY is cost_kind or kind.is_user_and_role_hourly:
+            # Model 17: the assignee's path (17.1) or, without an assignment, 17.2.
+            mine = self.user_assignment.get((project.project, task.task, line.user))
+            where = mine.location if mine is not None and mine.location else location
+            who = Hierarchy(project, line.user, None, mine, line.role, where)
+        if who is not None and cost_kind is CostType.USER_AND_ROLE_HOURLY:
+            cost, cost_key = self.rates.hierarchy_cost(who), "user"
+        elif cost_kind is CostType.NO_COST:
             cost, cost_key = NO_COST, "user"
         elif cost_kind is CostType.FIXED_HOURLY:
             cost, cost_key = _task_rate(task, task.hourly_cost), "user"
@@ -109,9 +126,11 @@ class Actuals(Stage):
             cost, cost_key = self.rates.cost_for_role(role), "role"
         else:
             cost, cost_key = self.rates.cost_for_user(line.user, project), "user"
-        kind = task.revenue_type if task is not None else RevenueType.USER_HOURLY
         revenue_key = "user"
-        if kind is RevenueType.NOT_BILLABLE:
+        if who is not None and kind.is_user_and_role_hourly:
+            billable = who.assignment is None or who.assignment.billable
+            revenue = self.rates.hierarchy_billing(who) if billable else NOT_BILLABLE
+        elif kind is RevenueType.NOT_BILLABLE:
             revenue = NOT_BILLABLE
         elif kind is RevenueType.FIXED_REVENUE:
             revenue = FIXED_ONLY
@@ -184,6 +203,15 @@ class Actuals(Stage):
                 revenue_source, gap = revenue_source.at(line.date)
                 if gap or revenue_source.rate is None:
                     self.rate_problem(revenue_source, line, plan.revenue_key, "billing rate")
+                elif revenue_source.level is RateLevel.BILLING_ROLE_NO_RATE:
+                    self.report(
+                        JOB_ROLE_FOR_BILLING_NO_RATE,
+                        f"entry {line.entry!r} is billed as a job role for billing with no "
+                        f"rate on {line.date} ({source_text(revenue_source)}); its revenue is 0",
+                        SheetName.HOURS,
+                        line.row,
+                        "role" if line.role else "user",
+                    )
             rate = revenue_source.rate
             revenue = ZERO_MONEY if rate is None else amounts[(line.hours, rate)]
             today = None

@@ -134,9 +134,12 @@ class Computation(Planning, Actuals, Rollup):
         }
         # Model 5.1: the role of the user's assignment on the task.
         self.assigned_role: dict[tuple[str, str, str], str | None] = {}
+        # Model 17: the user's first assignment on the task gives its rates.
+        self.user_assignment: dict[tuple[str, str, str], Assignment] = {}
         for a in workbook.assignments:
             if a.user is not None:
                 key = (a.project, a.task, a.user)
+                self.user_assignment.setdefault(key, a)
                 if self.assigned_role.get(key) is None:
                     self.assigned_role[key] = a.role
 

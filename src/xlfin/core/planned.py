@@ -12,7 +12,7 @@ from typing import Any
 
 from xlfin.core.calendar import WorkCalendar
 from xlfin.core.money import ZERO, Rounder, round_money
-from xlfin.core.rates import RateBook, RateChain, Segment
+from xlfin.core.rates import Hierarchy, RateBook, RateChain, RateLevel, Segment, source_text
 from xlfin.core.results import (
     AssignmentPlan,
     FrozenLine,
@@ -27,6 +27,7 @@ from xlfin.models import (
 )
 from xlfin.problems import (
     ASSIGNMENT_HOURS_MISMATCH,
+    JOB_ROLE_FOR_BILLING_NO_RATE,
     NO_RATE,
 )
 from xlfin.schema import SheetName
@@ -45,6 +46,7 @@ class Stage:
     amounts: Any
     assignments: dict[tuple[str, str], list[Assignment]]
     assigned_role: dict[tuple[str, str, str], str | None]
+    user_assignment: dict[tuple[str, str, str], Assignment]
     role_set_starts: dict[str, list[date]]
 
     def report(self, code: str, message: str, sheet: str, row: int | None, key: str) -> None:
@@ -102,7 +104,7 @@ class Planning(Stage):
             segments = chain.segments(first, last)
         result = []
         weighted = ZERO
-        missing = False
+        missing = stopped = False
         for seg in segments:
             seg_days = cal.count(seg.first, seg.last) if days else 1
             if seg_days == 0:
@@ -113,6 +115,18 @@ class Planning(Stage):
             else:
                 weighted = EXACT.add(weighted, EXACT.multiply(rate, seg_days))
             result.append(PlannedSegment(seg.first, seg.last, seg_days, seg.source))
+            if seg.source.level is RateLevel.BILLING_ROLE_NO_RATE:
+                stopped = True
+        if stopped:
+            self.report(
+                JOB_ROLE_FOR_BILLING_NO_RATE,
+                f"{assignment.user!r} is billed as a job role for billing with no rate on some "
+                f"planned days of task {assignment.task!r} ({source_text(seg.source)}); "
+                "those hours are planned at 0",
+                SheetName.ASSIGNMENTS,
+                assignment.row,
+                "job_role_for_billing",
+            )
         if missing:
             who = assignment.user or assignment.role
             self.report(
@@ -136,6 +150,7 @@ class Planning(Stage):
             cost, cost_weight = self.spread(cost_chain, first, last, days, cal, assignment)
             revenue, revenue_weight = self.spread(revenue_chain, first, last, days, cal, assignment)
             per_day = hours / (days or 1)
+            overtime = Fraction(task.overtime_ratio or 1)  # model 11.2: revenue only
             plans.append(
                 AssignmentPlan(
                     assignment,
@@ -144,7 +159,8 @@ class Planning(Stage):
                     cost,
                     revenue,
                     per_day * Fraction(cost_weight),
-                    per_day * Fraction(revenue_weight),
+                    per_day * Fraction(revenue_weight) * overtime,
+                    overtime,
                 )
             )
         return tuple(plans)
@@ -161,7 +177,21 @@ class Planning(Stage):
         user = self.wb.users.get(assignment.user or "")
         return user.location if user else None
 
+    def hierarchy(self, project: Project, assignment: Assignment) -> Hierarchy:
+        """An assignment, as the User and Role Hourly hierarchy looks its rates up (17.1)."""
+        return Hierarchy(
+            project,
+            assignment.user,
+            assignment.role,
+            assignment,
+            None,
+            self._location(assignment),
+        )
+
     def planned_cost_chain(self, task: Task, assignment: Assignment) -> RateChain | None:
+        if task.cost_type is CostType.USER_AND_ROLE_HOURLY:
+            project = self.wb.projects[task.project]
+            return self.rates.hierarchy_cost(self.hierarchy(project, assignment))
         if task.cost_type is CostType.USER_HOURLY:
             if assignment.user is not None:
                 return self.rates.cost_for_user(assignment.user, self.wb.projects[task.project])
@@ -177,6 +207,10 @@ class Planning(Stage):
     ) -> RateChain | None:
         kind = task.revenue_type
         location = self._location(assignment)
+        if kind.is_user_and_role_hourly:
+            if not assignment.billable:  # model 17.2: no planned revenue
+                return None
+            return self.rates.hierarchy_billing(self.hierarchy(project, assignment))
         if kind.is_user_hourly:
             if assignment.user is not None:
                 return self.rates.billing_for_user(project, assignment.user, location)

@@ -20,13 +20,19 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import NamedTuple
 
-from xlfin.models import Project, RatePeriod, Workbook
+from xlfin.models import Assignment, Project, RatePeriod, Workbook
+from xlfin.schema import SheetName
 
 
 class RateLevel(StrEnum):
     """Where a rate came from, in the words the report shows."""
 
     LOCKED = "locked rate card"
+    ASSIGNMENT = "assignment"
+    BILLING_ROLE = "job role for billing"
+    BILLING_ROLE_NO_RATE = "job role for billing, no rate"
+    """Model 17.1 step 4: the role billed as has no rate; 0, and the search stops."""
+    PROJECT_USER = "project user"
     PROJECT_COST = "project cost rate"
     PROJECT = "project override"
     RATE_CARD = "rate card"
@@ -221,6 +227,59 @@ def role_billing_levels(
     return levels
 
 
+def hierarchy_role_levels(
+    workbook: Workbook, project: Project, role: str, location: str | None
+) -> list[Level]:
+    """Model 17, R(role): the project's rate for the role, an unlocked line of its rate card
+    (the location's, then any location's), the role's system rate. Never a company rate."""
+    levels = [Level(RateLevel.PROJECT, "project override", None, project.role_rates.get(role, ()))]
+    card = workbook.rate_cards.get(project.rate_card) if project.rate_card else None
+    if card is not None:
+        for where in dict.fromkeys([location, None]):
+            if (role, where) not in card.locked:
+                rates = card.rates.get((role, where), ())
+                levels.append(
+                    Level(RateLevel.RATE_CARD, f"rate card {card.rate_card}", where, rates)
+                )
+    system = workbook.roles.get(role)
+    levels.append(Level(RateLevel.SYSTEM, "system", None, system.billing_rates if system else ()))
+    return levels
+
+
+def locked_levels(
+    workbook: Workbook, project: Project, role: str | None, location: str | None
+) -> list[Level]:
+    """Model 17, Locked(role): the locked lines of the project's rate card for the role."""
+    card = workbook.rate_cards.get(project.rate_card) if project.rate_card else None
+    if card is None or role is None:
+        return []
+    return [
+        Level(RateLevel.LOCKED, f"locked rate card {card.rate_card}", where,
+              card.rates.get((role, where), ()))
+        for where in dict.fromkeys([location, None])
+        if (role, where) in card.locked
+    ]  # fmt: skip
+
+
+class Hierarchy(NamedTuple):
+    """Who a User and Role Hourly rate is looked up for (model 17): the `user` (None: a
+    role-only assignment of `role`), their `assignment` on the task (None: a user who logs
+    on a task they are not assigned to), and an hour line's Role (`line_role`), which acts
+    as the assignment's job role for billing."""
+
+    project: Project
+    user: str | None
+    role: str | None
+    assignment: Assignment | None
+    line_role: str | None
+    location: str | None
+
+
+def _key(who: Hierarchy) -> tuple:
+    row = who.assignment.row if who.assignment else None
+    return (who.project.project, who.user, who.role, row, who.line_role)
+
+
 class RateBook:
     """Builds the rate chains of a workbook (section 1 of the finance model), cached."""
 
@@ -385,6 +444,126 @@ class RateBook:
         if role is not None:
             levels.append((RateLevel.SYSTEM, self._timeline(role.cost_rates)))
         return levels
+
+    # -- User and Role Hourly (model 17) ---------------------------------------------------
+
+    def _levels(self, levels: list[Level], as_level: RateLevel | None = None):
+        return [(as_level or lv.level, self._timeline(lv.periods)) for lv in levels]
+
+    def _one_rate(self, rate: Decimal | None, sheet: str, row: int) -> Timeline:
+        if rate is None:
+            return EMPTY
+        return Timeline((RatePeriod(rate=rate, sheet=sheet, row=row),))
+
+    def hierarchy_billing(self, who: Hierarchy) -> RateChain:
+        """Model 17.1 (an assignee: planned, and their own lines) and 17.2 (a user who logs
+        on a task without an assignment on it): the billing-rate hierarchy, day by day."""
+        key = ("hierarchy-billing", *_key(who), who.location)
+        chain = self._chains.get(key)
+        if chain is None:
+            chain = self._chains[key] = self._by_day(who, self._billing_levels)
+        return chain
+
+    def hierarchy_cost(self, who: Hierarchy) -> RateChain:
+        """Model 17.3: the cost-rate hierarchy of the User and Role Hourly cost type."""
+        key = ("hierarchy-cost", *_key(who))
+        chain = self._chains.get(key)
+        if chain is None:
+            chain = self._chains[key] = self._by_day(who, self._cost_levels)
+        return chain
+
+    def _by_day(self, who: Hierarchy, build) -> RateChain:
+        """The chain `build(who, billing role, primary role)` gives on each day: the billing
+        role (a Billing roles row) and the primary role (a role set) may change on dates."""
+        row = self.workbook.users.get(who.user) if who.user else None
+        fixed_role = who.line_role or (
+            who.assignment.job_role_for_billing if who.assignment else None
+        )
+        spans = (
+            () if fixed_role or who.user is None else who.project.billing_roles.get(who.user, ())
+        )
+        starts = {date.min}
+        for span in spans:
+            if span.start is not None:
+                starts.add(span.start)
+            if span.end is not None and span.end < date.max:
+                starts.add(span.end + timedelta(days=1))
+        if row is not None:
+            starts.update(s.start for s in row.role_sets)
+        parts = []
+        for start in sorted(starts):
+            primary = row.roles_on(start)[0] if row is not None else None
+            if fixed_role is not None:
+                if who.line_role:  # where the role is: the line names it
+                    billing = (fixed_role, SheetName.ROLES, self.workbook.roles[fixed_role].row)
+                else:
+                    billing = (fixed_role, SheetName.ASSIGNMENTS, who.assignment.row)
+            else:
+                span = next((b for b in spans if b.covers(start)), None)
+                billing = (span.role, SheetName.BILLING_ROLES, span.row) if span else None
+            parts.append((start, RateChain(build(who, billing, primary))))
+        return parts[0][1] if len(parts) == 1 else RateChain.joined(parts)
+
+    def _billing_levels(
+        self, who: Hierarchy, billing: tuple[str, str, int] | None, primary: str | None
+    ) -> list[tuple[RateLevel, Timeline]]:
+        wb, project, location = self.workbook, who.project, who.location
+        a = who.assignment
+        if who.user is None:  # a role-only assignment of role A: Locked(A), its rate, R(A)
+            role = who.role
+            return [
+                *self._levels(locked_levels(wb, project, role, location)),
+                (
+                    RateLevel.ASSIGNMENT,
+                    self._one_rate(a.billing_rate, SheetName.ASSIGNMENTS, a.row),
+                ),
+                *self._levels(hierarchy_role_levels(wb, project, role, location) if role else []),
+            ]
+        user = wb.users.get(who.user)
+        billed_as = billing[0] if billing else primary
+        levels = self._levels(locked_levels(wb, project, billed_as, location))
+        project_user = (RateLevel.PROJECT_USER, self._timeline(project.user_rates.get(who.user)))
+        if a is not None:  # 17.1: the assignment's rate comes before the job role for billing
+            levels.append(
+                (RateLevel.ASSIGNMENT, self._one_rate(a.billing_rate, SheetName.ASSIGNMENTS, a.row))
+            )
+        else:  # 17.2: the project's rate for the user comes first
+            levels.append(project_user)
+        if billing is not None:
+            role, sheet, at = billing
+            stop = Timeline((RatePeriod(rate=Decimal(0), sheet=sheet, row=at),))
+            return [
+                *levels,
+                *self._levels(hierarchy_role_levels(wb, project, role, location),
+                              RateLevel.BILLING_ROLE),
+                (RateLevel.BILLING_ROLE_NO_RATE, stop),
+            ]  # fmt: skip
+        if a is not None:
+            levels.append(project_user)
+        levels.append((RateLevel.USER, self._timeline(user.billing_rates if user else None)))
+        if primary is not None:
+            levels += self._levels(hierarchy_role_levels(wb, project, primary, location))
+        return levels
+
+    def _cost_levels(
+        self, who: Hierarchy, billing: tuple[str, str, int] | None, primary: str | None
+    ) -> list[tuple[RateLevel, Timeline]]:
+        """Model 17.3; a job role for billing never affects cost."""
+        a = who.assignment
+        levels = []
+        if a is not None:
+            levels.append(
+                (RateLevel.ASSIGNMENT, self._one_rate(a.cost_rate, SheetName.ASSIGNMENTS, a.row))
+            )
+        if who.user is None:
+            return [*levels, *self._role_cost_levels(who.role)]
+        user = self.workbook.users.get(who.user)
+        levels += [
+            (RateLevel.PROJECT_COST, self._timeline(who.project.user_cost_rates.get(who.user))),
+            (RateLevel.USER, self._timeline(user.cost_rates if user else None)),
+        ]
+        role = (who.line_role if a is None else None) or primary
+        return [*levels, *self._role_cost_levels(role)]
 
     def _role_cost_levels(self, role: str | None) -> list[tuple[RateLevel, Timeline]]:
         row = self.workbook.roles.get(role) if role else None

@@ -86,12 +86,27 @@ class AssignmentPlan:
     revenue: tuple[PlannedSegment, ...]
     planned_cost: Fraction
     planned_revenue: Fraction
+    overtime: Fraction = Fraction(1)
+    """The task's Overtime ratio (model 11.2), in `planned_revenue` and revenue segments."""
 
     def segment_hours(self, segment: PlannedSegment) -> Fraction:
         return self.hours * segment.working_days / self.days if self.days else self.hours
 
     def segment_amount(self, segment: PlannedSegment) -> Fraction:
+        """A cost segment's amount: its hours × its rate."""
         return self.segment_hours(segment) * Fraction(segment.source.rate or 0)
+
+    def revenue_amount(self, segment: PlannedSegment) -> Fraction:
+        """A revenue segment's amount: its hours × its rate × the overtime ratio."""
+        return self.segment_amount(segment) * self.overtime
+
+    def overtime_text(self) -> str:
+        """` × 1.25 overtime` after a planned revenue rate that the task's Overtime ratio
+        multiplies (model 11.2); empty without one."""
+        if self.overtime == 1:
+            return ""
+        ratio = Decimal(self.overtime.numerator) / Decimal(self.overtime.denominator)
+        return f" × {ratio.normalize():f} overtime"
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from datetime import date, timedelta
 from decimal import Decimal
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -27,6 +28,7 @@ from xlfin.models import (
     TASK_TIME,
     Assignment,
     BillingRecord,
+    BillingRole,
     BillingStatus,
     Company,
     CostType,
@@ -50,8 +52,10 @@ from xlfin.models import (
 )
 from xlfin.problems import (
     ACTUAL_COMPLETION_MISSING,
+    ASSIGNMENT_RATE_IGNORED,
     ASSIGNMENT_TARGET,
     BILLING_RECORD_OTHER_PROJECT,
+    BILLING_ROLE_ON_ROLE,
     COST_OVERRIDE_NOT_ALLOWED,
     CURRENCY_MISMATCH,
     EXPENSE_RATE_TOO_PRECISE,
@@ -98,6 +102,7 @@ from xlfin.schema import (
     HourStatus,
     SettingName,
     SheetName,
+    column_name,
     find_sheet,
     normalize,
     overtime_applies,
@@ -290,7 +295,8 @@ class _Assembler:
         projects = self.read_projects(companies, rate_cards, schedules, roles, users, settings)
         billing_records = self.read_billing_records(projects)
         tasks = self.read_tasks(projects, roles, billing_records)
-        assignments = self.read_assignments(projects, tasks, users, roles)
+        assignments = self.read_assignments(projects, tasks, users, roles, settings)
+        self.check_billing_roles(projects, tasks)
         self.check_task_dates(projects, tasks, assignments)
         hour_types = self.read_hour_types()
         hours = self.read_hours(projects, tasks, users, roles, billing_records, hour_types)
@@ -875,7 +881,44 @@ class _Assembler:
             SheetName.PROJECT_COST_RATES, cost_keyed(), "cost_rate"
         ).items():
             fields[project].setdefault("user_cost_rates", {})[user] = periods
+        for (project, user), spans in self.read_billing_roles(
+            project_ids, user_ids, role_ids
+        ).items():
+            fields[project].setdefault("billing_roles", {})[user] = spans
         return {k: Project(**e) for k, e in fields.items()}
+
+    def read_billing_roles(
+        self, projects: _Ids, users: _Ids, roles: _Ids
+    ) -> dict[tuple[str, str], tuple[BillingRole, ...]]:
+        """The Billing roles sheet (model 17): per project and user, periods that do not
+        overlap (gaps are allowed: no job role for billing then)."""
+        sheet = SheetName.BILLING_ROLES
+        found: dict[tuple[str, str], list[BillingRole]] = defaultdict(list)
+        for row in self.rows(sheet):
+            project = self.check_ref(projects, row, sheet, "project")
+            user = self.check_ref(users, row, sheet, "user")
+            role = self.check_ref(roles, row, sheet, "role")
+            if project and user and role and self.check_period(row, sheet):
+                found[(project, user)].append(
+                    BillingRole(
+                        role=role, start=row["start_date"], end=row["end_date"], row=row.row
+                    )
+                )
+        checked = {}
+        for (project, user), spans in found.items():
+            spans.sort(key=lambda b: (b.start or date.min, b.row))
+            for before, after in pairwise(spans):
+                if (after.start or date.min) <= (before.end or date.max):
+                    self.report(
+                        RATE_OVERLAP,
+                        f"{user}'s job role for billing on {project}: this period overlaps "
+                        f"the one in row {before.row}",
+                        sheet,
+                        after.row,
+                        "start_date",
+                    )
+            checked[(project, user)] = tuple(spans)
+        return checked
 
     def read_billing_records(self, projects: dict[str, Project]) -> dict[str, BillingRecord]:
         project_ids = _Ids("project", projects)
@@ -1030,6 +1073,7 @@ class _Assembler:
         tasks: dict[tuple[str, str], Task],
         users: dict[str, User],
         roles: dict[str, Role],
+        settings: Settings,
     ) -> list[Assignment]:
         project_ids, user_ids, role_ids = (
             _Ids("project", projects),
@@ -1062,9 +1106,85 @@ class _Assembler:
                         location=row["location"],
                         planned_hours=row["planned_hours"],
                         row=row.row,
+                        **self.assignment_rates(row, tasks[(project, task)], role_ids, settings),
                     )
                 )
         return found
+
+    def assignment_rates(
+        self, row: Row, task: Task, roles: _Ids, settings: Settings
+    ) -> dict[str, Any]:
+        """Model 17: an assignment's Job role for billing, Billing rate, Cost rate and
+        Billable, which only User and Role Hourly tasks use."""
+        sheet = SheetName.ASSIGNMENTS
+        given = {
+            "job_role_for_billing": self.check_ref(roles, row, sheet, "job_role_for_billing"),
+            "billing_rate": row["billing_rate"],
+            "cost_rate": row["cost_rate"],
+            "billable": row["billable"] is not False,
+        }
+        if given["job_role_for_billing"] is not None and row["user"] is None:
+            self.report(
+                BILLING_ROLE_ON_ROLE,
+                "a job role for billing is for an assigned user; this assignment names only "
+                f"the role {row['role']!r}, which is what it bills",
+                sheet,
+                row.row,
+                "job_role_for_billing",
+            )
+            given["job_role_for_billing"] = None
+        currency = (row["rate_currency"] or settings.currency).upper()
+        if currency != settings.currency and (given["billing_rate"] or given["cost_rate"]):
+            self.report(
+                CURRENCY_MISMATCH,
+                f"the assignment's rates are in {currency}, the workbook in "
+                f"{settings.currency}; they are ignored",
+                sheet,
+                row.row,
+                "rate_currency",
+            )
+            given["billing_rate"] = given["cost_rate"] = None
+        revenue_side = task.revenue_type.is_user_and_role_hourly
+        cost_side = task.cost_type is CostType.USER_AND_ROLE_HOURLY
+        for key, applies in (
+            ("job_role_for_billing", revenue_side),
+            ("billing_rate", revenue_side),
+            ("billable", revenue_side),
+            ("cost_rate", cost_side),
+        ):
+            if applies or given[key] in (None, True):
+                continue
+            kind = task.cost_type if key == "cost_rate" else task.revenue_type
+            self.report(
+                ASSIGNMENT_RATE_IGNORED,
+                f"{column_name(key)} serves User and Role Hourly tasks only; task "
+                f"{task.task!r} is {kind.value}, so it is ignored",
+                sheet,
+                row.row,
+                key,
+            )
+            given[key] = True if key == "billable" else None
+        return given
+
+    def check_billing_roles(
+        self, projects: dict[str, Project], tasks: dict[tuple[str, str], Task]
+    ) -> None:
+        """ASSIGNMENT_RATE_IGNORED for a Billing roles row on a project with no User and Role
+        Hourly task: nothing there is billed by a job role for billing (model 17.6)."""
+        hierarchy = {t.project for t in tasks.values() if t.revenue_type.is_user_and_role_hourly}
+        for project in projects.values():
+            if project.project in hierarchy:
+                continue
+            for user, spans in project.billing_roles.items():
+                for span in spans:
+                    self.report(
+                        ASSIGNMENT_RATE_IGNORED,
+                        f"project {project.project!r} has no User and Role Hourly task; "
+                        f"{user}'s job role for billing {span.role!r} is ignored",
+                        SheetName.BILLING_ROLES,
+                        span.row,
+                        "role",
+                    )
 
     def check_task_dates(
         self,
@@ -1076,9 +1196,9 @@ class _Assembler:
         assigned = {(a.project, a.task) for a in assignments}
         for key, task in tasks.items():
             spread = (
-                task.cost_type in (CostType.USER_HOURLY, CostType.ROLE_HOURLY)
-                or task.revenue_type.is_user_hourly
-                or task.revenue_type.is_role_hourly
+                task.cost_type
+                in (CostType.USER_HOURLY, CostType.ROLE_HOURLY, CostType.USER_AND_ROLE_HOURLY)
+                or task.revenue_type.per_hour
             )
             if not spread or key not in assigned:
                 continue

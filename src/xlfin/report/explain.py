@@ -12,7 +12,7 @@ from fractions import Fraction
 from xlfin.core.money import as_decimal, exact_text, hours_text, round_money
 from xlfin.core.rates import RateSource
 from xlfin.core.results import AssignmentPlan, LineResult, ProjectResult, Results, TaskResult
-from xlfin.models import CostType, RevenueType, TaskStatus
+from xlfin.models import CostType, ProjectStatus, RevenueType, TaskStatus
 
 
 class NotFound(LookupError):
@@ -84,16 +84,16 @@ def _plan_lines(plan: AssignmentPlan, t: TaskResult, decimals: int) -> list[str]
     who = " as ".join(x for x in (a.user, a.role) if x)
     given = "given" if a.planned_hours is not None else "equal share"
     out = [f"  Assignment (Assignments row {a.row}) {who}: {_exact(plan.hours)} h ({given})"]
-    for what, segments, total in (
-        ("revenue", plan.revenue, plan.planned_revenue),
-        ("cost", plan.cost, plan.planned_cost),
+    for what, segments, total, amount, says in (
+        ("revenue", plan.revenue, plan.planned_revenue, plan.revenue_amount, plan.overtime_text()),
+        ("cost", plan.cost, plan.planned_cost, plan.segment_amount, ""),
     ):
         for s in segments:
             rate = "no rate" if s.source.rate is None else f"{s.source.rate}/h"
             out.append(
                 f"    {what} {s.first} to {s.last}: {s.working_days} of {t.working_days}"
-                f" working days -> {_exact(plan.segment_hours(s))} h × {rate} "
-                f"({_source(s.source)}) = {_exact(plan.segment_amount(s))}"
+                f" working days -> {_exact(plan.segment_hours(s))} h × {rate}{says} "
+                f"({_source(s.source)}) = {_exact(amount(s))}"
             )
         if segments:
             out.append(f"    {what} of this assignment: {_exact(total)}")
@@ -125,7 +125,7 @@ def explain_task(t: TaskResult, decimals: int) -> list[str]:
         )
     for plan in t.plans:
         out += _plan_lines(plan, t, decimals)
-    if not t.plans and (kind.is_role_hourly or kind.is_user_hourly):
+    if not t.plans and kind.per_hour:
         out.append("  no assignment: no planned hourly revenue")
     for e in t.expenses:  # model 12: amounts computed from units, and the billable split
         if e.from_units:
@@ -188,4 +188,38 @@ def explain(
     if task is None:
         for r in p.project_lines:
             out += explain_line(r, decimals)
+        out += ["", *explain_project(p, decimals)]
     return out
+
+
+def explain_project(p: ProjectResult, decimals: int) -> list[str]:
+    """The project's totals from its tasks, its own lines and expenses, and its own fixed
+    amounts (model 8 and 10.2: its Fixed revenue is actual revenue once it is Complete)."""
+    project = p.project
+
+    def m(amount: Decimal) -> str:
+        return _money(amount, decimals)
+
+    tasks_planned = sum((t.planned_revenue for t in p.tasks), Decimal(0))
+    tasks_actual = sum((t.actual_revenue for t in p.tasks), Decimal(0))
+    tasks_cost = sum((t.planned_cost for t in p.tasks), Decimal(0))
+    own_lines = sum((r.revenue for r in p.project_lines), Decimal(0))
+    own_expenses = p.planned_cost - tasks_cost - p.fixed_cost
+    complete = project.status is ProjectStatus.COMPLETE
+    if complete:
+        when = project.actual_completion or project.planned_completion
+        state = f"Complete{f' on {when}' if when else ''}: realized"
+    else:
+        state = f"{project.status.value}: realized only once Complete"
+    return [
+        f"Project {project.project} (Projects row {project.row}), status {project.status.value}",
+        f"  planned revenue: tasks {m(tasks_planned)} + fixed revenue {m(p.fixed_revenue)} = "
+        f"{m(p.planned_revenue)}",
+        f"  actual revenue: tasks {m(tasks_actual)} + hours on the project itself "
+        f"{m(own_lines)} + fixed revenue {m(p.fixed_revenue if complete else Decimal(0))} "
+        f"({state}) = {m(p.actual_revenue)}",
+        f"  planned cost: tasks {m(tasks_cost)} + expenses on the project itself "
+        f"{m(own_expenses)} + fixed cost {m(p.fixed_cost)} = {m(p.planned_cost)}",
+        f"  actual expenses {m(p.actual_expenses)} = billable {m(p.actual_billable_expenses)} "
+        f"+ not billable {m(p.actual_expenses - p.actual_billable_expenses)}",
+    ]

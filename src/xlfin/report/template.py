@@ -12,6 +12,13 @@ from xlfin.report.table import close_book
 from xlfin.schema import SETTING_DEFAULTS, SHEETS, Kind, SettingName, SheetName
 
 VALIDATION_ROWS = 5000
+EXCEL_MESSAGE_LIMIT = 255
+
+
+def _choose(choices: tuple[str, ...]) -> str:
+    """The message of a drop-down's refusal: its values, while Excel's limit allows."""
+    listed = "Choose one of: " + ", ".join(choices)
+    return listed if len(listed) <= EXCEL_MESSAGE_LIMIT else "Choose one of the list's values."
 
 
 def instructions() -> str:
@@ -59,7 +66,7 @@ def write_template(path: Path) -> None:
                             "validate": "list",
                             "source": list(column.choices),
                             "error_title": column.name,
-                            "error_message": "Choose one of: " + ", ".join(column.choices),
+                            "error_message": _choose(column.choices),
                         },
                     )
             if spec.name == SheetName.SETTINGS:

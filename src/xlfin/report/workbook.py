@@ -77,6 +77,7 @@ class ReportWriter(TableWriter):
         Col("Planned margin", "percent", 10),
         Col("Actual margin", "percent", 10),
         Col("Billable expenses", "money", 14, True),
+        Col("Not billable expenses", "money", 12, True),
         Col("Billed", "money", 14, True),
         Col("Not yet billed", "money", 14, True),
     )
@@ -102,6 +103,7 @@ class ReportWriter(TableWriter):
                 p.planned_margin,
                 p.actual_margin,
                 p.billable_expenses,
+                p.actual_expenses - p.actual_billable_expenses,
                 p.billed,
                 p.unbilled,
             )
@@ -140,7 +142,8 @@ class ReportWriter(TableWriter):
             len(self.SUMMARY_COLS) - 1,
             "Margin = (revenue − cost) / revenue. Planned and actual cost = the project's tasks "
             "(Tasks sheet) + its own hours and expenses + its fixed cost; planned revenue = its "
-            "tasks' + its fixed revenue. Not yet billed = Not Billed records + billable hours, "
+            "tasks' + its fixed revenue. Billable and not billable expenses: the two parts of "
+            "its actual expenses. Not yet billed = Not Billed records + billable hours, "
             "expenses and fixed revenue in no record. Generated "
             + self.generated_at.strftime("%Y-%m-%d %H:%M")
             + ".",
@@ -259,7 +262,10 @@ class ReportWriter(TableWriter):
                 for t in p.tasks:
                     for plan in t.plans:
                         a = plan.assignment
-                        for what, segments in (("Revenue", plan.revenue), ("Cost", plan.cost)):
+                        for what, segments, amount, says in (
+                            ("Revenue", plan.revenue, plan.revenue_amount, plan.overtime_text()),
+                            ("Cost", plan.cost, plan.segment_amount, ""),
+                        ):
                             for s in segments:
                                 yield (
                                     t.task.project,
@@ -273,8 +279,8 @@ class ReportWriter(TableWriter):
                                     s.working_days,
                                     plan.segment_hours(s),
                                     s.source.rate,
-                                    source_text(s.source),
-                                    plan.segment_amount(s),
+                                    source_text(s.source) + says,
+                                    amount(s),
                                 )
 
         self.table(
@@ -397,6 +403,7 @@ class ReportWriter(TableWriter):
                             period.end,
                             f"{period.sheet} row {period.row}",
                         )
+                yield from _hierarchy_rate_rows(wb, p)
 
         self.table(
             "Rates",
@@ -479,6 +486,26 @@ def _hour_rows(results: Results) -> Iterator[tuple]:
                 line.billing_record,
                 billed,
             )
+
+
+def _hierarchy_rate_rows(wb: Workbook, p: ProjectResult) -> Iterator[tuple]:
+    """The Rates sheet's rows of model 17's own levels: the job roles for billing of the
+    Billing roles sheet, and the assignments' rates on User and Role Hourly tasks."""
+    project = p.project
+    for user, spans in project.billing_roles.items():
+        for span in spans:
+            where = f"{SheetName.BILLING_ROLES} row {span.row}"
+            yield (project.project, f"user {user}", f"job role for billing: {span.role}", None,
+                   None, span.start, span.end, where)  # fmt: skip
+    for t in p.tasks:
+        for plan in t.plans:
+            a = plan.assignment
+            for what, rate in (("billing", a.billing_rate), ("cost", a.cost_rate)):
+                if rate is not None:
+                    who = f"user {a.user}" if a.user else a.role
+                    where = f"{SheetName.ASSIGNMENTS} row {a.row}"
+                    yield (project.project, who, f"assignment ({what}, task {t.task.task})",
+                           None, rate, None, None, where)  # fmt: skip
 
 
 def _roles_used(p: ProjectResult) -> set[str]:
