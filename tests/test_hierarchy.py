@@ -469,3 +469,23 @@ def test_overlapping_billing_roles_are_an_error(book):
 def test_the_project_total_of_hierarchy_tasks_adds_up(results):
     r = results(EXAMPLE_17_3)
     assert project(r).actual_revenue == Decimal("420.00")
+
+
+def test_17_2_without_any_rate_is_no_rate(results):
+    everything = ("lock", "project user", "billing role", "user rate", "role rate")
+    r = results(_without(OWNER, *everything))
+    [line] = task(r).lines
+    assert (line.revenue, line.revenue_source.level.value) == (Decimal("0"), "no rate")
+    assert "NO_RATE" in codes(r.problems)
+
+
+def test_17_3_a_role_only_assignments_cost_is_its_own_then_the_roles(results):
+    text = _planned(
+        ASSIGNEE.replace(
+            "Project | Task | User | Billing rate | Cost rate\n    P1 | T1 | john | 120 | 52",
+            "Project | Task | Role | Billing rate | Cost rate\n    P1 | T1 | Designer | 120 |",
+        ),
+        1,
+    )
+    [plan] = task(results(text)).plans
+    assert [(s.source.rate, s.source.level.value) for s in plan.cost] == [(Decimal("40"), "system")]

@@ -280,11 +280,17 @@ def test_units_on_a_date_without_a_rate_are_an_error(results):
     assert "EXPENSE_UNITS_WITHOUT_RATE" in [p.code for p in r.problems]
 
 
+AMOUNT = st.decimals(min_value=0, max_value=10_000, places=3)
+UNITS = st.decimals(min_value=0, max_value=5_000, places=2)
+
+
 @given(
     st.lists(
         st.tuples(
-            st.decimals(min_value=0, max_value=10_000, places=3),
-            st.decimals(min_value=0, max_value=10_000, places=3) | st.none(),
+            st.one_of(AMOUNT.map(lambda a: ("amount", a)), UNITS.map(lambda u: ("units", u))),
+            st.one_of(
+                AMOUNT.map(lambda a: ("amount", a)), UNITS.map(lambda u: ("units", u)), st.none()
+            ),
             st.booleans(),
         ),
         max_size=12,
@@ -292,36 +298,58 @@ def test_units_on_a_date_without_a_rate_are_an_error(results):
 )
 @settings(max_examples=200, deadline=None)
 def test_the_billable_and_non_billable_parts_add_up_to_the_expense_cost_exactly(expenses):
-    """Model 12, property: on any expenses, billable part + the sum of the non-billable
-    expenses' rounded amounts = the expense cost, planned and actual, task and project."""
+    """Model 12, property: on any expenses, given as amounts or as units × a rate per unit,
+    billable part + the sum of the non-billable expenses' rounded amounts = the expense
+    cost, planned and actual, task and project."""
     from xlfin.core.compute import compute
-    from xlfin.models import Expense, Project, Task, Workbook
+    from xlfin.models import Expense, ExpenseType, Project, RatePeriod, Task, Workbook
 
-    rows = [
-        Expense(f"E{i}", "P1", "T1" if i % 2 else None, None, None, None, planned, None,
-                actual, billable, False, False, None, i + 2)
-        for i, (planned, actual, billable) in enumerate(expenses)
-    ]  # fmt: skip
+    rate = Decimal("0.655")
+    mileage = ExpenseType(
+        expense_type="Mileage", unit="km", rates=(RatePeriod(rate=rate, sheet="x", row=2),), row=2
+    )
+
+    def given_as(value):
+        kind, number = value if value is not None else ("amount", None)
+        return (number, None) if kind == "amount" else (None, number)
+
+    def cents(a):
+        return Decimal(a).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+    rows, expected = [], []
+    for i, (planned, actual, billable) in enumerate(expenses):
+        (p_amount, p_units), (a_amount, a_units) = given_as(planned), given_as(actual)
+        kind = "Mileage" if p_units is not None or a_units is not None else None
+        rows.append(
+            Expense(f"E{i}", "P1", "T1" if i % 2 else None, kind, None, None, p_amount, None,
+                    a_amount, billable, False, False, None, i + 2, p_units, a_units)
+        )  # fmt: skip
+        expected.append(
+            (
+                cents(p_amount if p_units is None else p_units * rate),
+                None if a_amount is None and a_units is None
+                else cents(a_amount if a_units is None else a_units * rate),
+            )
+        )  # fmt: skip
     workbook = Workbook(
         projects={"P1": Project(project="P1", row=2)},
         tasks={("P1", "T1"): Task(project="P1", task="T1", row=2)},
         expenses=tuple(rows),
+        expense_types={"Mileage": mileage},
     )
     p = compute(workbook).projects[0]
-    cents = lambda a: Decimal(a).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)  # noqa: E731
-    not_billable = [e for e in rows if not e.billable]
+    not_billable = [x for e, x in zip(rows, expected, strict=True) if not e.billable]
     assert p.planned_expenses - p.planned_billable_expenses == sum(
-        (cents(e.planned_amount) for e in not_billable if e.planned_amount is not None),
-        Decimal(0),
+        (planned for planned, _ in not_billable), Decimal(0)
     )
     assert p.actual_expenses - p.actual_billable_expenses == sum(
-        (cents(e.actual_amount) for e in not_billable if e.actual_amount is not None), Decimal(0)
+        (actual for _, actual in not_billable if actual is not None), Decimal(0)
     )
+    assert p.planned_expenses == sum((planned for planned, _ in expected), Decimal(0))
     t = p.tasks[0]
     assert t.planned_billable_expenses <= t.planned_expenses
     assert p.planned_expenses == t.planned_expenses + sum(
-        (cents(e.planned_amount) for e in rows if e.task is None and e.planned_amount is not None),
-        Decimal(0),
+        (x[0] for e, x in zip(rows, expected, strict=True) if e.task is None), Decimal(0)
     )
 
 
