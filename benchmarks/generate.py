@@ -1,6 +1,6 @@
 """Reproducible input workbooks of N hour lines, saved as Excel saves them.
 
-    python benchmarks/generate.py 100000 benchmarks/out/n100000.xlsx [--seed 7]
+    python benchmarks/generate.py 100000 benchmarks/out/n100000.xlsx [--seed 7] [--shape S]
 
 Projects, tasks (some years long, with many dated overrides), assignments, users,
 companies, a rate card with locations, expenses and billing records grow with N.
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import random
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -21,11 +22,48 @@ ROLES = [f"Role {i:02}" for i in range(20)]
 LOCATIONS = ["Paris", "London", "New York", "Berlin"]
 
 
-def generate(path: Path, lines: int, seed: int = 7) -> Path:
+@dataclass(frozen=True)
+class Shape:
+    """How a generated workbook's lines are laid out (the defaults: the standard shape)."""
+
+    name: str = "standard"
+    by: str = "assignee"
+    """"assignee": 9 lines in 10 by an assignee of the task; "random": every line by a
+    random user, whose role then comes from their primary role."""
+    records: str = "few"
+    """"few": 1 line in 13 in a record, half the records Billed; "half": half the lines in
+    Not Billed records (one per 500 lines)."""
+    projects: str = "some"
+    """"few" (N / 50,000), "some" (N / 5,000) or "many" (N / 2,000) projects."""
+    expenses: str = "some"
+    """"some": N / 50 expenses, none billable; "many": N / 5, half billable, a third of
+    those in records."""
+    users: int | None = None
+    """None: N / 200, at most 800."""
+
+
+SHAPES = {
+    shape.name: shape
+    for shape in (
+        Shape(),
+        Shape("random-users", by="random", users=333),
+        Shape("half-in-records", records="half"),
+        Shape("many-projects", projects="many"),
+        Shape("few-projects", projects="few"),
+        Shape("expenses", expenses="many"),
+        Shape("mixed", by="random", records="half", projects="many", users=333),
+    )
+}
+"""The shapes the scale benchmark runs; "mixed" is all of the hard ones at once: lines by
+333 random users, half of them in Not Billed records, 500 projects at a million lines."""
+
+
+def generate(path: Path, lines: int, seed: int = 7, shape: Shape = SHAPES["standard"]) -> Path:
     rnd = random.Random(seed)
-    projects = max(3, lines // 5000)
+    per_project = {"few": 50_000, "some": 5000, "many": 2000}[shape.projects]
+    projects = max(3, lines // per_project)
     tasks_per_project = max(2, lines // 100 // projects)
-    users = min(800, max(10, lines // 200))
+    users = shape.users or min(800, max(10, lines // 200))
     companies = max(2, projects // 5)
 
     book = xlsxwriter.Workbook(str(path))
@@ -212,11 +250,13 @@ def generate(path: Path, lines: int, seed: int = 7) -> Path:
     )
     records = {}
     record_rows = []
+    half = shape.records == "half"
+    per_record = 500 if half else 2000
     for p in range(projects):
-        for k in range(max(1, lines // 2000 // projects)):
+        for k in range(max(1, lines // per_record // projects)):
             rid = f"B{p:04}-{k:02}"
             records.setdefault(f"P{p:04}", []).append(rid)
-            billed = k % 2 == 0
+            billed = k % 2 == 0 and not half
             record_rows.append(
                 [
                     rid,
@@ -232,11 +272,15 @@ def generate(path: Path, lines: int, seed: int = 7) -> Path:
     hour_rows = []
     for i in range(lines):
         pid, tid, first, team, billable_task = tasks[i % len(tasks)]
-        user = rnd.choice(team) if i % 10 else f"U{rnd.randrange(users):04}"
+        if shape.by == "random" or i % 10 == 0:
+            user = f"U{rnd.randrange(users):04}"
+        else:
+            user = rnd.choice(team)
         day = first + timedelta(days=rnd.randint(0, 400))
         billable = i % 17 != 0
         record = None
-        if i % 13 == 0 and billable and billable_task:
+        in_record = i % 2 == 0 if half else i % 13 == 0
+        if in_record and billable and billable_task:
             record = rnd.choice(records[pid])
         hour_rows.append(
             [
@@ -258,8 +302,11 @@ def generate(path: Path, lines: int, seed: int = 7) -> Path:
     )
     del hour_rows
     expense_rows = []
-    for e in range(max(5, lines // 50)):
+    many = shape.expenses == "many"
+    for e in range(max(5, lines // (5 if many else 50))):
         pid, tid, first, _, _ = tasks[e % len(tasks)]
+        billable = many and e % 2 == 0
+        record = rnd.choice(records[pid]) if billable and e % 3 == 0 else None
         expense_rows.append(
             [
                 f"E{e:06}",
@@ -271,10 +318,10 @@ def generate(path: Path, lines: int, seed: int = 7) -> Path:
                 100 + e % 400,
                 first + timedelta(days=3),
                 90 + e % 420,
+                "Yes" if billable else "No",
                 "No",
                 "No",
-                "No",
-                None,
+                record,
             ]
         )
     sheet(
@@ -319,9 +366,10 @@ def main() -> None:
     parser.add_argument("lines", type=int)
     parser.add_argument("path", type=Path)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--shape", choices=sorted(SHAPES), default="standard")
     args = parser.parse_args()
     args.path.parent.mkdir(parents=True, exist_ok=True)
-    generate(args.path, args.lines, args.seed)
+    generate(args.path, args.lines, args.seed, SHAPES[args.shape])
     print(f"wrote {args.path}")
 
 

@@ -16,13 +16,14 @@ same file and in the same run:
 * the peer: a straightforward pandas computation of actual revenue with dated project
   rates (read_excel, merge_asof, groupby, to_excel).
 
-Targets (issue 7): xlfin <= 1.3 x floor at every size, peak memory < 2 GB at 1,000,000
-lines, time(1,000,000) / time(100,000) <= 11, and faster than the peer. xlfin and the floor
-run `--repeat` times after an untimed warm-up build, alternating (floor, xlfin, floor, …,
-floor); each xlfin run is divided by the mean of the floor runs just before and after it,
-and the median of those ratios is the figure that counts (the fastest of each side is
-printed too). Times (scaling, the peer) are the fastest runs. It
-prints the figures and a one-line verdict.
+Targets: xlfin <= 1.3 x floor at every size and shape (`--shapes`, benchmarks/generate.py),
+peak memory < 1 GB at 1,000,000 lines, time(1,000,000) / time(100,000) <= 11, and faster
+than the peer. xlfin and the floor run `--repeat` times after an untimed warm-up build,
+alternating (floor, xlfin, floor, …, floor); each xlfin run is divided by the mean of the
+floor runs just before and after it, and the median of those ratios is the figure that
+counts (the fastest of each side is printed too). Times (scaling, the peer) are the
+fastest runs. It prints the figures and a one-line verdict; `--phases` adds, per size and
+shape, where one build's time goes (benchmarks/phases.py).
 """
 
 from __future__ import annotations
@@ -39,18 +40,29 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
+MEMORY_MB = 1024
+"""Peak resident memory allowed at 1,000,000 lines, on every shape."""
+
+sys.path.insert(0, str(HERE))
+from generate import SHAPES  # noqa: E402  (the generator beside this script)
 
 
-def input_for(lines: int, seed: int) -> Path:
-    path = OUT / f"n{lines}-s{seed}.xlsx"
+def input_for(lines: int, seed: int, shape: str = "standard") -> Path:
+    suffix = "" if shape == "standard" else f"-{shape}"
+    path = OUT / f"n{lines}-s{seed}{suffix}.xlsx"
     if not path.exists():
         OUT.mkdir(exist_ok=True)
         started = time.perf_counter()
-        run_child(
-            "the generator", [str(HERE / "generate.py"), str(lines), str(path), "--seed", str(seed)]
-        )
+        command = [str(HERE / "generate.py"), str(lines), str(path), "--seed", str(seed)]
+        run_child("the generator", [*command, "--shape", shape])
         print(f"  generated {path.name} in {time.perf_counter() - started:.1f} s")
     return path
+
+
+def phases(path: Path, folder: Path) -> str:
+    """One line: the seconds of each phase of a build of `path` (benchmarks/phases.py)."""
+    command = [str(HERE / "phases.py"), str(path), str(folder / "phases.xlsx")]
+    return run_child("the phases", command)[2].strip().splitlines()[-1]
 
 
 def run_child(what: str, args: list[str]) -> tuple[float, float, str]:
@@ -200,6 +212,16 @@ def run_peer(path: Path, folder: Path) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument(
+        "--shapes",
+        nargs="+",
+        default=["standard"],
+        choices=[*SHAPES, "all"],
+        help="workbook shapes (benchmarks/generate.py); all: every one",
+    )
+    parser.add_argument(
+        "--phases", action="store_true", help="also time each phase of a build, per sheet"
+    )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--no-peer", action="store_true", help="skip the pandas peer")
     parser.add_argument(
@@ -209,12 +231,23 @@ def main() -> None:
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     )
+    shapes = list(SHAPES) if "all" in args.shapes else args.shapes
+    verdicts: list[str] = []
+    compile_xlfin()
+    for shape in shapes:
+        print(f"shape: {shape}")
+        verdicts += measure_shape(shape, args)
+    failed = [v for v in verdicts if any(w in v for w in ("SLOW", "OVER", "NOT", "SLOWER"))]
+    print(f"verdict: {'PASS' if not failed else 'FAIL'} — " + "; ".join(verdicts))
+
+
+def measure_shape(shape: str, args: argparse.Namespace) -> list[str]:
+    """Every size of one shape: the figures printed, the verdicts returned."""
     verdicts: list[str] = []
     times: dict[int, float] = {}
-    compile_xlfin()
     for lines in args.sizes:
-        print(f"N = {lines:,}")
-        path = input_for(lines, args.seed)
+        print(f"N = {lines:,} ({shape})")
+        path = input_for(lines, args.seed, shape)
         with tempfile.TemporaryDirectory() as name:
             folder = Path(name)
             # A first, untimed build warms the file cache for both sides (the input, the
@@ -232,6 +265,8 @@ def main() -> None:
             peak = max(peak for _, peak, _ in [warm, *runs])
             floor_seconds = min(floors)
             peer = None if args.no_peer else run_peer(path, folder)
+            if args.phases:
+                print(f"  phases: {phases(path, folder)}")
         times[lines] = seconds
         ratios = [run[0] / ((floors[i] + floors[i + 1]) / 2) for i, run in enumerate(runs)]
         ratio = statistics.median(ratios)
@@ -250,18 +285,19 @@ def main() -> None:
             f"fastest against fastest: {seconds / floor_seconds:.2f}"
         )
         verdict = "ok" if ratio <= 1.3 else "SLOW"
-        verdicts.append(f"N={lines:,}: {verdict} (median {ratio:.2f}x floor)")
+        verdicts.append(f"{shape} N={lines:,}: {verdict} (median {ratio:.2f}x floor)")
         if peer is not None:
             print(f"  pandas peer: {peer:.1f} s -> xlfin is {peer / seconds:.2f}x as fast")
             verdicts.append("faster than pandas" if seconds < peer else "SLOWER than pandas")
         if lines >= 1_000_000:
-            verdicts.append(f"memory {'ok' if peak < 2048 else 'OVER'} ({peak:,.0f} MB)")
+            good = peak < MEMORY_MB
+            verdicts.append(f"{shape} memory {'ok' if good else 'OVER'} ({peak:,.0f} MB)")
     if 100_000 in times and 1_000_000 in times:
         scaling = times[1_000_000] / times[100_000]
         print(f"scaling: time(1,000,000) / time(100,000) = {scaling:.1f} (target <= 11)")
-        verdicts.append(f"scaling {'ok' if scaling <= 11 else 'NOT LINEAR'} ({scaling:.1f})")
-    failed = [v for v in verdicts if any(w in v for w in ("SLOW", "OVER", "NOT", "SLOWER"))]
-    print(f"verdict: {'PASS' if not failed else 'FAIL'} — " + "; ".join(verdicts))
+        good = scaling <= 11
+        verdicts.append(f"{shape} scaling {'ok' if good else 'NOT LINEAR'} ({scaling:.1f})")
+    return verdicts
 
 
 if __name__ == "__main__":
