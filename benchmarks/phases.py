@@ -9,6 +9,7 @@ peak resident memory. The scale benchmark runs it in a child process per shape.
 
 from __future__ import annotations
 
+import gc
 import resource
 import sys
 import tempfile
@@ -19,6 +20,7 @@ from pathlib import Path
 
 def main() -> None:
     started = time.perf_counter()
+    gc.disable()  # as the xlfin program runs a one-shot build (src/xlfin/program.py)
     from xlfin.core.compute import compute
     from xlfin.reader.assemble import read_workbook
     from xlfin.report.table import close_book

@@ -56,6 +56,48 @@ def test_each_billing_record_starts_a_page_one_page_wide(built):
     assert "&P of &N" in ws.oddFooter.right.text and ws.oddHeader.right.text == "agency.xlsx"
 
 
+@pytest.mark.parametrize(
+    ("limit", "value", "parts"),
+    [
+        ("MAX_PAGE_BREAKS", 2, [3, 2]),  # a break before each block but a sheet's first
+        ("MAX_ROWS", 60, [2, 2, 1]),  # blocks of 28, 26, 27, 21 and 23 rows, from row 3
+    ],
+)
+def test_records_past_what_a_sheet_holds_continue_on_the_next(tmp_path, monkeypatch, limit,
+                                                              value, parts):  # fmt: skip
+    """Excel keeps 1,023 manual page breaks per sheet (xlsxwriter drops the rest) and
+    1,048,576 rows: the blocks after that go on `Billing records (2)`, …, each whole, each
+    still on a page of its own."""
+    import xlfin.report.records
+    import xlfin.report.table
+
+    module = xlfin.report.records if limit == "MAX_PAGE_BREAKS" else xlfin.report.table
+    monkeypatch.setattr(module, limit, value)
+    outcome = build(
+        SAMPLES / "agency.xlsx", tmp_path / "r.xlsx", generated_at=AT, ledger_path=tmp_path / "l"
+    )
+    assert outcome.ok
+    book = openpyxl.load_workbook(tmp_path / "r.xlsx")
+    names = [n for n in book.sheetnames if n.startswith("Billing records")]
+    assert names == [
+        "Billing records",
+        *(f"Billing records ({k})" for k in range(2, 1 + len(parts))),
+    ]
+    found = []
+    for name in names:
+        ws = book[name]
+        starts = block_starts(ws)
+        assert [b.id for b in ws.row_breaks.brk] == [s - 1 for s in starts[1:]]
+        assert limit != "MAX_ROWS" or ws.max_row <= value
+        found.append(len(starts))
+        titles = [ws.cell(s, 1).value for s in starts]
+        assert all(t.startswith("Billing record B-") for t in titles)
+    assert found == parts
+    all_titles = [book[n].cell(s, 1).value for n in names for s in block_starts(book[n])]
+    assert all_titles == [f"Billing record {r}" for r in
+                          ("B-100-1", "B-100-2", "B-200-1", "B-200-2", "B-300-1")]  # fmt: skip
+
+
 def test_notes_never_widen_the_printed_page(built):
     """The note under a frozen record's total sits inside the record's columns (it used to
     be in column J, outside the table, and shrank the whole sheet to a 6 pt font)."""

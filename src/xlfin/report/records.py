@@ -59,6 +59,13 @@ class RecordLayout:
         return (*values, r.revenue)
 
 
+MAX_PAGE_BREAKS = 1023
+"""Excel's limit of manual page breaks in one sheet (xlsxwriter drops the rest)."""
+BLOCK_ROWS = 20
+"""The rows of a block besides its hour lines, expenses and fixed tasks: title, fields,
+headers, subtotals, total and the blank rows between them."""
+
+
 CLIENT_LINE_COLS = (
     Col(column_name("entry"), width=10),
     Col(column_name("date"), "date", 11),
@@ -91,6 +98,18 @@ class RecordBlocks:
         self.write_line = writer.row_writer(ws, layout.cols)
         for c, col in enumerate(layout.cols):
             ws.set_column(c, c, col.width)
+
+    def height(self, rec: RecordResult) -> int:
+        """The rows `write` takes for `rec`, the blank rows after it included."""
+        note = 2 if self.layout.internal and any(r.frozen for r in rec.lines) else 0
+        return BLOCK_ROWS + len(rec.lines) + len(rec.expenses) + len(rec.fixed_tasks) + note
+
+    def full(self, row: int, rec: RecordResult, max_rows: int) -> bool:
+        """Whether the block of `rec` must go on a sheet of its own: this one has no page
+        break left for it, or not the rows (a sheet's first block always stays)."""
+        if not self.breaks:
+            return False
+        return len(self.breaks) > MAX_PAGE_BREAKS or row + self.height(rec) > max_rows
 
     def finish(self, last_row: int) -> None:
         """Page breaks before every block but the first; the print area is the blocks'

@@ -343,16 +343,25 @@ class ReportWriter(TableWriter):
         self.table(SheetName.EXPENSES, self.EXPENSE_COLS, rows)
 
     def records_sheet(self) -> None:
-        ws, _ = self.new_sheet(
-            SheetName.BILLING_RECORDS,
-            INTERNAL.cols,
-            title="Billing records (one block per record, each on a page of its own)",
-            headers=False,
-        )
-        blocks = RecordBlocks(self, ws, INTERNAL)
-        row = 2
+        """One block per record; past what one sheet can hold — its rows, or Excel's 1,023
+        page breaks, one before each block — they continue on `Billing records (2)`, …"""
+        part = 1
+
+        def sheet() -> RecordBlocks:
+            name = SheetName.BILLING_RECORDS + ("" if part == 1 else f" ({part})")
+            title = "Billing records (one block per record, each on a page of its own)"
+            if part > 1:
+                title = f"{SheetName.BILLING_RECORDS}, continued (part {part})"
+            ws, _ = self.new_sheet(name, INTERNAL.cols, title=title, headers=False)
+            return RecordBlocks(self, ws, INTERNAL)
+
+        blocks, row = sheet(), 2
         for p in self.results.projects:
             for rec in p.records:
+                if blocks.full(row, rec, self.max_rows):
+                    blocks.finish(row)
+                    part += 1
+                    blocks, row = sheet(), 2
                 row = blocks.write(row, rec)
         blocks.finish(row)
 
