@@ -242,3 +242,47 @@ def test_segments_follow_every_level():
     chain = RateBook(wb).billing_for_role(p, "Dev", None)
     segments = chain.segments(D(2024, 6, 3), D(2024, 6, 28))
     assert {s.source.rate for s in segments} == {110}
+
+
+def _by_day(chain, days):
+    return [chain.at(d) for d in days]
+
+
+@pytest.mark.parametrize(
+    "user_rates",
+    [
+        (),  # no own rate: the primary role's chain, shared with the role's
+        (period("90", sheet="Users"),),  # one open period: the user's rate everywhere
+        (period("90", None, date(2024, 6, 30), sheet="Users"),
+         period("95", date(2024, 7, 1), None, 3, sheet="Users")),  # back to back
+        (period("90", None, date(2024, 6, 10), sheet="Users"),
+         period("95", date(2024, 7, 1), None, 3, sheet="Users")),  # a gap: the role fills it
+    ],
+)  # fmt: skip
+@pytest.mark.parametrize("override", [False, True])
+def test_a_shared_user_chain_answers_as_the_users_own_would(user_rates, override):
+    """A user's billing chain may be one shared with other projects or with their role; on
+    every day it gives what the user's levels, tried in order, give."""
+    from datetime import timedelta
+
+    from xlfin.core.rates import RateChain, role_billing_levels
+
+    project = Project(
+        project="P1",
+        row=2,
+        role_rates={"Dev": (period("130", date(2024, 6, 20), None, 4, "Project rates"),)},
+        user_rates={"ann": (period("150", sheet="Project rates"),)} if override else {},
+    )
+    wb = Workbook(
+        roles={"Dev": Role(role="Dev", billing_rates=(period("100"),), row=2)},
+        users={"ann": User(user="ann", primary_role="Dev", billing_rates=user_rates, row=2)},
+        projects={"P1": project},
+    )
+    levels = [
+        (RateLevel.PROJECT, Timeline(project.user_rates.get("ann", ()))),
+        (RateLevel.USER, Timeline(user_rates)),
+        *((lv.level, Timeline(lv.periods)) for lv in role_billing_levels(wb, project, "Dev", [])),
+    ]
+    expected = RateChain(levels)
+    days = [date(2024, 6, 1) + timedelta(days=k) for k in range(60)]
+    assert _by_day(RateBook(wb).billing_for_user(project, "ann"), days) == _by_day(expected, days)

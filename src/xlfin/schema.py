@@ -51,11 +51,11 @@ class RevenueType(StrEnum):
 
     @property
     def is_user_hourly(self) -> bool:
-        return self.value.startswith("User Hourly")
+        return self.startswith("User Hourly")
 
     @property
     def is_role_hourly(self) -> bool:
-        return self.value.startswith("Role Hourly")
+        return self.startswith("Role Hourly")
 
     @property
     def per_hour(self) -> bool:
@@ -66,15 +66,15 @@ class RevenueType(StrEnum):
     @property
     def is_user_and_role_hourly(self) -> bool:
         """Model 17: the full rate hierarchy (assignment rates, job role for billing)."""
-        return self.value.startswith("User and Role Hourly")
+        return self.startswith("User and Role Hourly")
 
     @property
     def plus_fixed(self) -> bool:
-        return self.value.endswith("Plus Fixed")
+        return self.endswith("Plus Fixed")
 
     @property
     def with_cap(self) -> bool:
-        return self.value.endswith("with Cap")
+        return self.endswith("with Cap")
 
 
 def overtime_applies(kind: RevenueType) -> bool:

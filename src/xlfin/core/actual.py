@@ -76,11 +76,7 @@ class Actuals(Stage):
         key = (line.project, task.task, line.user)
         if key in self.assigned_role:  # the user's own assignment: its Role, else primary
             return self.assigned_role[key] or primary, "assignment", None
-        role_only = [
-            a.role
-            for a in self.assignments.get((task.project, task.task), ())
-            if a.user is None and a.role is not None
-        ]
+        role_only = self.role_only.get((task.project, task.task), ())
         mine = {primary, *others} - {None}
         for role in role_only:
             if role in mine:
@@ -151,10 +147,8 @@ class Actuals(Stage):
 
     def first_role_assignment(self, task: Task) -> str | None:
         """The role of the task's first role-only assignment (Assignments sheet order)."""
-        for a in self.assignments.get((task.project, task.task), ()):
-            if a.user is None and a.role is not None:
-                return a.role
-        return None
+        roles = self.role_only.get((task.project, task.task))
+        return roles[0] if roles else None
 
     def rate_problem(self, source: RateSource, line: HourLine, key: str, what: str) -> None:
         """NO_RATE or RATE_GAP_USED for an hour line's resolved rate."""

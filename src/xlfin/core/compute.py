@@ -136,6 +136,12 @@ class Computation(Planning, Actuals, Rollup):
         self.assigned_role: dict[tuple[str, str, str], str | None] = {}
         # Model 17: the user's first assignment on the task gives its rates.
         self.user_assignment: dict[tuple[str, str, str], Assignment] = {}
+        # Model 10.3: the roles of each task's role-only assignments, in sheet order.
+        self.role_only: dict[tuple[str, str], tuple[str, ...]] = {
+            key: roles
+            for key, assigned in self.assignments.items()
+            if (roles := tuple(a.role for a in assigned if a.user is None and a.role))
+        }
         for a in workbook.assignments:
             if a.user is not None:
                 key = (a.project, a.task, a.user)

@@ -47,6 +47,7 @@ class Stage:
     assignments: dict[tuple[str, str], list[Assignment]]
     assigned_role: dict[tuple[str, str, str], str | None]
     user_assignment: dict[tuple[str, str, str], Assignment]
+    role_only: dict[tuple[str, str], tuple[str, ...]]
     role_set_starts: dict[str, list[date]]
 
     def report(self, code: str, message: str, sheet: str, row: int | None, key: str) -> None:

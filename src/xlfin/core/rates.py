@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from itertools import pairwise
 from typing import NamedTuple
 
 from xlfin.models import Assignment, Project, RatePeriod, Workbook
@@ -178,6 +179,17 @@ class RateChain:
         return [Segment(s, e, piece[0]) for s, e, piece in zip(starts, ends, sources, strict=True)]
 
 
+def _no_gap(periods: tuple[RatePeriod, ...]) -> bool:
+    """Whether sorted periods leave no day between them (before the first and after the
+    last, the nearest period applies: section 1)."""
+    for before, after in pairwise(periods):
+        if before.end is None or after.start is None:  # overlapping: the full chain decides
+            return False
+        if after.start > before.end + timedelta(days=1):
+            return False
+    return True
+
+
 class Level(NamedTuple):
     """One level of a rate hierarchy: where it is (`level`, `label` in the report's words,
     the rate card's `location` or None) and the periods it holds (none: it has no rate)."""
@@ -335,7 +347,10 @@ class RateBook:
         chain = self._chains.get(key)
         if chain is None:
             row = self.workbook.users.get(user)
-            if row is not None and row.role_sets:  # primary role by date (model 10.3)
+            shared = self._shared_user_chain(project, user, location, fallback_role)
+            if shared is not None:
+                chain = self._chains[key] = shared
+            elif row is not None and row.role_sets:  # primary role by date (model 10.3)
                 chain = self._chains[key] = self._dated(
                     user,
                     lambda primary: self._user_levels(
@@ -345,6 +360,32 @@ class RateBook:
             else:
                 chain = self._chain(key, self._user_levels, project, user, location, fallback_role)
         return chain
+
+    def _shared_user_chain(
+        self, project: Project, user: str, location: str | None, fallback_role: str | None
+    ) -> RateChain | None:
+        """The chain of `billing_for_user` when it is one that other projects or users share
+        (None otherwise): a user without a project override whose own rates leave no day
+        uncovered has those rates everywhere; one without own rates (and without dated
+        role sets) has their primary role's chain on the project. A workbook of many
+        projects and users builds these once, not once per project and user."""
+        row = self.workbook.users.get(user)
+        if row is None or user in project.user_rates:
+            return None
+        if row.billing_rates and _no_gap(row.billing_rates):
+            key = ("user-own", user)
+            chain = self._chains.get(key)
+            if chain is None:
+                timeline = self._timeline(row.billing_rates)
+                chain = self._chains[key] = RateChain([(RateLevel.USER, timeline)])
+            return chain
+        if row.billing_rates or row.role_sets:
+            return None
+        where = location if location is not None else row.location
+        role = row.primary_role
+        if fallback_role is not None and fallback_role != role:
+            return self.billing_for_roles(project, (role, fallback_role), where)
+        return self.billing_for_role(project, role, where)
 
     def cost_for_user(self, user: str, project: Project | None = None) -> RateChain:
         """Cost rate of `user`: `project`'s cost rate for them (model 17.4), theirs, else
@@ -380,6 +421,10 @@ class RateBook:
         (model 10.3: the primary role gives way to the task's role where it has none)."""
         key = ("roles-billing", project.project, tuple(roles), location)
         chain = self._chains.get(key)
+        if chain is None and roles:
+            first = self.billing_for_role(project, roles[0], location)
+            if all(source.rate is not None for source, _ in first.pieces):
+                chain = self._chains[key] = first  # the first role always has a rate
         if chain is None:
             levels = [
                 lv
