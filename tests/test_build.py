@@ -404,6 +404,8 @@ def test_the_rates_sheet_lists_levels_in_the_order_the_core_tries_them(agency):
 
     sheet = openpyxl.load_workbook(agency.report, read_only=True)["Rates"]
     rows = [r for r in sheet.iter_rows(min_row=4, values_only=True) if r[0] and r[7]]
+    hierarchy = ("assignment", "job role for billing")  # model 17's own rows: below
+    rows = [r for r in rows if not r[2].startswith(hierarchy)]
     book = RateBook(agency.workbook)
     checked = 0
     roles = {(r[0], r[1]) for r in rows if not r[1].startswith("user ")}
@@ -417,3 +419,17 @@ def test_the_rates_sheet_lists_levels_in_the_order_the_core_tries_them(agency):
             assert listed == tried, (project_id, role, location)
             checked += 1
     assert checked > len(roles)  # a location-specific card line was checked too
+
+
+def test_the_rates_sheet_lists_billing_roles_and_assignment_rates(agency):
+    """Model 17's inputs that decide a User and Role Hourly rate are on the Rates sheet: the
+    sample's job role for billing of bob on P-300 from 19 August, and his assignment's cost
+    rate on T4, each naming its input row."""
+    import datetime as dt
+
+    sheet = openpyxl.load_workbook(agency.report, read_only=True)["Rates"]
+    rows = [r for r in sheet.iter_rows(min_row=4, values_only=True) if r[0] == "P-300"]
+    assert ("P-300", "user bob", "job role for billing: Project Manager", None, None,
+            dt.datetime(2024, 8, 19), None, "Billing roles row 2") in rows  # fmt: skip
+    assert ("P-300", "user bob", "assignment (cost, task T4)", None, 52, None, None,
+            "Assignments row 14") in rows  # fmt: skip

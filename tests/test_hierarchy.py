@@ -489,3 +489,19 @@ def test_17_3_a_role_only_assignments_cost_is_its_own_then_the_roles(results):
     )
     [plan] = task(results(text)).plans
     assert [(s.source.rate, s.source.level.value) for s in plan.cost] == [(Decimal("40"), "system")]
+
+
+def test_a_line_of_an_assignment_that_is_not_billable_cannot_be_billed(results):
+    text = ASSIGNEE.replace(
+        "Project | Task | User | Billing rate | Cost rate\n    P1 | T1 | john | 120 | 52",
+        "Project | Task | User | Billing rate | Cost rate | Billable\n"
+        "    P1 | T1 | john | 120 | 52 | No",
+    ).replace(
+        "Entry | Project | Task | User | Date | Hours\n    H1 | P1 | T1 | john | 2024-08-05 | 1",
+        "Entry | Project | Task | User | Date | Hours | Billing record\n"
+        "    H1 | P1 | T1 | john | 2024-08-05 | 1 | B1\n"
+        "    [Billing records]\n    Billing record | Project\n    B1 | P1",
+    )
+    [refused] = [p for p in results(text).problems if p.code == "BILLING_LINE_NOT_BILLABLE"]
+    assert (refused.sheet, refused.row) == ("Hours", 2)
+    assert "Assignments › Billable" in refused.message

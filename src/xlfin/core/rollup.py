@@ -14,7 +14,7 @@ from operator import attrgetter
 # Sums of working days × rates are exact: no rounding at any precision we can meet.
 from xlfin.core.money import ZERO, exact_text
 from xlfin.core.planned import Stage
-from xlfin.core.rates import Timeline
+from xlfin.core.rates import RateLevel, Timeline
 from xlfin.core.results import (
     AssignmentPlan,
     LineResult,
@@ -244,6 +244,8 @@ class Rollup(Stage):
                 why = f"task {task.task!r} is Not Billable"
             elif task is not None and task.revenue_type is RevenueType.FIXED_REVENUE:
                 why = f"task {task.task!r} is Fixed Revenue; put the task itself in the record"
+            elif r.revenue_source.level is RateLevel.NOT_BILLABLE:  # model 17.2
+                why = "its user's assignment on the task is not billable (Assignments › Billable)"
             elif r.revenue_source.rate is None:
                 why = "the line has no billing rate"
             if why:
