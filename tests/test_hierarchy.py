@@ -57,14 +57,10 @@ def test_example_17_1_the_assignments_billing_rate_comes_before_the_billing_role
 
 def test_example_17_1_a_job_role_for_billing_without_a_rate_bills_zero(book, results):
     text = EXAMPLE_17_1.replace("P1 | T1 | john | |", "P1 | T1 | john | Principal Designer |")
-    assert task(results(text)).planned_revenue == Decimal("0.00")  # John's 90 is not reached
-    _, problems = book(text)
-    assert codes(problems) == []
-    from xlfin.core.compute import compute
-
-    workbook, _ = book(text)
-    found = compute(workbook).problems
-    assert [(p.code, p.sheet, p.field) for p in found] == [
+    r = results(text)
+    assert task(r).planned_revenue == Decimal("0.00")  # John's 90 is not reached
+    assert codes(book(text)[1]) == []
+    assert [(p.code, p.sheet, p.field) for p in r.problems] == [
         ("JOB_ROLE_FOR_BILLING_NO_RATE", "Assignments", "Job role for billing")
     ]
 

@@ -216,24 +216,27 @@ def _id(name: str, description: str, example: str, required: bool = True) -> Col
     return Column(name, Kind.ID, required, description=description, example=example)
 
 
-def _start() -> Column:
-    return Column(
-        "Start date",
-        Kind.DATE,
-        description="First day of this rate's period (inclusive); blank: from the beginning.",
-        example="2024-01-01",
-        width=12,
-    )
+def _start(
+    description: str = "First day of this rate's period (inclusive); blank: from the beginning.",
+    example: str = "2024-01-01",
+) -> Column:
+    return Column("Start date", Kind.DATE, description=description, example=example, width=12)
 
 
-def _end() -> Column:
-    return Column(
-        "End date",
-        Kind.DATE,
-        description="Last day of this rate's period (inclusive); blank: for ever.",
-        example="2024-12-31",
-        width=12,
-    )
+def _end(
+    description: str = "Last day of this rate's period (inclusive); blank: for ever.",
+    example: str = "2024-12-31",
+) -> Column:
+    return Column("End date", Kind.DATE, description=description, example=example, width=12)
+
+
+def _currency(
+    name: str = "Currency",
+    description: str = "Currency of the rate; blank: the workbook's.",
+    example: str = "USD",
+    width: int = 14,
+) -> Column:
+    return Column(name, Kind.TEXT, description=description, example=example, width=width)
 
 
 def _billing_rate(required: bool = False) -> Column:
@@ -437,12 +440,8 @@ SHEETS: tuple[Sheet, ...] = (
         "Named sets of role billing rates by location. One row per role, location and period.",
         (
             _id("Rate card", "Rate card id.", "EU-2024"),
-            Column(
-                "Currency",
-                Kind.TEXT,
-                description="ISO code; must be the workbook currency.",
-                example="EUR",
-                width=10,
+            _currency(
+                description="ISO code; must be the workbook currency.", example="EUR", width=10
             ),
             _id("Role", "Role id.", "Designer"),
             Column("Location", Kind.TEXT, description="Blank: any location.", example="Paris"),
@@ -576,12 +575,7 @@ SHEETS: tuple[Sheet, ...] = (
                 description="Money per hour it costs on this project.",
                 example="55.00",
             ),
-            Column(
-                "Currency",
-                Kind.TEXT,
-                description="Currency of the rate; blank: the workbook's.",
-                example="USD",
-            ),
+            _currency(),
             _start(),
             _end(),
         ),
@@ -594,20 +588,11 @@ SHEETS: tuple[Sheet, ...] = (
             _id("Project", "Project id.", "P-100"),
             _id("User", "The user billed under another role.", "john"),
             _id("Role", "The job role for billing (Roles sheet).", "Senior Designer"),
-            Column(
-                "Start date",
-                Kind.DATE,
-                description="First day (inclusive); blank: from the beginning.",
-                example="2024-08-01",
-                width=12,
-            ),
-            Column(
-                "End date",
-                Kind.DATE,
-                description="Last day (inclusive); blank: for ever. Outside every period the "
-                "user has no job role for billing.",
-                example="2024-08-31",
-                width=12,
+            _start("First day (inclusive); blank: from the beginning.", "2024-08-01"),
+            _end(
+                "Last day (inclusive); blank: for ever. Outside every period the user has no "
+                "job role for billing.",
+                "2024-08-31",
             ),
         ),
     ),
@@ -744,11 +729,9 @@ SHEETS: tuple[Sheet, ...] = (
                 description="User and Role Hourly cost: this assignment's own cost rate.",
                 example="55.00",
             ),
-            Column(
+            _currency(
                 "Rate currency",
-                Kind.TEXT,
-                description="Currency of the assignment's rates; blank: the workbook's.",
-                example="USD",
+                "Currency of the assignment's rates; blank: the workbook's.",
                 width=10,
             ),
             _bool(
@@ -840,12 +823,7 @@ SHEETS: tuple[Sheet, ...] = (
                 description="Money per unit, at most 4 decimals; blank: no rate.",
                 example="0.3125",
             ),
-            Column(
-                "Currency",
-                Kind.TEXT,
-                description="Currency of the rate; blank: the workbook's.",
-                example="USD",
-            ),
+            _currency(),
             _start(),
             _end(),
         ),

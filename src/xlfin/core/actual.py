@@ -107,7 +107,7 @@ class Actuals(Stage):
         cost_kind = task.cost_type if task is not None else CostType.USER_HOURLY
         kind = task.revenue_type if task is not None else RevenueType.USER_HOURLY
         who = None
-        if CostType.USER_AND_ROLE_HOURLY is cost_kind or kind.is_user_and_role_hourly:
+        if cost_kind is CostType.USER_AND_ROLE_HOURLY or kind.is_user_and_role_hourly:
             # Model 17: the assignee's path (17.1) or, without an assignment, 17.2.
             mine = self.user_assignment.get((project.project, task.task, line.user))
             where = mine.location if mine is not None and mine.location else location

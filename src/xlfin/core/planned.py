@@ -12,7 +12,15 @@ from typing import Any
 
 from xlfin.core.calendar import WorkCalendar
 from xlfin.core.money import ZERO, Rounder, round_money
-from xlfin.core.rates import Hierarchy, RateBook, RateChain, RateLevel, Segment, source_text
+from xlfin.core.rates import (
+    Hierarchy,
+    RateBook,
+    RateChain,
+    RateLevel,
+    RateSource,
+    Segment,
+    source_text,
+)
 from xlfin.core.results import (
     AssignmentPlan,
     FrozenLine,
@@ -105,7 +113,8 @@ class Planning(Stage):
             segments = chain.segments(first, last)
         result = []
         weighted = ZERO
-        missing = stopped = False
+        missing = False
+        stopped: RateSource | None = None
         for seg in segments:
             seg_days = cal.count(seg.first, seg.last) if days else 1
             if seg_days == 0:
@@ -117,12 +126,12 @@ class Planning(Stage):
                 weighted = EXACT.add(weighted, EXACT.multiply(rate, seg_days))
             result.append(PlannedSegment(seg.first, seg.last, seg_days, seg.source))
             if seg.source.level is RateLevel.BILLING_ROLE_NO_RATE:
-                stopped = True
-        if stopped:
+                stopped = seg.source
+        if stopped is not None:
             self.report(
                 JOB_ROLE_FOR_BILLING_NO_RATE,
                 f"{assignment.user!r} is billed as a job role for billing with no rate on some "
-                f"planned days of task {assignment.task!r} ({source_text(seg.source)}); "
+                f"planned days of task {assignment.task!r} ({source_text(stopped)}); "
                 "those hours are planned at 0",
                 SheetName.ASSIGNMENTS,
                 assignment.row,

@@ -200,6 +200,32 @@ class Level(NamedTuple):
     periods: tuple[RatePeriod, ...]
 
 
+def card_lines(
+    workbook: Workbook, project: Project, role: str | None, locations: Sequence[str], locked: bool
+) -> list[Level]:
+    """The lines of the project's rate card for `role`, those of each of `locations` before
+    the one for any location: the locked lines (model 17.5), or the others."""
+    card = workbook.rate_cards.get(project.rate_card) if project.rate_card else None
+    if card is None or role is None:
+        return []
+    kind = RateLevel.LOCKED if locked else RateLevel.RATE_CARD
+    label = f"{kind.value} {card.rate_card}"
+    return [
+        Level(kind, label, where, card.rates.get((role, where), ()))
+        for where in dict.fromkeys([*locations, None])
+        if ((role, where) in card.locked) == locked
+    ]
+
+
+def _project_level(project: Project, role: str) -> Level:
+    return Level(RateLevel.PROJECT, "project override", None, project.role_rates.get(role, ()))
+
+
+def _system_level(workbook: Workbook, role: str) -> Level:
+    system = workbook.roles.get(role)
+    return Level(RateLevel.SYSTEM, "system", None, system.billing_rates if system else ())
+
+
 def role_billing_levels(
     workbook: Workbook, project: Project, role: str, locations: Sequence[str]
 ) -> list[Level]:
@@ -211,31 +237,16 @@ def role_billing_levels(
     """
     company = workbook.companies.get(project.company) if project.company else None
     company_rates = (company.role_rates.get(role) if company else None) or ()
-    levels: list[Level] = []
-    card = workbook.rate_cards.get(project.rate_card) if project.rate_card else None
-    locked = card.locked if card is not None else frozenset()
     # Model 17.5: a locked line of the project's rate card wins over every level below.
-    for location in [*locations, None]:
-        if card is not None and (role, location) in locked:
-            label = f"locked rate card {card.rate_card}"
-            levels.append(
-                Level(RateLevel.LOCKED, label, location, card.rates.get((role, location), ()))
-            )
+    levels = card_lines(workbook, project, role, locations, locked=True)
     if project.company_rates_override:
         levels.append(Level(RateLevel.COMPANY, "company (override)", None, company_rates))
-    levels.append(
-        Level(RateLevel.PROJECT, "project override", None, project.role_rates.get(role, ()))
-    )
-    if card is not None:
-        label = f"rate card {card.rate_card}"
-        for location in [*locations, None]:
-            if (role, location) not in locked:  # tried above
-                rates = card.rates.get((role, location), ())
-                levels.append(Level(RateLevel.RATE_CARD, label, location, rates))
+    levels.append(_project_level(project, role))
+    if project.rate_card in workbook.rate_cards:
+        levels += card_lines(workbook, project, role, locations, locked=False)
     elif not project.company_rates_override:
         levels.append(Level(RateLevel.COMPANY, "company", None, company_rates))
-    system = workbook.roles.get(role)
-    levels.append(Level(RateLevel.SYSTEM, "system", None, system.billing_rates if system else ()))
+    levels.append(_system_level(workbook, role))
     return levels
 
 
@@ -244,33 +255,11 @@ def hierarchy_role_levels(
 ) -> list[Level]:
     """Model 17, R(role): the project's rate for the role, an unlocked line of its rate card
     (the location's, then any location's), the role's system rate. Never a company rate."""
-    levels = [Level(RateLevel.PROJECT, "project override", None, project.role_rates.get(role, ()))]
-    card = workbook.rate_cards.get(project.rate_card) if project.rate_card else None
-    if card is not None:
-        for where in dict.fromkeys([location, None]):
-            if (role, where) not in card.locked:
-                rates = card.rates.get((role, where), ())
-                levels.append(
-                    Level(RateLevel.RATE_CARD, f"rate card {card.rate_card}", where, rates)
-                )
-    system = workbook.roles.get(role)
-    levels.append(Level(RateLevel.SYSTEM, "system", None, system.billing_rates if system else ()))
-    return levels
-
-
-def locked_levels(
-    workbook: Workbook, project: Project, role: str | None, location: str | None
-) -> list[Level]:
-    """Model 17, Locked(role): the locked lines of the project's rate card for the role."""
-    card = workbook.rate_cards.get(project.rate_card) if project.rate_card else None
-    if card is None or role is None:
-        return []
     return [
-        Level(RateLevel.LOCKED, f"locked rate card {card.rate_card}", where,
-              card.rates.get((role, where), ()))
-        for where in dict.fromkeys([location, None])
-        if (role, where) in card.locked
-    ]  # fmt: skip
+        _project_level(project, role),
+        *card_lines(workbook, project, role, _at(location), locked=False),
+        _system_level(workbook, role),
+    ]
 
 
 class Hierarchy(NamedTuple):
@@ -287,6 +276,10 @@ class Hierarchy(NamedTuple):
     location: str | None
 
 
+def _at(location: str | None) -> list[str]:
+    return [location] if location is not None else []
+
+
 def _key(who: Hierarchy) -> tuple:
     row = who.assignment.row if who.assignment else None
     return (who.project.project, who.user, who.role, row, who.line_role)
@@ -299,6 +292,12 @@ class RateBook:
         self.workbook = workbook
         self._chains: dict[tuple, RateChain] = {}
         self._timelines: dict[int, Timeline] = {}
+
+    def _levels(
+        self, levels: list[Level], as_level: RateLevel | None = None
+    ) -> list[tuple[RateLevel, Timeline]]:
+        """`levels` as the chain holds them (each as `as_level`, if given)."""
+        return [(as_level or lv.level, self._timeline(lv.periods)) for lv in levels]
 
     def _timeline(self, periods: tuple[RatePeriod, ...] | None) -> Timeline:
         if not periods:
@@ -315,10 +314,7 @@ class RateBook:
         """Section 1.1: the levels for role billing rates on `project`, at `location`."""
         if role is None:
             return []
-        levels = role_billing_levels(
-            self.workbook, project, role, [location] if location is not None else []
-        )
-        return [(lv.level, self._timeline(lv.periods)) for lv in levels]
+        return self._levels(role_billing_levels(self.workbook, project, role, _at(location)))
 
     def _chain(self, key: tuple, build, *args) -> RateChain:
         chain = self._chains.get(key)
@@ -492,9 +488,6 @@ class RateBook:
 
     # -- User and Role Hourly (model 17) ---------------------------------------------------
 
-    def _levels(self, levels: list[Level], as_level: RateLevel | None = None):
-        return [(as_level or lv.level, self._timeline(lv.periods)) for lv in levels]
-
     def _one_rate(self, rate: Decimal | None, sheet: str, row: int) -> Timeline:
         if rate is None:
             return EMPTY
@@ -557,7 +550,7 @@ class RateBook:
         if who.user is None:  # a role-only assignment of role A: Locked(A), its rate, R(A)
             role = who.role
             return [
-                *self._levels(locked_levels(wb, project, role, location)),
+                *self._levels(card_lines(wb, project, role, _at(location), locked=True)),
                 (
                     RateLevel.ASSIGNMENT,
                     self._one_rate(a.billing_rate, SheetName.ASSIGNMENTS, a.row),
@@ -566,7 +559,7 @@ class RateBook:
             ]
         user = wb.users.get(who.user)
         billed_as = billing[0] if billing else primary
-        levels = self._levels(locked_levels(wb, project, billed_as, location))
+        levels = self._levels(card_lines(wb, project, billed_as, _at(location), locked=True))
         project_user = (RateLevel.PROJECT_USER, self._timeline(project.user_rates.get(who.user)))
         if a is not None:  # 17.1: the assignment's rate comes before the job role for billing
             levels.append(

@@ -14,6 +14,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import NamedTuple
 
+from xlfin.core.money import exact_text
 from xlfin.core.rates import RateSource
 from xlfin.models import (
     Assignment,
@@ -106,7 +107,7 @@ class AssignmentPlan:
         if self.overtime == 1:
             return ""
         ratio = Decimal(self.overtime.numerator) / Decimal(self.overtime.denominator)
-        return f" × {ratio.normalize():f} overtime"
+        return f" × {exact_text(ratio)} overtime"
 
 
 @dataclass(frozen=True)

@@ -239,6 +239,31 @@ class _Assembler:
         self.report(REFERENCE_UNKNOWN, ids.unknown(value), sheet, row.row, key)
         return None
 
+    def foreign_currency(
+        self,
+        given: str | None,
+        settings: Settings,
+        what: str,
+        sheet: str,
+        row: int,
+        key: str,
+        then: str = "",
+    ) -> bool:
+        """CURRENCY_MISMATCH ("`what` in EUR, the workbook in USD`then`") when a rate's
+        currency (blank: the workbook's) is another one: xlfin does not convert currencies
+        yet. True then."""
+        currency = (given or settings.currency).upper()
+        if currency == settings.currency:
+            return False
+        self.report(
+            CURRENCY_MISMATCH,
+            f"{what} in {currency}, the workbook in {settings.currency}{then}",
+            sheet,
+            row,
+            key,
+        )
+        return True
+
     def check_period(self, row: Row, sheet: str) -> bool:
         start, end = row["start_date"], row["end_date"]
         if start is not None and end is not None and end < start:
@@ -865,15 +890,8 @@ class _Assembler:
                         "user",
                     )
                     continue
-                currency = (row["currency"] or settings.currency).upper()
-                if currency != settings.currency:
-                    self.report(
-                        CURRENCY_MISMATCH,
-                        f"the cost rate is in {currency}, the workbook in {settings.currency}",
-                        sheet,
-                        row.row,
-                        "currency",
-                    )
+                if self.foreign_currency(row["currency"], settings, "the cost rate is", sheet,
+                                         row.row, "currency"):  # fmt: skip
                     continue
                 yield row, (project, user)
 
@@ -1133,16 +1151,10 @@ class _Assembler:
                 "job_role_for_billing",
             )
             given["job_role_for_billing"] = None
-        currency = (row["rate_currency"] or settings.currency).upper()
-        if currency != settings.currency and (given["billing_rate"] or given["cost_rate"]):
-            self.report(
-                CURRENCY_MISMATCH,
-                f"the assignment's rates are in {currency}, the workbook in "
-                f"{settings.currency}; they are ignored",
-                sheet,
-                row.row,
-                "rate_currency",
-            )
+        if (given["billing_rate"] or given["cost_rate"]) and self.foreign_currency(
+            row["rate_currency"], settings, "the assignment's rates are", sheet, row.row,
+            "rate_currency", "; they are ignored",
+        ):  # fmt: skip
             given["billing_rate"] = given["cost_rate"] = None
         revenue_side = task.revenue_type.is_user_and_role_hourly
         cost_side = task.cost_type is CostType.USER_AND_ROLE_HOURLY
@@ -1325,16 +1337,8 @@ class _Assembler:
         for name, e in found.items():
             if name in BUILT_IN_EXPENSE_TYPES:
                 continue  # a built-in type given a unit and rates: kept as written
-            currency = (e["currency"] or settings.currency).upper()
-            if currency != settings.currency:
-                self.report(
-                    CURRENCY_MISMATCH,
-                    f"the rate of expense type {name!r} is in {currency}, the workbook in "
-                    f"{settings.currency}",
-                    SheetName.EXPENSE_TYPES,
-                    e["row"],
-                    "currency",
-                )
+            self.foreign_currency(e["currency"], settings, f"the rate of expense type {name!r} is",
+                                  SheetName.EXPENSE_TYPES, e["row"], "currency")  # fmt: skip
             for period in e["rate"]:
                 if -int(period.rate.as_tuple().exponent) > 4:
                     self.report(
