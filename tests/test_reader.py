@@ -91,10 +91,31 @@ CASES = [
         "Hours!F2",
     ),
     (
-        "CURRENCY_MISMATCH",
+        "CURRENCY_INVALID",
         P + "[Roles]\nRole\nDev\n[Rate cards]\n"
-        "Rate card | Currency | Role | Billing rate\nRC | EUR | Dev | 10\n",
+        "Rate card | Currency | Role | Billing rate\nRC | Euro | Dev | 10\n",
         "Rate cards!B2",
+    ),
+    (
+        "EXCHANGE_RATE_BASE",
+        P + "[Exchange rates]\nCurrency | Rate\nUSD | 1.1\n",
+        "Exchange rates!B2",
+    ),
+    (
+        "EXCHANGE_RATE_INVALID",
+        P + "[Exchange rates]\nCurrency | Rate\nEUR | 0\n",
+        "Exchange rates!B2",
+    ),
+    (
+        "EXCHANGE_RATE_GAP",
+        P + "[Exchange rates]\nCurrency | Rate | Start date | End date\n"
+        "EUR | 0.9 | | 2024-06-30\nEUR | 0.95 | 2024-08-01 |\n",
+        "Exchange rates!C3",
+    ),
+    (
+        "EXCHANGE_RATE_MISSING",
+        "[Projects]\nProject | Currency\nP1 | EUR\n",
+        "Projects!B2",
     ),
     (
         "RECIPIENT_INVALID",

@@ -27,6 +27,7 @@ KIND_TEXT = {
     Kind.DATE: "date (Excel date or YYYY-MM-DD text)",
     Kind.BOOL: "yes/no",
     Kind.CHOICE: "one of a list",
+    Kind.CURRENCY: "currency (ISO 4217 code: USD, EUR, …)",
 }
 
 

@@ -45,11 +45,19 @@ class RatePeriod(Frozen):
     end: dt.date | None = None
     sheet: str
     row: int
+    currency: str | None = None
+    """The rate's currency (model 13); None: the project's (Project rates, Project cost
+    rates and Assignments with a blank Currency)."""
 
 
 class Settings(Frozen):
     currency: str = "USD"
+    """The base currency (model 13)."""
     decimals: int = 2
+    """The base currency's decimals."""
+    as_of_date: dt.date | None = None
+    """Settings › As of date; None: the day of the build (the caller decides)."""
+    time_zone: str = "UTC"
     workbook_id: str | None = None
     """Settings › Workbook ID as written; see `Workbook.identity` for the one in use."""
     agency_name: str | None = None
@@ -166,6 +174,10 @@ class Project(Frozen):
     """Project cost rates by user (model 17.4), only of users who allow them."""
     billing_roles: dict[str, tuple[BillingRole, ...]] = {}
     """Each user's job roles for billing on the project, by start (model 17)."""
+    currency: str = "USD"
+    """Projects › Currency (the reader fills in the base currency for a blank)."""
+    exchange_rate: Decimal | None = None
+    """Projects › Exchange rate: the project's own rate for its currency (model 13)."""
     row: int
 
 
@@ -201,6 +213,8 @@ class Assignment(Frozen):
     """Model 17.1: the role a user assignment bills as (User and Role Hourly tasks)."""
     billing_rate: Decimal | None = None
     cost_rate: Decimal | None = None
+    rate_currency: str | None = None
+    """The currency of `billing_rate` and `cost_rate`; None: the project's (model 13)."""
     billable: bool = True
     """No: no planned revenue, and no revenue for the assignee's lines (model 17.2)."""
     row: int
@@ -325,6 +339,13 @@ class Workbook(Frozen):
     billing_records: dict[str, BillingRecord] = {}
     expense_types: dict[str, ExpenseType] = {}
     """The custom expense types (Expense types sheet)."""
+    exchange_rates: dict[str, tuple[RatePeriod, ...]] = {}
+    """Each currency's dated rates against the base (Exchange rates sheet), by start."""
+    currency_decimals: dict[str, int] = {}
+    """Decimals of each currency of the Exchange rates sheet (the base: Settings)."""
+    currencies: frozenset[str] = frozenset()
+    """Every currency the workbook names other than the base (projects, rates, exchange
+    rates): empty for a workbook in one currency, whose report has no currency columns."""
     hour_types: dict[str, HourType] = {}
     """The custom hour types (Hour types sheet); the built-in ones are BUILT_IN_HOUR_TYPES."""
     layout: dict[str, dict[str, str]] = {}

@@ -326,11 +326,54 @@ CATALOGUE: tuple[Code, ...] = (
         "Clear the Billing record cell, or make the line billable.",
     ),
     Code(
-        "CURRENCY_MISMATCH",
+        "CURRENCY_INVALID",
         E,
-        "Rate card in another currency",
-        "A rate card's currency differs from the workbook's currency.",
-        "Use rate cards in the workbook's currency (Settings › Currency).",
+        "Not a currency code",
+        "A Currency cell holds something other than a three-letter ISO 4217 code.",
+        "Write the code, such as USD, EUR or GBP (case does not matter), or leave it blank.",
+    ),
+    Code(
+        "EXCHANGE_RATE_BASE",
+        E,
+        "Exchange rate for the base currency",
+        "The base currency (Settings › Currency) has rate 1 on every date; a row of "
+        "Exchange rates, or a project's Exchange rate, gives it another.",
+        "Delete the row (or the project's Exchange rate), or set Settings › Currency to the "
+        "base you mean.",
+    ),
+    Code(
+        "EXCHANGE_RATE_INVALID",
+        E,
+        "Exchange rate of 0",
+        "An exchange rate is units of the currency that one unit of the base currency buys; "
+        "0 would make every amount in it 0 and could not be converted back.",
+        "Write the rate, a number above 0 (EUR against USD: about 0.92).",
+    ),
+    Code(
+        "EXCHANGE_RATE_GAP",
+        E,
+        "Gap between exchange rates",
+        "A currency has no exchange rate between two of its dated rows: amounts on those days "
+        "could not be converted (no other level lies below).",
+        "Extend one row to meet the other, or add a row for the days between.",
+    ),
+    Code(
+        "EXCHANGE_RATE_MISSING",
+        E,
+        "No exchange rate for a currency",
+        "An amount has to be converted from or to a currency that has no row on the Exchange "
+        "rates sheet (and no project Exchange rate gives it).",
+        "Add a row for the currency on the Exchange rates sheet: units of it that one unit of "
+        "the base currency buys.",
+    ),
+    Code(
+        "BILLED_PROJECT_CURRENCY_CHANGED",
+        E,
+        "Currency of a project with billed records changed",
+        "A project's Currency is not the one its Billed records were billed in; their amounts "
+        "are frozen in that currency (Workfront forbids changing a project's currency once it "
+        "has financial information).",
+        "Set Projects › Currency back, or reopen the records (xlfin ledger reopen) first.",
     ),
     Code(
         "SETTING_UNKNOWN",

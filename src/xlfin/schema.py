@@ -24,6 +24,7 @@ class Kind(StrEnum):
     DATE = "date"
     BOOL = "yes/no"
     CHOICE = "choice"
+    CURRENCY = "currency"
 
 
 class CostType(StrEnum):
@@ -139,6 +140,7 @@ class SheetName(StrEnum):
     EXPENSE_TYPES = "Expense types"
     EXPENSES = "Expenses"
     BILLING_RECORDS = "Billing records"
+    EXCHANGE_RATES = "Exchange rates"
 
 
 class SettingName(StrEnum):
@@ -149,6 +151,7 @@ class SettingName(StrEnum):
     TIME_ZONE = "Time zone"
     WORKBOOK_ID = "Workbook ID"
     AGENCY_NAME = "Agency name"
+    AS_OF_DATE = "As of date"
 
 
 SETTING_DEFAULTS: dict[SettingName, str] = {
@@ -230,13 +233,17 @@ def _end(
     return Column("End date", Kind.DATE, description=description, example=example, width=12)
 
 
+BLANK_IS_BASE = "Currency of the rate (ISO code); blank: the base currency (Settings › Currency)."
+BLANK_IS_PROJECTS = "Currency of the rate (ISO code); blank: the project's currency."
+
+
 def _currency(
     name: str = "Currency",
-    description: str = "Currency of the rate; blank: the workbook's.",
+    description: str = BLANK_IS_BASE,
     example: str = "USD",
-    width: int = 14,
+    width: int = 10,
 ) -> Column:
-    return Column(name, Kind.TEXT, description=description, example=example, width=width)
+    return Column(name, Kind.CURRENCY, description=description, example=example, width=width)
 
 
 def _billing_rate(required: bool = False) -> Column:
@@ -290,8 +297,10 @@ SHEETS: tuple[Sheet, ...] = (
             Column("Value", Kind.TEXT, description="The setting's value.", example="EUR", width=16),
         ),
         notes=(
-            f"`{SettingName.CURRENCY}`: ISO 4217 code, default "
-            f"{SETTING_DEFAULTS[SettingName.CURRENCY]}.",
+            f"`{SettingName.CURRENCY}`: the base currency, ISO 4217 code, default "
+            f"{SETTING_DEFAULTS[SettingName.CURRENCY]}: every project's currency unless "
+            "Projects › Currency says otherwise, and the currency of totals over several "
+            "projects.",
             f"`{SettingName.DECIMALS}`: decimals of the currency's minor unit, 0 to 4, default "
             f"{SETTING_DEFAULTS[SettingName.DECIMALS]}.",
             f"`{SettingName.TIME_ZONE}`: IANA name (e.g. Europe/Paris), default "
@@ -303,6 +312,53 @@ SHEETS: tuple[Sheet, ...] = (
             "new one to a workbook for another client. Without it, xlfin uses the file name, "
             "with a warning. Up to 100 characters.",
             f"`{SettingName.AGENCY_NAME}`: the name that heads the statements sent to clients.",
+            f"`{SettingName.AS_OF_DATE}`: the date the report stands at (YYYY-MM-DD): totals "
+            "over projects in several currencies are converted to the base currency at its "
+            "rates. Default: the day of the build in the workbook's time zone; "
+            "`xlfin build --as-of` overrides both.",
+        ),
+    ),
+    Sheet(
+        SheetName.EXCHANGE_RATES,
+        "Exchange rates against the base currency (Settings › Currency), one row per currency "
+        "and period. Rate: how many units of the currency one unit of the base currency buys "
+        "— base USD, EUR 0.92: 100.00 USD = 92.00 EUR, and 92.00 EUR = 100.00 USD. The base "
+        "currency has rate 1 and needs no row.",
+        (
+            Column(
+                "Currency",
+                Kind.CURRENCY,
+                True,
+                description="ISO code of the currency.",
+                example="EUR",
+                width=10,
+            ),
+            Column(
+                "Rate",
+                Kind.NUMBER,
+                True,
+                description="Units of this currency that one unit of the base currency buys (> 0).",
+                example="0.92",
+                width=10,
+            ),
+            _start("First day of this rate (inclusive); blank: from the beginning."),
+            _end("Last day of this rate (inclusive); blank: for ever."),
+            Column(
+                "Decimals",
+                Kind.NUMBER,
+                default="2",
+                description="Decimals of this currency's minor unit, 0 to 4 (JPY: 0).",
+                example="2",
+                width=9,
+            ),
+        ),
+        notes=(
+            "Dated rows follow the rules of dated rates: the first also applies before its "
+            "start, the last after its end; a gap between two rows is an error "
+            "(EXCHANGE_RATE_GAP).",
+            "An amount is converted once, where it is computed: an hour line on its date, "
+            "planned hours on each working day, an expense from units on its date; the factor "
+            "is the exact ratio of the two rates, and the amount is rounded once.",
         ),
     ),
     Sheet(
@@ -345,6 +401,7 @@ SHEETS: tuple[Sheet, ...] = (
             _id("Role", "Role id.", "Designer"),
             _cost_rate(),
             _billing_rate(),
+            _currency(),
             _start(),
             _end(),
         ),
@@ -377,6 +434,7 @@ SHEETS: tuple[Sheet, ...] = (
             ),
             _cost_rate(),
             _billing_rate(),
+            _currency(),
             _start(),
             _end(),
             _bool(
@@ -431,6 +489,7 @@ SHEETS: tuple[Sheet, ...] = (
             _id("Company", "Company id.", "ACME"),
             _id("Role", "Role id.", "Designer"),
             _billing_rate(required=True),
+            _currency(),
             _start(),
             _end(),
         ),
@@ -440,9 +499,7 @@ SHEETS: tuple[Sheet, ...] = (
         "Named sets of role billing rates by location. One row per role, location and period.",
         (
             _id("Rate card", "Rate card id.", "EU-2024"),
-            _currency(
-                description="ISO code; must be the workbook currency.", example="EUR", width=10
-            ),
+            _currency(example="EUR"),
             _id("Role", "Role id.", "Designer"),
             Column("Location", Kind.TEXT, description="Blank: any location.", example="Paris"),
             _billing_rate(required=True),
@@ -539,6 +596,25 @@ SHEETS: tuple[Sheet, ...] = (
                 example="cfo@acme.example",
                 width=24,
             ),
+            Column(
+                "Currency",
+                Kind.CURRENCY,
+                description="ISO code of the project's currency: its figures, Tasks › Hourly "
+                "rate, Hourly cost and Fixed amount, its Fixed cost and revenue, its expenses' "
+                "amounts and its records' Additional amount are in it. Blank: the base "
+                "currency (Settings › Currency).",
+                example="EUR",
+                width=10,
+            ),
+            Column(
+                "Exchange rate",
+                Kind.NUMBER,
+                description="The project's own rate for its currency: units of it that one "
+                "unit of the base currency buys, on every date (it replaces the Exchange "
+                "rates sheet's rows for this project). Blank: the Exchange rates sheet.",
+                example="0.92",
+                width=10,
+            ),
         ),
         required=True,
     ),
@@ -557,6 +633,7 @@ SHEETS: tuple[Sheet, ...] = (
                 "User", Kind.ID, description="The user overridden (or give a Role).", example=""
             ),
             _billing_rate(required=True),
+            _currency(description=BLANK_IS_PROJECTS, example=""),
             _start(),
             _end(),
         ),
@@ -575,7 +652,7 @@ SHEETS: tuple[Sheet, ...] = (
                 description="Money per hour it costs on this project.",
                 example="55.00",
             ),
-            _currency(),
+            _currency(description=BLANK_IS_PROJECTS, example=""),
             _start(),
             _end(),
         ),
@@ -731,8 +808,8 @@ SHEETS: tuple[Sheet, ...] = (
             ),
             _currency(
                 "Rate currency",
-                "Currency of the assignment's rates; blank: the workbook's.",
-                width=10,
+                "Currency of the assignment's rates (ISO code); blank: the project's currency.",
+                example="",
             ),
             _bool(
                 "Billable",

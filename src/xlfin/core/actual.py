@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from decimal import Decimal
+from fractions import Fraction
 
 # Sums of working days × rates are exact: no rounding at any precision we can meet.
 from typing import NamedTuple
@@ -176,6 +177,7 @@ class Actuals(Stage):
         """Every hour line's cost and revenue, each rounded (model 9); no cap yet."""
         memo: dict[tuple[str, str | None, int], _LinePlan] = {}
         amounts, frozen, start = self.amounts, self.frozen, project.planned_start
+        currency = project.currency
         dated = self.role_set_starts
         results = []
         append = results.append
@@ -207,13 +209,25 @@ class Actuals(Stage):
                         "role" if line.role else "user",
                     )
             rate = revenue_source.rate
-            revenue = ZERO_MONEY if rate is None else amounts[(line.hours, rate)]
+            revenue_fx = cost_fx = None
+            if rate is None:
+                revenue = ZERO_MONEY
+            elif revenue_source.currency is None or revenue_source.currency == currency:
+                revenue = amounts[(line.hours, rate)]
+            else:  # model 13: hours × rate × fx of the line's date, rounded once
+                revenue, revenue_fx = self.converted(line, revenue_source, project)
             today = None
             hit = frozen.get(line.entry) if frozen else None
             if hit is not None:  # billed: the amount of the day it was billed, not today's
                 today, revenue_source, revenue = revenue, hit.source, hit.revenue
+                revenue_fx = hit.factor
             rate = cost_source.rate
-            cost = ZERO_MONEY if rate is None else amounts[(line.hours, rate)]
+            if rate is None:
+                cost = ZERO_MONEY
+            elif cost_source.currency is None or cost_source.currency == currency:
+                cost = amounts[(line.hours, rate)]
+            else:
+                cost, cost_fx = self.converted(line, cost_source, project)
             if start is not None and line.date < start:
                 self.report(
                     HOURS_BEFORE_PROJECT_START,
@@ -226,10 +240,20 @@ class Actuals(Stage):
             append(
                 LineResult(
                     line, plan.role, plan.role_from, cost_source, cost, revenue_source, revenue,
-                    revenue, hit, today,
+                    revenue, hit, today, cost_fx, revenue_fx,
                 )
             )  # fmt: skip
         return results
+
+    def converted(
+        self, line: HourLine, source: RateSource, project: Project
+    ) -> tuple[Decimal, Fraction | None]:
+        """Model 13: an hour line's amount at a rate in another currency than its project's,
+        hours × rate × fx(rate's currency → project's, line's date), rounded once."""
+        fx = self.fx(source, project, line.date)
+        if fx is None:
+            return ZERO_MONEY, None
+        return self.round(Fraction(line.hours * source.rate) * fx), fx
 
     def capped(self, results: list[LineResult], cap: Decimal) -> list[LineResult]:
         """Model 3 and 7: a billed (frozen) line keeps the amount it was billed at, and uses

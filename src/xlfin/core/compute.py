@@ -14,11 +14,13 @@ from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date
 from decimal import localcontext
+from fractions import Fraction
 from itertools import chain
 from operator import is_not
 
 from xlfin.core.actual import Actuals, Amounts
 from xlfin.core.calendar import WorkCalendar
+from xlfin.core.currency import Exchange
 from xlfin.core.money import MONEY, Rounder
 from xlfin.core.planned import Planning
 from xlfin.core.rates import RateBook
@@ -44,10 +46,17 @@ from xlfin.problems import (
 )
 
 
-def compute(workbook: Workbook, frozen: Mapping[str, FrozenLine] | None = None) -> Results:
-    """Every project's results, and the problems found computing them."""
+def compute(
+    workbook: Workbook,
+    frozen: Mapping[str, FrozenLine] | None = None,
+    as_of: date | None = None,
+) -> Results:
+    """Every project's results, and the problems found computing them. `as_of`: the date
+    totals over projects are converted to the base currency at (default: Settings › As of
+    date, else today)."""
+    when = as_of or workbook.settings.as_of_date or date.today()
     with localcontext(MONEY):  # exact at every size the contract admits
-        return Computation(workbook, frozen or {}).run()
+        return Computation(workbook, frozen or {}, when).run()
 
 
 def with_frozen(results: Results, frozen: Mapping[str, FrozenLine]) -> Results | None:
@@ -79,6 +88,7 @@ def with_frozen(results: Results, frozen: Mapping[str, FrozenLine]) -> Results |
                 marked[id(r)] = LineResult(
                     r.line, r.role, r.role_from, r.cost_source, r.cost,
                     hit.source, r.revenue, hit.revenue, hit, r.uncapped,
+                    r.cost_factor, hit.factor,
                 )  # fmt: skip
                 touched.update(((r.line.project, r.line.task), record.record.billing_record))
     if len(marked) != len(newly):
@@ -117,14 +127,18 @@ def with_frozen(results: Results, frozen: Mapping[str, FrozenLine]) -> Results |
 class Computation(Planning, Actuals, Rollup):
     """One computation of one workbook: its state, and the run that puts the stages together."""
 
-    def __init__(self, workbook: Workbook, frozen: Mapping[str, FrozenLine]) -> None:
+    def __init__(self, workbook: Workbook, frozen: Mapping[str, FrozenLine], as_of: date) -> None:
         self.wb = workbook
         self.frozen = frozen
-        self.round = Rounder(workbook.settings.decimals)
+        self.as_of = as_of
+        self.exchange = Exchange(workbook)
+        self.factors = {}
+        self.missing = set()
+        self.rounders: dict[str, tuple[Rounder, Amounts]] = {}
+        self.use_currency(workbook.settings.currency)
         self.rates = RateBook(workbook)
         self.problems: list[Problem] = []
         self.calendars: dict[str | None, WorkCalendar] = {}
-        self.amounts = Amounts(self.round)
         self.assignments: dict[tuple[str, str], list[Assignment]] = defaultdict(list)
         for a in workbook.assignments:
             self.assignments[(a.project, a.task)].append(a)
@@ -148,6 +162,21 @@ class Computation(Planning, Actuals, Rollup):
                 self.user_assignment.setdefault(key, a)
                 if self.assigned_role.get(key) is None:
                     self.assigned_role[key] = a.role
+
+    def use_currency(self, currency: str) -> None:
+        """Round (and remember amounts) in `currency` from here on: each currency rounds to
+        its own decimals (model 13)."""
+        self.round, self.amounts = self._rounding(currency)
+
+    def rounder(self, currency: str) -> Rounder:
+        return self._rounding(currency)[0]
+
+    def _rounding(self, currency: str) -> tuple[Rounder, Amounts]:
+        found = self.rounders.get(currency)
+        if found is None:
+            rounder = Rounder(self.exchange.decimals(currency))
+            found = self.rounders[currency] = (rounder, Amounts(rounder))
+        return found
 
     def report(self, code: str, message: str, sheet: str, row: int | None, key: str) -> None:
         self.problems.append(problem_at(code, message, sheet, row, key, self.wb.layout.get(sheet)))
@@ -181,6 +210,7 @@ class Computation(Planning, Actuals, Rollup):
 
         projects = []
         for project in wb.projects.values():
+            self.use_currency(project.currency)
             tasks = tuple(
                 self.task(
                     project,
@@ -211,5 +241,19 @@ class Computation(Planning, Actuals, Rollup):
                 )
                 for record in records_by_project.get(project.project, [])
             )
-            projects.append(self.project(project, tasks, own_lines, own_expenses, records))
-        return Results(wb.settings, tuple(projects), tuple(self.problems), self.frozen)
+            result = self.project(project, tasks, own_lines, own_expenses, records)
+            if project.currency != wb.settings.currency:
+                base = wb.settings.currency
+                to_base = self.exchange.factor(project.currency, base, self.as_of, project)
+                result = replace(
+                    result, to_base=to_base or Fraction(0), base_decimals=wb.settings.decimals
+                )
+            projects.append(result)
+        return Results(
+            wb.settings,
+            tuple(projects),
+            tuple(self.problems),
+            self.frozen,
+            self.as_of,
+            wb.currencies,
+        )

@@ -11,6 +11,7 @@ from fractions import Fraction
 from typing import Any
 
 from xlfin.core.calendar import WorkCalendar
+from xlfin.core.currency import Exchange
 from xlfin.core.money import ZERO, Rounder, round_money
 from xlfin.core.rates import (
     Hierarchy,
@@ -30,11 +31,13 @@ from xlfin.models import (
     Assignment,
     CostType,
     Project,
+    RatePeriod,
     Task,
     Workbook,
 )
 from xlfin.problems import (
     ASSIGNMENT_HOURS_MISMATCH,
+    EXCHANGE_RATE_MISSING,
     JOB_ROLE_FOR_BILLING_NO_RATE,
     NO_RATE,
 )
@@ -57,11 +60,40 @@ class Stage:
     user_assignment: dict[tuple[str, str, str], Assignment]
     role_only: dict[tuple[str, str], tuple[str, ...]]
     role_set_starts: dict[str, list[date]]
+    exchange: Exchange
+    factors: dict[tuple[str | None, str, date], Fraction | None]
+    missing: set[str]
 
     def report(self, code: str, message: str, sheet: str, row: int | None, key: str) -> None:
         raise NotImplementedError
 
+    def fx(self, source: RateSource | RatePeriod, project: Project, day: date) -> Fraction | None:
+        """Model 13: fx(the rate's currency → the project's) on `day`, exact. None when a
+        rate is missing: EXCHANGE_RATE_MISSING, once per currency, at the first rate that
+        needs it."""
+        key = (source.currency, project.project, day)
+        try:
+            return self.factors[key]
+        except KeyError:
+            pass
+        currency = source.currency or project.currency
+        fx = self.factors[key] = self.exchange.factor(currency, project.currency, day, project)
+        if fx is None and currency not in self.missing:
+            self.missing.add(currency)
+            self.report(
+                EXCHANGE_RATE_MISSING,
+                f"this rate is in {currency}, which has no row on the Exchange rates sheet: "
+                f"it cannot be converted to {project.currency} for project {project.project!r}",
+                source.sheet or SheetName.PROJECTS,
+                source.row,
+                "rate_currency" if source.sheet == SheetName.ASSIGNMENTS else "currency",
+            )
+        return fx
+
     def calendar(self, project: Project) -> WorkCalendar:
+        raise NotImplementedError
+
+    def rounder(self, currency: str) -> Rounder:
         raise NotImplementedError
 
 
@@ -98,7 +130,7 @@ class Planning(Stage):
         days: int,
         cal: WorkCalendar,
         assignment: Assignment,
-    ) -> tuple[tuple[PlannedSegment, ...], Decimal]:
+    ) -> tuple[tuple[PlannedSegment, ...], Decimal | Fraction]:
         """The runs of days with one rate over the task's span, and Σ working days × rate.
 
         An assignment's planned amount is its hours × that sum / the span's working days:
@@ -112,19 +144,33 @@ class Planning(Stage):
         else:
             segments = chain.segments(first, last)
         result = []
-        weighted = ZERO
+        weighted: Decimal | Fraction = ZERO
         missing = False
         stopped: RateSource | None = None
+        project = self.wb.projects[assignment.project]
         for seg in segments:
-            seg_days = cal.count(seg.first, seg.last) if days else 1
-            if seg_days == 0:
-                continue
-            rate = seg.source.rate
-            if rate is None:
-                missing = True
-            else:
-                weighted = EXACT.add(weighted, EXACT.multiply(rate, seg_days))
-            result.append(PlannedSegment(seg.first, seg.last, seg_days, seg.source))
+            currency = seg.source.currency
+            if seg.source.rate is None or currency is None or currency == project.currency:
+                pieces: list[tuple[date, date, Fraction | None]] = [(seg.first, seg.last, None)]
+            else:  # model 13: each run of days with one exchange factor
+                pieces = [
+                    (a, b, self.fx(seg.source, project, a))
+                    for a, b, _ in self.exchange.pieces(
+                        currency, project.currency, seg.first, seg.last, project
+                    )
+                ]
+            for first_day, last_day, factor in pieces:
+                seg_days = cal.count(first_day, last_day) if days else 1
+                if seg_days == 0:
+                    continue
+                rate = seg.source.rate
+                if rate is None:
+                    missing = True
+                elif factor is None and type(weighted) is Decimal:
+                    weighted = EXACT.add(weighted, EXACT.multiply(rate, seg_days))
+                else:  # converted: an exact fraction from here on
+                    weighted = Fraction(weighted) + Fraction(rate) * seg_days * (factor or 1)
+                result.append(PlannedSegment(first_day, last_day, seg_days, seg.source, factor))
             if seg.source.level is RateLevel.BILLING_ROLE_NO_RATE:
                 stopped = seg.source
         if stopped is not None:

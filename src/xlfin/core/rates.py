@@ -55,6 +55,8 @@ class RateSource(NamedTuple):
     rate: Decimal | None
     sheet: str | None = None
     row: int | None = None
+    currency: str | None = None
+    """The rate's currency (model 13); None: the project's, so never converted."""
 
 
 NO_RATE_SOURCE = RateSource(RateLevel.NONE, None)
@@ -138,7 +140,8 @@ class RateChain:
         for level, timeline in self.levels:
             period = timeline.at(day)
             if period is not None:
-                return RateSource(level, period.rate, period.sheet, period.row), gap
+                source = RateSource(level, period.rate, period.sheet, period.row, period.currency)
+                return source, gap
             gap = True  # a timeline with periods but none on this day: a gap
         return NO_RATE_SOURCE, gap
 
@@ -488,10 +491,14 @@ class RateBook:
 
     # -- User and Role Hourly (model 17) ---------------------------------------------------
 
-    def _one_rate(self, rate: Decimal | None, sheet: str, row: int) -> Timeline:
+    def _assignment_rate(self, a: Assignment, rate: Decimal | None) -> Timeline:
+        """One of an assignment's own rates (model 17), in its Rate currency."""
         if rate is None:
             return EMPTY
-        return Timeline((RatePeriod(rate=rate, sheet=sheet, row=row),))
+        period = RatePeriod(
+            rate=rate, sheet=SheetName.ASSIGNMENTS, row=a.row, currency=a.rate_currency
+        )
+        return Timeline((period,))
 
     def hierarchy_billing(self, who: Hierarchy) -> RateChain:
         """Model 17.1 (an assignee: planned, and their own lines) and 17.2 (a user who logs
@@ -551,10 +558,7 @@ class RateBook:
             role = who.role
             return [
                 *self._levels(card_lines(wb, project, role, _at(location), locked=True)),
-                (
-                    RateLevel.ASSIGNMENT,
-                    self._one_rate(a.billing_rate, SheetName.ASSIGNMENTS, a.row),
-                ),
+                (RateLevel.ASSIGNMENT, self._assignment_rate(a, a.billing_rate)),
                 *self._levels(hierarchy_role_levels(wb, project, role, location) if role else []),
             ]
         user = wb.users.get(who.user)
@@ -562,9 +566,7 @@ class RateBook:
         levels = self._levels(card_lines(wb, project, billed_as, _at(location), locked=True))
         project_user = (RateLevel.PROJECT_USER, self._timeline(project.user_rates.get(who.user)))
         if a is not None:  # 17.1: the assignment's rate comes before the job role for billing
-            levels.append(
-                (RateLevel.ASSIGNMENT, self._one_rate(a.billing_rate, SheetName.ASSIGNMENTS, a.row))
-            )
+            levels.append((RateLevel.ASSIGNMENT, self._assignment_rate(a, a.billing_rate)))
         else:  # 17.2: the project's rate for the user comes first
             levels.append(project_user)
         if billing is not None:
@@ -590,9 +592,7 @@ class RateBook:
         a = who.assignment
         levels = []
         if a is not None:
-            levels.append(
-                (RateLevel.ASSIGNMENT, self._one_rate(a.cost_rate, SheetName.ASSIGNMENTS, a.row))
-            )
+            levels.append((RateLevel.ASSIGNMENT, self._assignment_rate(a, a.cost_rate)))
         if who.user is None:
             return [*levels, *self._role_cost_levels(who.role)]
         user = self.workbook.users.get(who.user)

@@ -14,7 +14,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import NamedTuple
 
-from xlfin.core.money import exact_text
+from xlfin.core.money import exact_text, round_money
 from xlfin.core.rates import RateSource
 from xlfin.models import (
     Assignment,
@@ -38,6 +38,8 @@ class FrozenLine:
     billing_date: date | None = None
     original: str = ""
     """Where the rate came from when it was billed, in words."""
+    factor: Fraction | None = None
+    """The exchange factor it was billed at (model 13); None: not converted."""
 
 
 class LineResult(NamedTuple):
@@ -59,16 +61,23 @@ class LineResult(NamedTuple):
     frozen: FrozenLine | None = None
     today: Decimal | None = None
     """For a frozen line: its revenue at today's rates (before any cap), for comparison."""
+    cost_factor: Fraction | None = None
+    """fx(cost rate's currency → project's) on the line's date; None: not converted."""
+    revenue_factor: Fraction | None = None
+    """The same for the billing rate (a frozen line: the factor it was billed at)."""
 
 
 @dataclass(frozen=True, slots=True)
 class PlannedSegment:
-    """Days of an assignment's span with one rate: `first` to `last`, inclusive."""
+    """Days of an assignment's span with one rate and one exchange factor: `first` to
+    `last`, inclusive."""
 
     first: date
     last: date
     working_days: int
     source: RateSource
+    factor: Fraction | None = None
+    """fx(rate's currency → project's) on these days (model 13); None: not converted."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,8 +103,9 @@ class AssignmentPlan:
         return self.hours * segment.working_days / self.days if self.days else self.hours
 
     def segment_amount(self, segment: PlannedSegment) -> Fraction:
-        """A cost segment's amount: its hours × its rate."""
-        return self.segment_hours(segment) * Fraction(segment.source.rate or 0)
+        """A cost segment's amount: its hours × its rate (× its exchange factor)."""
+        amount = self.segment_hours(segment) * Fraction(segment.source.rate or 0)
+        return amount if segment.factor is None else amount * segment.factor
 
     def revenue_amount(self, segment: PlannedSegment) -> Fraction:
         """A revenue segment's amount: its hours × its rate × the overtime ratio."""
@@ -202,6 +212,20 @@ class ProjectResult:
     """The project's own Fixed cost, rounded: part of its planned and actual cost."""
     fixed_revenue: Decimal = Decimal(0)
     """The project's own Fixed revenue, rounded: part of its planned revenue."""
+    to_base: Fraction = Fraction(1)
+    """fx(project's currency → base) on the As of date (model 13)."""
+    base_decimals: int = 2
+
+    @property
+    def currency(self) -> str:
+        return self.project.currency
+
+    def in_base(self, amount: Decimal) -> Decimal:
+        """A figure of the project, as shown in its currency, in the base currency at the
+        As of date: × fx, rounded once (model 13, across projects)."""
+        if self.to_base == 1:
+            return amount
+        return round_money(Fraction(amount) * self.to_base, self.base_decimals)
 
     @property
     def planned_margin(self) -> Decimal | None:
@@ -226,3 +250,11 @@ class Results:
     problems: tuple[Problem, ...] = field(default=())
     frozen: Mapping[str, FrozenLine] = field(default_factory=dict, repr=False, hash=False)
     """The frozen lines these results were computed with, by entry id."""
+    as_of: date | None = None
+    """The date cross-project totals are converted to the base currency at (model 13)."""
+    currencies: frozenset[str] = frozenset()
+    """The workbook's currencies other than the base; empty: one currency throughout."""
+
+    @property
+    def multi_currency(self) -> bool:
+        return bool(self.currencies)

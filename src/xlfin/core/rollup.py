@@ -166,7 +166,9 @@ class Rollup(Stage):
             return e
         kind = self.wb.expense_types[e.expense_type or ""]  # the reader checked it
         timeline = Timeline(kind.rates)
-        start = self.wb.projects[e.project].planned_start
+        project = self.wb.projects[e.project]
+        start = project.planned_start
+        rounded = self.rounder(project.currency)
         amounts: dict[str, Decimal | None] = {}
         said = []
         for key, units, day, given in (
@@ -189,12 +191,21 @@ class Rollup(Stage):
                 )
                 amounts[key] = given
                 continue
-            amount = self.round(units * period.rate)
-            if given is not None and self.round(given) != amount:
+            converted = ""
+            if period.currency is None or period.currency == project.currency:
+                amount = rounded(units * period.rate)
+            else:  # model 13: units × rate × fx of its date, rounded once
+                fx = self.fx(period, project, day or date.min)
+                amount = rounded(Fraction(units * period.rate) * (fx or 0))
+                says = self.exchange.says(
+                    period.currency, project.currency, day or date.min, project
+                )
+                converted = f" {period.currency}, {says}"
+            if given is not None and rounded(given) != amount:
                 self.report(
                     EXPENSE_AMOUNT_MISMATCH,
-                    f"{exact_text(units)} {kind.unit or 'units'} × {exact_text(period.rate)} = "
-                    f"{amount}, but the amount given is {self.round(given)}",
+                    f"{exact_text(units)} {kind.unit or 'units'} × {exact_text(period.rate)}"
+                    f"{converted} = {amount}, but the amount given is {rounded(given)}",
                     SheetName.EXPENSES,
                     e.row,
                     key,
@@ -202,7 +213,8 @@ class Rollup(Stage):
             amounts[key] = amount
             said.append(
                 f"{key.split('_')[0]}: {exact_text(units)} {kind.unit or 'units'} × "
-                f"{exact_text(period.rate)} ({period.sheet} row {period.row}) = {amount}"
+                f"{exact_text(period.rate)}{converted} ({period.sheet} row {period.row}) = "
+                f"{amount}"
             )
         return dataclasses.replace(e, **amounts, from_units="; ".join(said) or None)
 

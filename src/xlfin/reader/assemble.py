@@ -57,7 +57,10 @@ from xlfin.problems import (
     BILLING_RECORD_OTHER_PROJECT,
     BILLING_ROLE_ON_ROLE,
     COST_OVERRIDE_NOT_ALLOWED,
-    CURRENCY_MISMATCH,
+    EXCHANGE_RATE_BASE,
+    EXCHANGE_RATE_GAP,
+    EXCHANGE_RATE_INVALID,
+    EXCHANGE_RATE_MISSING,
     EXPENSE_RATE_TOO_PRECISE,
     EXPENSE_TYPE_UNKNOWN,
     EXPENSE_UNITS_WITHOUT_RATE,
@@ -96,6 +99,7 @@ from xlfin.reader.package import DEFAULT_LIMITS, Limits, UnreadableWorkbook, ope
 from xlfin.reader.sheets import Row, SheetReader
 from xlfin.schema import (
     IGNORED_SHEETS,
+    SETTING_DEFAULTS,
     SHEETS_BY_NAME,
     WEEKDAYS,
     HourScope,
@@ -107,6 +111,13 @@ from xlfin.schema import (
     normalize,
     overtime_applies,
 )
+
+PROJECT_CURRENCY_SHEETS = (
+    SheetName.PROJECT_RATES,
+    SheetName.PROJECT_COST_RATES,
+    SheetName.ASSIGNMENTS,
+)
+"""The sheets whose blank Currency is the project's (model 13); elsewhere it is the base."""
 
 
 def read_workbook(
@@ -160,6 +171,9 @@ class _Assembler:
         self.problems: list[Problem] = []
         self.layout: dict[str, dict[str, str]] = {}
         self.worksheets: dict[str, Any] = {}
+        self.base = SETTING_DEFAULTS[SettingName.CURRENCY]
+        self.named: dict[str, tuple[str, int, str]] = {}
+        """Every currency a cell names, and the first cell that names it."""
 
     # -- sheets -------------------------------------------------------------------------
 
@@ -239,30 +253,14 @@ class _Assembler:
         self.report(REFERENCE_UNKNOWN, ids.unknown(value), sheet, row.row, key)
         return None
 
-    def foreign_currency(
-        self,
-        given: str | None,
-        settings: Settings,
-        what: str,
-        sheet: str,
-        row: int,
-        key: str,
-        then: str = "",
-    ) -> bool:
-        """CURRENCY_MISMATCH ("`what` in EUR, the workbook in USD`then`") when a rate's
-        currency (blank: the workbook's) is another one: xlfin does not convert currencies
-        yet. True then."""
-        currency = (given or settings.currency).upper()
-        if currency == settings.currency:
-            return False
-        self.report(
-            CURRENCY_MISMATCH,
-            f"{what} in {currency}, the workbook in {settings.currency}{then}",
-            sheet,
-            row,
-            key,
-        )
-        return True
+    def rate_currency(self, row: Row, sheet: str, key: str = "currency") -> str | None:
+        """A rate row's currency (model 13): its Currency cell, else the base currency on
+        the sheets whose blank means it, else None (the project's currency)."""
+        currency = row[key]
+        if currency is None:
+            return None if sheet in PROJECT_CURRENCY_SHEETS else self.base
+        self.named.setdefault(currency, (sheet, row.row, key))
+        return currency
 
     def check_period(self, row: Row, sheet: str) -> bool:
         start, end = row["start_date"], row["end_date"]
@@ -277,8 +275,10 @@ class _Assembler:
             return False
         return True
 
-    def check_periods(self, periods: list[RatePeriod], what: str) -> tuple[RatePeriod, ...]:
-        """Sorted periods; RATE_OVERLAP and RATE_GAP naming both rows."""
+    def check_periods(
+        self, periods: list[RatePeriod], what: str, gap: str = RATE_GAP
+    ) -> tuple[RatePeriod, ...]:
+        """Sorted periods; RATE_OVERLAP and `gap` naming both rows."""
         ordered = sorted(periods, key=lambda p: (p.start or date.min, p.row))
         latest: RatePeriod | None = None
         for period in ordered:
@@ -296,7 +296,7 @@ class _Assembler:
                     )
                 elif latest.end is not None and start > latest.end + timedelta(days=1):
                     self.report(
-                        RATE_GAP,
+                        gap,
                         f"{what}: no rate from {latest.end + timedelta(days=1)} to "
                         f"{start - timedelta(days=1)}, between row {latest.row} and this row",
                         period.sheet,
@@ -312,12 +312,15 @@ class _Assembler:
     def run(self) -> tuple[Workbook, list[Problem]]:
         self._find_sheets()
         settings = self.read_settings()
+        self.base = settings.currency
+        exchange_rates, decimals = self.read_exchange_rates(settings)
         schedules = self.read_schedules()
         roles = self.read_roles()
         users = self.read_users(roles)
         companies = self.read_companies(roles)
-        rate_cards = self.read_rate_cards(roles, settings)
+        rate_cards = self.read_rate_cards(roles)
         projects = self.read_projects(companies, rate_cards, schedules, roles, users, settings)
+        self.check_exchange(projects, exchange_rates)
         billing_records = self.read_billing_records(projects)
         tasks = self.read_tasks(projects, roles, billing_records)
         assignments = self.read_assignments(projects, tasks, users, roles, settings)
@@ -325,7 +328,7 @@ class _Assembler:
         self.check_task_dates(projects, tasks, assignments)
         hour_types = self.read_hour_types()
         hours = self.read_hours(projects, tasks, users, roles, billing_records, hour_types)
-        expense_types = self.read_expense_types(settings)
+        expense_types = self.read_expense_types()
         expenses = self.read_expenses(projects, tasks, billing_records, expense_types)
         workbook = Workbook.model_construct(
             source=self.source,
@@ -343,6 +346,9 @@ class _Assembler:
             billing_records=billing_records,
             hour_types=hour_types,
             expense_types=expense_types,
+            exchange_rates=exchange_rates,
+            currency_decimals=decimals,
+            currencies=frozenset(self.named) - {settings.currency},
             layout=self.layout,
         )
         return workbook, self.problems
@@ -447,7 +453,8 @@ class _Assembler:
                     found["decimals"] = int(value.split(".")[0])
             elif name == normalize(SettingName.TIME_ZONE):
                 try:
-                    ZoneInfo(value or "")  # checked, and informational: nothing is shifted
+                    ZoneInfo(value or "")  # checked; nothing is shifted
+                    found["time_zone"] = value
                 except (ZoneInfoNotFoundError, ValueError):
                     self.report(
                         SETTING_INVALID,
@@ -481,6 +488,17 @@ class _Assembler:
             elif name == normalize(SettingName.AGENCY_NAME):
                 if value and value.strip():
                     found["agency_name"] = value.strip()
+            elif name == normalize(SettingName.AS_OF_DATE):
+                try:
+                    found["as_of_date"] = date.fromisoformat((value or "").strip())
+                except ValueError:
+                    self.report(
+                        SETTING_INVALID,
+                        f"As of date must be a date such as 2024-07-15, not {value!r}",
+                        SheetName.SETTINGS,
+                        row.row,
+                        "value",
+                    )
             else:
                 self.report(
                     SETTING_UNKNOWN,
@@ -490,6 +508,105 @@ class _Assembler:
                     "setting",
                 )
         return Settings(**found)
+
+    def read_exchange_rates(
+        self, settings: Settings
+    ) -> tuple[dict[str, tuple[RatePeriod, ...]], dict[str, int]]:
+        """The Exchange rates sheet (model 13): each currency's dated rates against the base,
+        and its decimals."""
+        sheet = SheetName.EXCHANGE_RATES
+        periods: dict[str, list[RatePeriod]] = defaultdict(list)
+        decimals: dict[str, tuple[int, int]] = {}
+        for row in self.rows(sheet):
+            currency, rate = row["currency"], row["rate"]
+            if currency is None or rate is None or not self.check_period(row, sheet):
+                continue
+            self.named.setdefault(currency, (sheet, row.row, "currency"))
+            places = row["decimals"]
+            if places is not None:
+                if places != places.to_integral_value() or not 0 <= places <= 4:
+                    self.report(
+                        SETTING_INVALID,
+                        f"Decimals must be a whole number from 0 to 4, not {places}",
+                        sheet,
+                        row.row,
+                        "decimals",
+                    )
+                else:
+                    seen = decimals.setdefault(currency, (int(places), row.row))
+                    if seen[0] != places:
+                        self.report(
+                            ROW_CONTRADICTS,
+                            f"{currency} has {seen[0]} decimals in row {seen[1]}; a currency "
+                            "has one number of decimals",
+                            sheet,
+                            row.row,
+                            "decimals",
+                        )
+            if rate == 0:
+                self.report(
+                    EXCHANGE_RATE_INVALID,
+                    f"an exchange rate must be more than 0: one {settings.currency} buys some "
+                    f"{currency}",
+                    sheet,
+                    row.row,
+                    "rate",
+                )
+                continue
+            if currency == settings.currency:
+                if rate != 1:
+                    self.report(
+                        EXCHANGE_RATE_BASE,
+                        f"{currency} is the base currency (Settings › Currency): its rate is 1, "
+                        f"not {rate}",
+                        sheet,
+                        row.row,
+                        "rate",
+                    )
+                continue
+            periods[currency].append(
+                RatePeriod(
+                    rate=rate,
+                    start=row["start_date"],
+                    end=row["end_date"],
+                    sheet=sheet,
+                    row=row.row,
+                    currency=currency,
+                )
+            )
+        rates = {
+            currency: self.check_periods(found, f"{currency} exchange rate", EXCHANGE_RATE_GAP)
+            for currency, found in periods.items()
+        }
+        return rates, {c: decimals[c][0] if c in decimals else 2 for c in rates}
+
+    def check_exchange(
+        self, projects: dict[str, Project], rates: dict[str, tuple[RatePeriod, ...]]
+    ) -> None:
+        """Model 13: a project in a currency with neither its own Exchange rate nor rows on
+        the Exchange rates sheet cannot be added to the others (EXCHANGE_RATE_MISSING); the
+        base currency's rate is 1 (EXCHANGE_RATE_BASE)."""
+        for p in projects.values():
+            if p.currency == self.base:
+                if p.exchange_rate is not None and p.exchange_rate != 1:
+                    self.report(
+                        EXCHANGE_RATE_BASE,
+                        f"project {p.project!r} is in the base currency {self.base}, whose rate "
+                        f"is 1, not {p.exchange_rate}",
+                        SheetName.PROJECTS,
+                        p.row,
+                        "exchange_rate",
+                    )
+            elif p.exchange_rate is None and p.currency not in rates:
+                self.report(
+                    EXCHANGE_RATE_MISSING,
+                    f"project {p.project!r} is in {p.currency}, which has no row on the "
+                    f"Exchange rates sheet (and the project no Exchange rate): its figures "
+                    f"cannot be converted to {self.base}",
+                    SheetName.PROJECTS,
+                    p.row,
+                    "currency",
+                )
 
     def read_schedules(self) -> dict[str, Schedule]:
         fields: dict[str, dict[str, Any]] = {}
@@ -591,6 +708,7 @@ class _Assembler:
                                 end=row["end_date"],
                                 sheet=sheet,
                                 row=row.row,
+                                currency=self.rate_currency(row, sheet),
                             )
                         )
         for ident, entry in objects.items():
@@ -711,6 +829,7 @@ class _Assembler:
                         end=row["end_date"],
                         sheet=sheet,
                         row=row.row,
+                        currency=self.rate_currency(row, sheet),
                     )
                 )
         return {
@@ -741,7 +860,7 @@ class _Assembler:
             for k, (name, row) in names.items()
         }
 
-    def read_rate_cards(self, roles: dict[str, Role], settings: Settings) -> dict[str, RateCard]:
+    def read_rate_cards(self, roles: dict[str, Role]) -> dict[str, RateCard]:
         role_ids = _Ids("role", roles)
         cards: dict[str, dict[str, Any]] = {}
         locked: dict[str, set[tuple[str, str | None]]] = defaultdict(set)
@@ -752,19 +871,7 @@ class _Assembler:
                 if card is None:
                     continue
                 entry = cards.setdefault(card, {"row": row.row, "currency": None})
-                currency = row["currency"]
-                if currency is not None:
-                    currency = currency.upper()
-                    if currency != settings.currency:
-                        self.report(
-                            CURRENCY_MISMATCH,
-                            f"rate card {card!r} is in {currency} "
-                            f"but the workbook is in {settings.currency}",
-                            SheetName.RATE_CARDS,
-                            row.row,
-                            "currency",
-                        )
-                    entry["currency"] = entry["currency"] or currency
+                entry["currency"] = entry["currency"] or row["currency"]
                 role = self.check_ref(role_ids, row, SheetName.RATE_CARDS, "role")
                 if role:
                     if row["locked"]:
@@ -814,7 +921,21 @@ class _Assembler:
                 "fixed_revenue": row["fixed_revenue"] or Decimal(0),
                 "status": ProjectStatus(row["status"] or ProjectStatus.CURRENT),
                 "actual_completion": row["actual_completion"],
+                "currency": row["currency"] or settings.currency,
             }
+            if row["currency"] is not None:
+                self.named.setdefault(row["currency"], (SheetName.PROJECTS, row.row, "currency"))
+            if row["exchange_rate"] == 0:
+                self.report(
+                    EXCHANGE_RATE_INVALID,
+                    f"an exchange rate must be more than 0: one {settings.currency} buys some "
+                    f"{entry['currency']}; the Exchange rates sheet is used",
+                    SheetName.PROJECTS,
+                    row.row,
+                    "exchange_rate",
+                )
+            elif row["exchange_rate"] is not None:
+                entry["exchange_rate"] = row["exchange_rate"]
             if entry["status"] is ProjectStatus.COMPLETE and row["actual_completion"] is None:
                 self.report(
                     ACTUAL_COMPLETION_MISSING,
@@ -889,9 +1010,6 @@ class _Assembler:
                         row.row,
                         "user",
                     )
-                    continue
-                if self.foreign_currency(row["currency"], settings, "the cost rate is", sheet,
-                                         row.row, "currency"):  # fmt: skip
                     continue
                 yield row, (project, user)
 
@@ -1151,11 +1269,8 @@ class _Assembler:
                 "job_role_for_billing",
             )
             given["job_role_for_billing"] = None
-        if (given["billing_rate"] or given["cost_rate"]) and self.foreign_currency(
-            row["rate_currency"], settings, "the assignment's rates are", sheet, row.row,
-            "rate_currency", "; they are ignored",
-        ):  # fmt: skip
-            given["billing_rate"] = given["cost_rate"] = None
+        if given["billing_rate"] is not None or given["cost_rate"] is not None:
+            given["rate_currency"] = self.rate_currency(row, sheet, "rate_currency")
         revenue_side = task.revenue_type.is_user_and_role_hourly
         cost_side = task.cost_type is CostType.USER_AND_ROLE_HOURLY
         for key, applies in (
@@ -1329,16 +1444,14 @@ class _Assembler:
             )
         return lines
 
-    def read_expense_types(self, settings: Settings) -> dict[str, ExpenseType]:
+    def read_expense_types(self) -> dict[str, ExpenseType]:
         found = self._dated_objects(
-            SheetName.EXPENSE_TYPES, "expense_type", ("unit", "currency"), ("rate",), {}
+            SheetName.EXPENSE_TYPES, "expense_type", ("unit",), ("rate",), {}
         )
         types = {}
         for name, e in found.items():
             if name in BUILT_IN_EXPENSE_TYPES:
                 continue  # a built-in type given a unit and rates: kept as written
-            self.foreign_currency(e["currency"], settings, f"the rate of expense type {name!r} is",
-                                  SheetName.EXPENSE_TYPES, e["row"], "currency")  # fmt: skip
             for period in e["rate"]:
                 if -int(period.rate.as_tuple().exponent) > 4:
                     self.report(

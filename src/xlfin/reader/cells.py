@@ -15,6 +15,7 @@ from email.headerregistry import Address, HeaderRegistry
 
 from xlfin.problems import (
     CHOICE_UNKNOWN,
+    CURRENCY_INVALID,
     VALUE_AMBIGUOUS_NUMBER,
     VALUE_NOT_DATE,
     VALUE_NOT_NUMBER,
@@ -271,6 +272,19 @@ def read_choice(value: object, choices: tuple[str, ...], what: str) -> str | Non
     raise CellError(
         CHOICE_UNKNOWN, f"{shown(text)} is not a {what}; use one of: {', '.join(choices)}"
     )
+
+
+def read_currency(value: object) -> str | None:
+    """A three-letter ISO 4217 code, upper-cased (`eur` -> "EUR"); None for blank."""
+    text = read_text(value)
+    if text is None:
+        return None
+    code = text.upper()
+    if not re.fullmatch(r"[A-Z]{3}", code):
+        raise CellError(
+            CURRENCY_INVALID, f"{shown(text)} is not a currency code such as USD, EUR or GBP"
+        )
+    return code
 
 
 def read_addresses(text: str) -> tuple[tuple[str, ...], list[str]]:

@@ -32,6 +32,7 @@ from xlfin.reader.cells import (
     ErrorValue,
     read_bool,
     read_choice,
+    read_currency,
     read_date,
     read_decimal,
     read_id,
@@ -88,6 +89,8 @@ def cell_reader(column: Column) -> Callable[[object], Any]:
         read = read_date
     elif kind is Kind.BOOL:
         read = read_bool
+    elif kind is Kind.CURRENCY:
+        read = read_currency
     elif kind is Kind.CHOICE:
 
         def read(raw: object) -> Any:
