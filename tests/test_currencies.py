@@ -8,7 +8,6 @@ from decimal import Decimal
 from fractions import Fraction
 
 from conftest import codes, project, task
-
 from xlfin.core.currency import Exchange
 from xlfin.core.money import round_money
 
