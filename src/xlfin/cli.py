@@ -196,7 +196,25 @@ def ledger_options(function):
     )(function)
 
 
-def checked(workbook: Path, ledger_path: Path | None, no_ledger: bool, limits: Limits):
+def as_of_option(function):
+    """--as-of DATE, shared by build and explain."""
+    return click.option(
+        "--as-of",
+        "as_of",
+        type=click.DateTime(formats=["%Y-%m-%d"]),
+        help="The date the report stands at (YYYY-MM-DD): totals over projects in several "
+        "currencies are in the base currency at its exchange rates. Default: Settings › As "
+        "of date, else today in the workbook's time zone.",
+    )(function)
+
+
+def checked(
+    workbook: Path,
+    ledger_path: Path | None,
+    no_ledger: bool,
+    limits: Limits,
+    as_of: datetime | None = None,
+):
     """The workbook read, checked and computed as build would, its ledger only read (the
     analysis of validate and explain)."""
     from xlfin.pipeline import analyse
@@ -208,6 +226,7 @@ def checked(workbook: Path, ledger_path: Path | None, no_ledger: bool, limits: L
         freeze=False,
         limits=limits,
         engine=session_engine(),
+        as_of=as_of.date() if as_of else None,
     )
 
 
@@ -452,6 +471,7 @@ def smtp_settings(config: Path | None):
 @delivery_options
 @ledger_options
 @limit_option
+@as_of_option
 def build(
     workbook: Path,
     report: Path | None,
@@ -469,6 +489,7 @@ def build(
     ledger_path: Path | None,
     no_ledger: bool,
     limits: Limits,
+    as_of: datetime | None,
 ) -> None:
     """Build the billing-record workbook of WORKBOOK (or of every workbook in a FOLDER).
 
@@ -497,7 +518,10 @@ def build(
             raise click.UsageError("-o and --json take one workbook; for a folder use --out")
         out = out_dir or workbook
         out.mkdir(parents=True, exist_ok=True)
-        job = Job(workbook, out, ledger_path, not no_ledger, limits, delivery, session_engine())
+        job = Job(
+            workbook, out, ledger_path, not no_ledger, limits, delivery, session_engine(),
+            as_of=as_of.date() if as_of else None,
+        )  # fmt: skip
         bounds = build_bounds(max_memory, timeout, config)
         sys.exit(build_many(workbook, job, jobs, bounds))
     build_one(
@@ -512,6 +536,7 @@ def build(
             limits,
             delivery,
             session_engine(),
+            as_of=as_of.date() if as_of else None,
         ),
         quiet,
     )
@@ -761,6 +786,7 @@ def send_outbox_command(outbox: Path, config: Path | None) -> None:
 @click.option("--entry", help="Hour line entry id.")
 @ledger_options
 @limit_option
+@as_of_option
 def explain(
     workbook: Path,
     project: str,
@@ -769,6 +795,7 @@ def explain(
     ledger_path: Path | None,
     no_ledger: bool,
     limits: Limits,
+    as_of: datetime | None,
 ) -> None:
     """Explain how the amounts of a task or an hour line were computed.
 
@@ -784,7 +811,7 @@ def explain(
     from xlfin.report.explain import NotFound
     from xlfin.report.explain import explain as explain_text
 
-    analysis = checked(workbook, ledger_path, no_ledger, limits)
+    analysis = checked(workbook, ledger_path, no_ledger, limits, as_of)
     if analysis.results is None or has_errors(analysis.problems):
         print_problems(workbook.name, analysis.problems, "text")
         sys.exit(1)

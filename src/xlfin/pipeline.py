@@ -11,17 +11,18 @@ import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import localcontext
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from xlfin.core.compute import compute, with_frozen
 from xlfin.core.money import MONEY
 from xlfin.core.results import Results
 from xlfin.files import atomic_write, sha256
-from xlfin.ledger.records import conflicts, frozen_lines, to_freeze
+from xlfin.ledger.records import conflicts, frozen_expenses, frozen_lines, to_freeze
 from xlfin.ledger.store import LEDGER_NAME, Ledger, LedgerError
-from xlfin.models import BillingStatus, Workbook, file_identity
+from xlfin.models import BillingStatus, Settings, Workbook, file_identity
 from xlfin.problems import (
     LEDGER_DISABLED,
     LEDGER_UNREADABLE,
@@ -119,14 +120,28 @@ def analyse(
     limits: Limits = DEFAULT_LIMITS,
     progress: Progress | None = None,
     engine: str = "auto",
+    as_of: date | None = None,
 ) -> Analysis:
     """Read, check against the ledger, compute and (with `freeze`) freeze Billed records.
 
     Without `freeze` the ledger is only read, and only if it exists. `progress`, when
-    given, hears what is being done, with counts.
+    given, hears what is being done, with counts. `as_of` overrides Settings › As of date.
     """
     with localcontext(MONEY):
-        return _analyse(path, ledger_path, use_ledger, freeze, at, limits, progress, engine)
+        return _analyse(
+            path, ledger_path, use_ledger, freeze, at, limits, progress, engine, as_of
+        )  # fmt: skip
+
+
+def as_of_date(settings: Settings, given: date | None, at: datetime | None) -> date:
+    """The date the report stands at: `--as-of`, else Settings › As of date, else the day
+    of `at` (the build's time, default now) in the workbook's time zone."""
+    if given is not None:
+        return given
+    if settings.as_of_date is not None:
+        return settings.as_of_date
+    moment = at or datetime.now()
+    return moment.astimezone(ZoneInfo(settings.time_zone)).date()
 
 
 def _analyse(
@@ -138,6 +153,7 @@ def _analyse(
     limits: Limits,
     progress: Progress | None,
     engine: str,
+    as_of: date | None = None,
 ) -> Analysis:
     say = progress or _silent
     say(f"reading {path.name}")
@@ -155,12 +171,13 @@ def _analyse(
         if use_ledger and ledger_path.exists() and workbook.projects:
             read_problems = read_problems + _conflicts_only(workbook, ledger_path)
         return Analysis(None, None, read_problems)
+    when = as_of_date(workbook.settings, as_of, at)
     if not use_ledger:
-        results = compute(workbook)
+        results = compute(workbook, as_of=when)
         problems = read_problems + unledgered(workbook) + list(results.problems)
         return Analysis(workbook, results, problems)
     if not freeze and not ledger_path.exists():
-        results = compute(workbook)
+        results = compute(workbook, as_of=when)
         return Analysis(workbook, results, read_problems + list(results.problems))
     try:
         with Ledger.open(ledger_path) as ledger:
@@ -171,6 +188,7 @@ def _analyse(
                 ledger,
                 freeze,
                 at or datetime.now().replace(microsecond=0),
+                when,
             )
     except LedgerError as exc:
         return Analysis(workbook, None, [*read_problems, ledger_problem(exc)])
@@ -236,6 +254,7 @@ def _with_ledger(
     ledger: Ledger,
     freeze: bool,
     at: datetime,
+    as_of: date,
 ) -> Analysis:
     identity, said = ledger_identity(workbook, ledger, at, adopt=freeze)
     read_problems = read_problems + said
@@ -243,7 +262,8 @@ def _with_ledger(
     problems = read_problems + conflicts(workbook, frozen)
     if has_errors(problems):
         return Analysis(workbook, None, problems)
-    results = compute(workbook, frozen_lines(frozen.values()))
+    expenses = frozen_expenses(frozen.values())
+    results = compute(workbook, frozen_lines(frozen.values()), as_of, expenses)
     problems += results.problems
     if has_errors(problems) or not freeze:
         return Analysis(workbook, results, problems)
@@ -259,7 +279,9 @@ def _with_ledger(
     # What was just frozen came from these results: they only take its marks, unless
     # another build froze or reopened something meanwhile.
     lines = frozen_lines(frozen.values())
-    results = with_frozen(results, lines) or compute(workbook, lines)
+    results = with_frozen(results, lines) or compute(
+        workbook, lines, as_of, frozen_expenses(frozen.values())
+    )
     return Analysis(workbook, results, problems + list(results.problems), newly)
 
 
@@ -273,12 +295,13 @@ def build(
     limits: Limits = DEFAULT_LIMITS,
     progress: Progress | None = None,
     engine: str = "auto",
+    as_of: date | None = None,
 ) -> Outcome:
     """Build the report of the workbook at `path`; the input is only read."""
     with localcontext(MONEY):  # sums and roundings exact at every size the contract admits
         return _build(
             path, report, summary_path, generated_at, ledger_path, use_ledger, limits, progress,
-            engine,
+            engine, as_of,
         )  # fmt: skip
 
 
@@ -292,6 +315,7 @@ def _build(
     limits: Limits,
     progress: Progress | None,
     engine: str,
+    as_of: date | None,
 ) -> Outcome:
     when = generated_at or datetime.now().replace(microsecond=0)
     analysis = analyse(
@@ -303,6 +327,7 @@ def _build(
         limits=limits,
         progress=progress,
         engine=engine,
+        as_of=as_of,
     )
     workbook, results, problems = analysis.workbook, analysis.results, analysis.problems
     if not analysis.ok or workbook is None or results is None:

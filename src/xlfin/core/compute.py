@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date
-from decimal import localcontext
+from decimal import Decimal, localcontext
 from fractions import Fraction
 from itertools import chain
 from operator import is_not
@@ -50,13 +50,14 @@ def compute(
     workbook: Workbook,
     frozen: Mapping[str, FrozenLine] | None = None,
     as_of: date | None = None,
+    frozen_expenses: Mapping[str, Decimal] | None = None,
 ) -> Results:
     """Every project's results, and the problems found computing them. `as_of`: the date
     totals over projects are converted to the base currency at (default: Settings › As of
-    date, else today)."""
+    date, else today); `frozen_expenses`: the billed amounts of expenses priced from units."""
     when = as_of or workbook.settings.as_of_date or date.today()
     with localcontext(MONEY):  # exact at every size the contract admits
-        return Computation(workbook, frozen or {}, when).run()
+        return Computation(workbook, frozen or {}, when, frozen_expenses or {}).run()
 
 
 def with_frozen(results: Results, frozen: Mapping[str, FrozenLine]) -> Results | None:
@@ -127,10 +128,17 @@ def with_frozen(results: Results, frozen: Mapping[str, FrozenLine]) -> Results |
 class Computation(Planning, Actuals, Rollup):
     """One computation of one workbook: its state, and the run that puts the stages together."""
 
-    def __init__(self, workbook: Workbook, frozen: Mapping[str, FrozenLine], as_of: date) -> None:
+    def __init__(
+        self,
+        workbook: Workbook,
+        frozen: Mapping[str, FrozenLine],
+        as_of: date,
+        frozen_expenses: Mapping[str, Decimal],
+    ) -> None:
         self.wb = workbook
         self.frozen = frozen
         self.as_of = as_of
+        self.frozen_expenses = frozen_expenses
         self.exchange = Exchange(workbook)
         self.factors = {}
         self.missing = set()

@@ -216,6 +216,10 @@ class Rollup(Stage):
                 f"{exact_text(period.rate)}{converted} ({period.sheet} row {period.row}) = "
                 f"{amount}"
             )
+        billed = self.frozen_expenses.get(e.expense)
+        if billed is not None and e.actual_units is not None and billed != amounts["actual_amount"]:
+            said.append(f"billed at {billed}, which it keeps (model 13)")
+            amounts["actual_amount"] = billed
         return dataclasses.replace(e, **amounts, from_units="; ".join(said) or None)
 
     def expense_split(self, expenses: list[Expense]) -> dict[str, Decimal]:

@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -76,6 +76,8 @@ class Job:
     """The watcher's journal of messages (see `journal`); None outside the watcher."""
     content: str | None = None
     """The workbook's content hash, that names its messages in the journal."""
+    as_of: date | None = None
+    """`--as-of`: the date the report stands at (default: Settings › As of date, today)."""
 
 
 @dataclass(frozen=True)
@@ -189,6 +191,7 @@ def run_job(
         limits=job.limits,
         progress=progress,
         engine=job.engine,
+        as_of=job.as_of,
     )
     if not outcome.ok or outcome.report is None:
         return outcome, (), ()

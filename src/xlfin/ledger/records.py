@@ -20,6 +20,7 @@ from xlfin.problems import (
     BILLED_LINE_ADDED,
     BILLED_LINE_CHANGED,
     BILLED_LINE_REMOVED,
+    BILLED_PROJECT_CURRENCY_CHANGED,
     BILLED_RECORD_CHANGED,
     BILLED_RECORD_DELETED,
     BILLED_RECORD_UNBILLED,
@@ -33,11 +34,22 @@ def frozen_lines(records: Iterable[FrozenRecord]) -> dict[str, FrozenLine]:
     """The frozen revenue of every hour line of the given records, by entry id."""
     return {
         x.entry: FrozenLine(
-            x.entry, x.amount, RateSource(RateLevel.FROZEN, x.rate), rec.billing_date, x.rate_source
+            x.entry,
+            x.amount,
+            RateSource(RateLevel.FROZEN, x.rate, currency=x.rate_currency),
+            rec.billing_date,
+            x.rate_source,
+            x.factor,
         )
         for rec in records
         for x in rec.lines
     }
+
+
+def frozen_expenses(records: Iterable[FrozenRecord]) -> dict[str, Decimal]:
+    """The billed amount of every expense of the given records priced from units (model
+    12): it keeps that amount, conversion included, whatever the rates say later."""
+    return {x.expense: x.amount for rec in records for x in rec.expenses if x.units is not None}
 
 
 def to_freeze(
@@ -49,7 +61,7 @@ def to_freeze(
 ) -> list[FrozenRecord]:
     """Every Billed record of the results that the ledger does not hold yet."""
     return [
-        freeze_record(r, source_name, source_sha256, at)
+        freeze_record(r, source_name, source_sha256, at, p.currency)
         for p in results.projects
         for r in p.records
         if r.record.status is BillingStatus.BILLED and r.record.billing_record not in frozen
@@ -57,7 +69,7 @@ def to_freeze(
 
 
 def freeze_record(
-    r: RecordResult, source_name: str, source_sha256: str, at: datetime
+    r: RecordResult, source_name: str, source_sha256: str, at: datetime, currency: str | None
 ) -> FrozenRecord:
     record = r.record
     return FrozenRecord(
@@ -84,14 +96,17 @@ def freeze_record(
                 x.revenue_source.rate,
                 source_text(x.revenue_source),
                 x.revenue,
+                x.revenue_source.currency if x.revenue_factor is not None else None,
+                x.revenue_factor,
             )
             for x in sorted(r.lines, key=lambda x: (x.line.date, x.line.entry))
         ),
         expenses=tuple(
-            FrozenExpense(e.expense, e.task, e.description, e.actual_amount)
+            FrozenExpense(e.expense, e.task, e.description, e.actual_amount, e.actual_units)
             for e in r.expenses
             if e.billable and e.actual_amount is not None
         ),
+        currency=currency,
         fixed=tuple(
             (t.task, t.fixed_amount or Decimal(0))
             for t in r.fixed_tasks
@@ -183,6 +198,20 @@ def conflicts(workbook: Workbook, frozen: dict[str, FrozenRecord]) -> list[Probl
                     record.row,
                     key,
                 )
+        billed_project = workbook.projects.get(rec.project)
+        if (
+            rec.currency is not None
+            and billed_project is not None
+            and billed_project.currency != rec.currency
+        ):
+            c.add(
+                BILLED_PROJECT_CURRENCY_CHANGED,
+                f"project {rec.project!r} is now in {billed_project.currency}, but its "
+                f"record {rid!r} was {when} in {rec.currency}",
+                SheetName.PROJECTS,
+                billed_project.row,
+                "currency",
+            )
         _line_conflicts(c, rid, rec, when, lines, lines_in[rid])
         _expense_conflicts(c, rid, rec, when, expenses, billable_in[rid])
         fixed_now = fixed_in[rid]
@@ -282,6 +311,16 @@ def _expense_conflicts(
                 e.row,
                 "billing_record",
             )
+        elif x.units is not None or e.actual_units is not None:  # priced from units
+            if e.actual_units != x.units:
+                c.add(
+                    BILLED_RECORD_CHANGED,
+                    f"the actual units of expense {expense!r} were {_said(x.units)} when "
+                    f"{when}, now {_said(e.actual_units)}",
+                    SheetName.EXPENSES,
+                    e.row,
+                    "actual_units",
+                )
         elif e.actual_amount != x.amount:
             c.add(
                 BILLED_RECORD_CHANGED,

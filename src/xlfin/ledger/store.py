@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 
 from xlfin.models import FILE_IDENTITY_PREFIX
@@ -193,11 +194,21 @@ MIGRATIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
                WHERE reopened_at IS NULL""",
         ),
     ),
+    (
+        # Model 13: the currency a record was billed in, and each line's conversion.
+        "0003_currencies",
+        (
+            "ALTER TABLE records ADD COLUMN currency TEXT",
+            "ALTER TABLE record_lines ADD COLUMN rate_currency TEXT",
+            "ALTER TABLE record_lines ADD COLUMN factor TEXT",
+            "ALTER TABLE record_expenses ADD COLUMN units TEXT",
+        ),
+    ),
 )
 RECORD_COLUMNS = (
     "billing_record, version, project, description, status, billing_date, invoice_id, "
     "po_number, hours_amount, expenses_amount, fixed_amount, additional_amount, total, "
-    "source_name, source_sha256, frozen_at, reopened_at, reopen_reason, workbook"
+    "source_name, source_sha256, frozen_at, reopened_at, reopen_reason, workbook, currency"
 )
 
 
@@ -216,6 +227,10 @@ class FrozenHours:
     rate: Decimal | None
     rate_source: str
     amount: Decimal
+    rate_currency: str | None = None
+    """The billing rate's currency when it was converted (model 13); None: not converted."""
+    factor: Fraction | None = None
+    """The exact exchange factor the amount was billed at; None: not converted."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +239,8 @@ class FrozenExpense:
     task: str | None
     description: str | None
     amount: Decimal
+    units: Decimal | None = None
+    """Its actual units, when its amount was priced from them (model 12)."""
 
 
 @dataclass(frozen=True)
@@ -253,6 +270,8 @@ class FrozenRecord:
     reopen_reason: str | None = None
     workbook: str = ""
     """The identity of the workbook it belongs to (set by the ledger when read)."""
+    currency: str | None = None
+    """The project's currency it was billed in; None: billed before xlfin kept it."""
 
 
 def _text(value: object) -> str | None:
@@ -269,6 +288,10 @@ def _date(text: str | None) -> date | None:
 
 def _decimal(text: str | None) -> Decimal | None:
     return Decimal(text) if text is not None else None
+
+
+def _fraction(text: str | None) -> Fraction | None:
+    return Fraction(text) if text is not None else None
 
 
 class Ledger:
@@ -412,19 +435,29 @@ class Ledger:
         key = (r[18], r[0], r[1])
         lines = tuple(
             FrozenHours(
-                e, t, u, role, date.fromisoformat(d), Decimal(h), _decimal(rate), src, Decimal(a)
+                e,
+                t,
+                u,
+                role,
+                date.fromisoformat(d),
+                Decimal(h),
+                _decimal(rate),
+                src,
+                Decimal(a),
+                rc,
+                _fraction(fx),
             )
-            for e, t, u, role, d, h, rate, src, a in self.db.execute(
-                "SELECT entry, task, user, role, date, hours, rate, rate_source, amount FROM "
-                "record_lines WHERE workbook = ? AND billing_record = ? AND version = ? "
-                "ORDER BY date, entry",
+            for e, t, u, role, d, h, rate, src, a, rc, fx in self.db.execute(
+                "SELECT entry, task, user, role, date, hours, rate, rate_source, amount, "
+                "rate_currency, factor FROM record_lines WHERE workbook = ? AND "
+                "billing_record = ? AND version = ? ORDER BY date, entry",
                 key,
             )
         )
         expenses = tuple(
-            FrozenExpense(e, t, desc, Decimal(a))
-            for e, t, desc, a in self.db.execute(
-                "SELECT expense, task, description, amount FROM record_expenses WHERE "
+            FrozenExpense(e, t, desc, Decimal(a), _decimal(units))
+            for e, t, desc, a, units in self.db.execute(
+                "SELECT expense, task, description, amount, units FROM record_expenses WHERE "
                 "workbook = ? AND billing_record = ? AND version = ? ORDER BY expense",
                 key,
             )
@@ -457,6 +490,7 @@ class Ledger:
             reopened_at=datetime.fromisoformat(r[16]) if r[16] else None,
             reopen_reason=r[17],
             workbook=r[18],
+            currency=r[19],
             lines=lines,
             expenses=expenses,
             fixed=fixed,
@@ -486,7 +520,7 @@ class Ledger:
                 at = _text(rec.frozen_at)
                 db.execute(
                     f"INSERT INTO records ({RECORD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                    "?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?)",
+                    "?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?)",
                     (
                         rec.billing_record,
                         version,
@@ -505,11 +539,12 @@ class Ledger:
                         rec.source_sha256,
                         at,
                         workbook,
+                        rec.currency,
                     ),
                 )
                 head = (*key, version)
                 db.executemany(
-                    "INSERT INTO record_lines VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO record_lines VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [
                         (
                             *head,
@@ -522,14 +557,16 @@ class Ledger:
                             _text(x.rate),
                             x.rate_source,
                             _text(x.amount),
+                            x.rate_currency,
+                            _text(x.factor),
                         )
                         for x in rec.lines
                     ],
                 )
                 db.executemany(
-                    "INSERT INTO record_expenses VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO record_expenses VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     [
-                        (*head, x.expense, x.task, x.description, _text(x.amount))
+                        (*head, x.expense, x.task, x.description, _text(x.amount), _text(x.units))
                         for x in rec.expenses
                     ],
                 )
