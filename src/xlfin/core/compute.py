@@ -264,4 +264,5 @@ class Computation(Planning, Actuals, Rollup):
             self.frozen,
             self.as_of,
             wb.currencies,
+            dict(self.exchange.places),
         )

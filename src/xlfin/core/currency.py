@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
-from xlfin.core.money import exact_text
+from xlfin.core.money import exact_text, round_money
 from xlfin.core.rates import Timeline
 from xlfin.models import Project, Workbook
 
@@ -95,3 +95,12 @@ class Exchange:
             (start, end, self.factor(source, target, start, project))
             for start, end in zip(starts, ends, strict=True)
         ]
+
+
+def factor_text(factor: Fraction) -> str:
+    """An exchange factor as a person checks it: exact when it is a short decimal
+    (`0.92`), else to 10 decimals with an ellipsis (`1.1645569620…`)."""
+    exact = round_money(factor, 10)
+    if exact == factor:
+        return exact_text(exact)
+    return f"{exact}…"

@@ -254,6 +254,8 @@ class Results:
     """The date cross-project totals are converted to the base currency at (model 13)."""
     currencies: frozenset[str] = frozenset()
     """The workbook's currencies other than the base; empty: one currency throughout."""
+    currency_decimals: Mapping[str, int] = field(default_factory=dict, hash=False)
+    """Each currency's decimals (the base's: Settings › Decimals)."""
 
     @property
     def multi_currency(self) -> bool:

@@ -15,6 +15,7 @@ from typing import Any
 
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
+from xlfin.core.currency import factor_text
 from xlfin.core.rates import source_text
 from xlfin.core.results import LineResult, RecordResult
 from xlfin.models import BillingStatus
@@ -23,11 +24,16 @@ from xlfin.schema import column_name
 
 
 def revenue_source_text(r: LineResult) -> str:
-    """Where a line's billing rate came from; for a billed line, as it was when billed."""
+    """Where a line's billing rate came from (and the factor that converted it); for a
+    billed line, as it was when billed."""
     if r.frozen is not None:
         when = f" {r.frozen.billing_date}" if r.frozen.billing_date else ""
-        return f"frozen{when}: {r.frozen.original}"
-    return source_text(r.revenue_source)
+        text = f"frozen{when}: {r.frozen.original}"
+    else:
+        text = source_text(r.revenue_source)
+    if r.revenue_factor is not None:
+        text += f"; in {r.revenue_source.currency}, × {factor_text(r.revenue_factor)}"
+    return text
 
 
 @dataclass(frozen=True)
@@ -59,6 +65,8 @@ class RecordLayout:
         return (*values, r.revenue)
 
 
+RATE_COL = 6
+"""The column of an hour line's billing rate in every layout."""
 MAX_PAGE_BREAKS = 1023
 """Excel's limit of manual page breaks in one sheet (xlsxwriter drops the rest)."""
 BLOCK_ROWS = 20
@@ -126,18 +134,20 @@ class RecordBlocks:
         for c, header in enumerate(headers):
             self.ws.write_string(row, c, header, f)
 
-    def subtotal(self, row: int, label: str, first: int, last: int, value: Decimal) -> str:
+    def subtotal(
+        self, row: int, label: str, first: int, last: int, value: Decimal, f: dict[str, Any]
+    ) -> str:
         amount = self.layout.amount
         letter = xl_col_to_name(amount)
-        f = self.w.formats
         self.ws.write_string(row, 0, f"{label} subtotal", f["total_label"])
         formula = f"=SUM({letter}{first + 1}:{letter}{last + 1})" if last >= first else "=0"
         self.ws.write_formula(row, amount, formula, f["money_total"], value)
         return xl_rowcol_to_cell(row, amount)
 
-    def write(self, row: int, rec: RecordResult) -> int:
-        """The block of `rec` from `row` (on a new page); returns the row after it."""
-        ws, f, w = self.ws, self.w.formats, self.w
+    def write(self, row: int, rec: RecordResult, currency: str | None = None) -> int:
+        """The block of `rec` from `row` (on a new page), its amounts in `currency` (its
+        project's; None: the base currency); returns the row after it."""
+        ws, f, w = self.ws, self.w.formats_for(currency), self.w
         amount = self.layout.amount
         self.breaks.append(row)
         record = rec.record
@@ -166,9 +176,14 @@ class RecordBlocks:
         first = row + 1
         for r in sorted(rec.lines, key=lambda x: (x.line.date, x.line.entry)):
             row += 1
-            self.write_line(row, self.layout.line_values(r))
+            self.write_line(row, self.layout.line_values(r), currency)
+            if r.revenue_factor is not None:  # the rate in its own currency (model 13)
+                w.cell(ws, row, RATE_COL, r.revenue_source.rate, "rate",
+                       currency=r.revenue_source.currency)  # fmt: skip
         row += 1
-        subtotals.append(self.subtotal(row, column_name("hours"), first, row - 1, rec.hours_amount))
+        subtotals.append(
+            self.subtotal(row, column_name("hours"), first, row - 1, rec.hours_amount, f)
+        )
         # Expenses
         row += 2
         headers = [
@@ -193,10 +208,11 @@ class RecordBlocks:
                 )
             ):
                 w.cell(ws, row, c, value, kind)
-            w.cell(ws, row, amount, e.actual_amount if e.billable else None, "money")
+            w.cell(ws, row, amount, e.actual_amount if e.billable else None, "money",
+                   currency=currency)  # fmt: skip
         row += 1
         subtotals.append(
-            self.subtotal(row, "Billable expenses", first, row - 1, rec.expenses_amount)
+            self.subtotal(row, "Billable expenses", first, row - 1, rec.expenses_amount, f)
         )
         # Fixed revenue
         row += 2
@@ -207,14 +223,14 @@ class RecordBlocks:
             row += 1
             w.cell(ws, row, 0, task.task)
             w.cell(ws, row, 1, task.name)
-            w.cell(ws, row, amount, task.fixed_amount, "money")
+            w.cell(ws, row, amount, task.fixed_amount, "money", currency=currency)
         row += 1
         subtotals.append(
-            self.subtotal(row, column_name("fixed_revenue"), first, row - 1, rec.fixed_amount)
+            self.subtotal(row, column_name("fixed_revenue"), first, row - 1, rec.fixed_amount, f)
         )
         row += 2
         ws.write_string(row, 0, column_name("additional_amount"), f["bold"])
-        w.cell(ws, row, amount, rec.additional_amount, "money")
+        w.cell(ws, row, amount, rec.additional_amount, "money", currency=currency)
         subtotals.append(xl_rowcol_to_cell(row, amount))
         row += 1
         ws.write_string(row, 0, f"Total of {record.billing_record}", f["total_label"])
@@ -222,7 +238,7 @@ class RecordBlocks:
         if self.layout.internal and any(r.frozen for r in rec.lines):
             row += 1
             ws.write_string(row, 0, "At today's rates (not billed)", f["note"])
-            w.cell(ws, row, amount, rec.today_total, "money")
+            w.cell(ws, row, amount, rec.today_total, "money", currency=currency)
             row += 1
             # Under the table, within its columns: a note never widens the printed page.
             ws.merge_range(

@@ -62,9 +62,17 @@ class StatementWriter(TableWriter):
         self, path: Path, workbook: Workbook, results: Results, generated_at: datetime
     ) -> None:
         super().__init__(
-            path, results.settings.currency, results.settings.decimals, workbook.source
+            path,
+            results.settings.currency,
+            results.settings.decimals,
+            workbook.source,
+            results.currency_decimals,
         )
         self.input, self.results, self.generated_at = workbook, results, generated_at
+        self.currencies = list(dict.fromkeys(p.currency for p in results.projects)) or [
+            results.settings.currency
+        ]
+        """The currencies of the statement's projects, each totalled on its own."""
         self.agency = workbook.settings.agency_name or ""
 
     def client_names(self) -> list[str]:
@@ -126,24 +134,27 @@ class StatementWriter(TableWriter):
         ws.write_string(
             row,
             0,
-            f"Amounts in {self.results.settings.currency}, as of {self.generated_at:%Y-%m-%d}.",
+            f"Amounts in {' and '.join(self.currencies)}, as of {self.generated_at:%Y-%m-%d}.",
             f["note"],
         )
         row += 2
-        header = row
         for c, col in enumerate(PROJECT_COLS):
             ws.write_string(row, c, col.header, f["header"])
         write = self.row_writer(ws, PROJECT_COLS)
-        billed, unbilled = Decimal(0), Decimal(0)
-        for p in self.results.projects:
+        for currency in self.currencies:  # amounts in one currency only are added up
+            shown = self.one_currency(currency)
+            projects = [p for p in self.results.projects if p.currency == currency]
+            first = row + 1
+            for p in projects:
+                row += 1
+                write(row, (p.project.project, p.project.name, p.billed, p.unbilled), shown)
             row += 1
-            write(row, (p.project.project, p.project.name, p.billed, p.unbilled))
-            billed += p.billed
-            unbilled += p.unbilled
-        row += 1
-        self.totals_row(
-            ws, row, header + 1, row - 1, PROJECT_COLS, {2: billed, 3: unbilled}, "Total"
-        )
+            self.totals_row(
+                ws, row, first, row - 1, PROJECT_COLS,
+                {2: sum((p.billed for p in projects), Decimal(0)),
+                 3: sum((p.unbilled for p in projects), Decimal(0))},
+                self.total_label(currency), shown,
+            )  # fmt: skip
         row += 2
         ws.merge_range(
             row,
@@ -161,30 +172,49 @@ class StatementWriter(TableWriter):
         ws = self.book.add_worksheet(name)
         self.page(ws, f"Billing record {rec.record.billing_record}")
         blocks = RecordBlocks(self, ws, CLIENT)
-        blocks.finish(blocks.write(0, rec))
+        project = self.input.projects[rec.record.project]
+        blocks.finish(blocks.write(0, rec, self.one_currency(project.currency)))
         ws.repeat_rows(blocks.line_headers)  # a record longer than a page keeps its headers
 
     def open_sheet(self) -> None:
         """Billable work in no billing record yet: hour lines, expenses, fixed revenue."""
-        rows: list[tuple[object, ...]] = []
-        for p in self.results.projects:
-            rows += _open_items(p)
         ws, header = self.new_sheet("Not yet billed", OPEN_COLS, "Billable work in no record yet")
         self.page(ws, "Not yet billed", landscape=True)
         write = self.row_writer(ws, OPEN_COLS)
-        total = Decimal(0)
-        for i, values in enumerate(rows, start=header + 1):
-            write(i, values)
-            amount = values[-1]
-            assert isinstance(amount, Decimal)
-            total += amount
-        last = header + len(rows)
-        self.totals_row(ws, last + 1, header + 1, last, OPEN_COLS, {8: total}, "Total")
-        ws.print_area(0, 0, last + 1, len(OPEN_COLS) - 1)
+        row = header
+        for currency in self.currencies:
+            shown = self.one_currency(currency)
+            first, total = row + 1, Decimal(0)
+            for p in self.results.projects:
+                if p.currency != currency:
+                    continue
+                for values, rate_in in _open_items(p):
+                    row += 1
+                    write(row, values, shown)
+                    if rate_in is not None:  # a rate in another currency (model 13)
+                        self.cell(ws, row, 7, values[7], "rate", currency=rate_in)
+                    amount = values[-1]
+                    assert isinstance(amount, Decimal)
+                    total += amount
+            row += 1
+            label = self.total_label(currency)
+            self.totals_row(ws, row, first, row - 1, OPEN_COLS, {8: total}, label, shown)
+        ws.print_area(0, 0, row, len(OPEN_COLS) - 1)
+
+    def one_currency(self, currency: str) -> str | None:
+        """How amounts in `currency` are formatted: None (the base format) when the
+        statement holds only base-currency projects, as a statement in one currency is."""
+        return None if currency == self.currency else currency
+
+    def total_label(self, currency: str) -> str:
+        return "Total" if len(self.currencies) == 1 else f"Total {currency}"
 
 
-def _open_items(p: ProjectResult) -> list[tuple[object, ...]]:
+def _open_items(p: ProjectResult) -> list[tuple[tuple[object, ...], str | None]]:
+    """The rows of the Not yet billed sheet, each with its rate's currency when that is not
+    the project's."""
     items: list[tuple[object, ...]] = []
+    rates_in: dict[int, str | None] = {}
     project = p.project.project
     lines = [r for t in p.tasks for r in t.lines] + list(p.project_lines)
     for r in sorted(lines, key=lambda x: (x.line.date, x.line.entry)):
@@ -193,6 +223,8 @@ def _open_items(p: ProjectResult) -> list[tuple[object, ...]]:
         if r.line.billing_record is None and r.revenue and may_bill_now(r.line, p.project):
             line = r.line
             task = f"task {line.task}" if line.task else "the project"
+            if r.revenue_factor is not None:
+                rates_in[len(items)] = r.revenue_source.currency
             items.append(
                 (
                     project,
@@ -226,7 +258,7 @@ def _open_items(p: ProjectResult) -> list[tuple[object, ...]]:
                  f"billing record {rec.record.billing_record}, not billed yet (its sheet)",
                  None, None, rec.total)
             )  # fmt: skip
-    return items
+    return [(values, rates_in.get(i)) for i, values in enumerate(items)]
 
 
 def _header_text(text: str) -> str:

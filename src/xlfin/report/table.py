@@ -10,7 +10,7 @@ show it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -44,6 +44,13 @@ class Col:
     # date, percent, int
     width: int = 14
     total: bool = False
+    in_base: bool = False
+    """Amounts in the base currency, whatever the row's currency (model 13)."""
+
+
+def _places(kind: str, money: int) -> int:
+    """Decimals a fraction of a column of `kind` is written with."""
+    return 6 if kind == "hours" else 10 if kind == "factor" else money
 
 
 def close_book(book: xlsxwriter.Workbook, path: Path) -> None:
@@ -62,10 +69,19 @@ class TableWriter:
     """An xlsx file being written: its formats (in `currency` with `decimals`), and sheets
     of tables. `source` (the input's name) goes in every page header."""
 
-    def __init__(self, path: Path, currency: str, decimals: int, source: str) -> None:
+    def __init__(
+        self,
+        path: Path,
+        currency: str,
+        decimals: int,
+        source: str,
+        currency_decimals: Mapping[str, int] | None = None,
+    ) -> None:
         self.path = path
         self.currency = currency
         self.decimals = decimals
+        self.currency_decimals = {**(currency_decimals or {}), currency: decimals}
+        """Each currency's decimals (model 13): every amount is shown in its project's."""
         self.source = source
         self.max_rows = MAX_ROWS
         self.book = xlsxwriter.Workbook(
@@ -78,15 +94,42 @@ class TableWriter:
             },
         )
         self.formats = self._formats()
+        self.in_currency: dict[str, dict[str, Any]] = {currency: self.formats}
 
-    def _formats(self) -> dict[str, Any]:
-        add = self.book.add_format
-        currency = self.currency
-        zeros = "0" * self.decimals
+    def money_format(self, currency: str) -> str:
+        """The number format of amounts in `currency`: its symbol or code, its decimals."""
+        zeros = "0" * self.places(currency)
         number = f"#,##0{'.' + zeros if zeros else ''}"
         symbol = CURRENCY_SYMBOLS.get(currency)
         money = f'"{symbol}"{number}' if symbol else f'{number} "{currency}"'
-        money = f"{money};-{money}"
+        return f"{money};-{money}"
+
+    def places(self, currency: str | None) -> int:
+        """Decimals of `currency` (None: the base currency's)."""
+        if currency is None:
+            return self.decimals
+        return self.currency_decimals.get(currency, 2)
+
+    def formats_for(self, currency: str | None) -> dict[str, Any]:
+        """The formats, with money in `currency` (None: the base currency): one set per
+        currency, made once."""
+        if currency is None:
+            return self.formats
+        found = self.in_currency.get(currency)
+        if found is None:
+            add = self.book.add_format
+            money = self.money_format(currency)
+            found = self.in_currency[currency] = {
+                **self.formats,
+                "money": add({"num_format": money}),
+                "money_total": add({"num_format": money, "bold": True, "top": 1}),
+                "rate": add({"num_format": money}),
+            }
+        return found
+
+    def _formats(self) -> dict[str, Any]:
+        add = self.book.add_format
+        money = self.money_format(self.currency)
         return {
             "header": add(
                 {
@@ -115,15 +158,24 @@ class TableWriter:
             "percent": add({"num_format": "0.0%"}),
             "percent_total": add({"num_format": "0.0%", "bold": True, "top": 1}),
             "int": add({"num_format": "0"}),
+            "factor": add({"num_format": "0.0000######"}),
+            "number": add({"num_format": "#,##0.00##"}),
             "total_label": add({"bold": True, "top": 1}),
         }
 
     # -- cells ------------------------------------------------------------------------------
 
     def cell(
-        self, ws: Any, row: int, col: int, value: object, kind: str = "text", fmt: str | None = None
+        self,
+        ws: Any,
+        row: int,
+        col: int,
+        value: object,
+        kind: str = "text",
+        fmt: str | None = None,
+        currency: str | None = None,
     ) -> None:
-        f = self.formats[fmt or kind]
+        f = self.formats_for(currency)[fmt or kind]
         if value is None:
             ws.write_blank(row, col, None, f)
         elif kind in ("text", "wrap"):
@@ -136,7 +188,7 @@ class TableWriter:
             ws.write_datetime(row, col, datetime.combine(value, time()), f)
         else:
             if isinstance(value, Fraction):
-                value = round_money(value, 6 if kind == "hours" else self.decimals)
+                value = round_money(value, _places(kind, self.places(currency)))
             ws.write_number(row, col, value, f)
 
     def new_sheet(
@@ -163,8 +215,12 @@ class TableWriter:
         ws.set_footer("&LGenerated by xlfin&RPage &P of &N")
         return ws, row
 
-    def row_writer(self, ws: Any, cols: Sequence[Col]) -> Callable[[int, Sequence[object]], None]:
-        """The function that writes one table row of `cols` at a given row of `ws`.
+    def row_writer(
+        self, ws: Any, cols: Sequence[Col], currency_col: int | None = None
+    ) -> Callable[..., None]:
+        """The function that writes one table row of `cols` at a given row of `ws`:
+        `write_row(row, values, currency=None)`, its amounts in `currency` (None: the base
+        currency; with `currency_col`, the currency named in that column of each row).
 
         A report holds millions of cells, so the work per cell is kept to the least: the
         columns are grouped by kind once, plain text is written without a format, and blank
@@ -178,13 +234,23 @@ class TableWriter:
         wrap = self.formats["wrap"]
         set_row = ws.set_row
         dates = [(c, self.formats["date"]) for c, col in enumerate(cols) if col.kind == "date"]
-        numbers = [
-            (c, self.formats[col.kind], 6 if col.kind == "hours" else self.decimals)
-            for c, col in enumerate(cols)
-            if col.kind not in ("text", "wrap", "date")
-        ]
+        by_currency: dict[str | None, list[tuple[int, Any, int]]] = {}
 
-        def write_row(r: int, values: Sequence[object]) -> None:
+        def numbers_in(currency: str | None) -> list[tuple[int, Any, int]]:
+            found = by_currency.get(currency)
+            if found is None:
+                formats, places = self.formats_for(currency), self.places(currency)
+                base = self.formats
+                found = by_currency[currency] = [
+                    (c, (base if col.in_base else formats)[col.kind], _places(col.kind, places))
+                    for c, col in enumerate(cols)
+                    if col.kind not in ("text", "wrap", "date")
+                ]
+            return found
+
+        numbers = numbers_in(None)
+
+        def write_row(r: int, values: Sequence[object], currency: str | None = None) -> None:
             if wrapped:  # a row as tall as its longest wrapped text (viewers do not measure)
                 lines = 1
                 for c, chars in wrapped:
@@ -213,7 +279,9 @@ class TableWriter:
                 day = values[c]
                 if day is not None:
                     write_number(r, c, day.toordinal() - EXCEL_EPOCH_ORDINAL, f)
-            for c, f, places in numbers:
+            if currency_col is not None:
+                currency = values[currency_col]  # type: ignore[assignment]
+            for c, f, places in numbers if currency is None else numbers_in(currency):
                 value = values[c]
                 if value is not None:
                     if type(value) is Fraction:
@@ -229,8 +297,10 @@ class TableWriter:
         rows: Iterable[Sequence[object]],
         title: str | None = None,
         total_label: str = "Total",
+        currency_col: int | None = None,
     ) -> tuple[Any, int]:
         """A sheet holding one table with autofilter and a totals row; returns (sheet, rows).
+        With `currency_col`, each row's amounts are formatted in the currency it names.
 
         A table longer than a sheet holds continues on `<name> (2)`, `<name> (3)`, … each
         with its headers, a note and the totals of its own rows: nothing is dropped.
@@ -238,7 +308,7 @@ class TableWriter:
         ws, header = self.new_sheet(name, cols, title)
         first_ws, part, count = ws, 1, 0
         sums: dict[int, Decimal] = {c: Decimal(0) for c, col in enumerate(cols) if col.total}
-        write_row = self.row_writer(ws, cols)
+        write_row = self.row_writer(ws, cols, currency_col)
         summed = list(sums)
         r = header
         for values in rows:
@@ -256,7 +326,7 @@ class TableWriter:
                 )
                 ws, header = self.new_sheet(next_name, cols, f"{name}, continued (part {part})")
                 sums = dict.fromkeys(sums, Decimal(0))
-                write_row = self.row_writer(ws, cols)
+                write_row = self.row_writer(ws, cols, currency_col)
                 r = header + 1
             write_row(r, values)
             for c in summed:
@@ -290,12 +360,14 @@ class TableWriter:
         cols: Sequence[Col],
         sums: dict[int, Decimal],
         label: str,
+        currency: str | None = None,
     ) -> None:
-        ws.write_string(row, 0, label, self.formats["total_label"])
+        formats = self.formats_for(currency)
+        ws.write_string(row, 0, label, formats["total_label"])
         for c, total in sums.items():
             column = xl_col_to_name(c)
             formula = f"=SUM({column}{first + 1}:{column}{last + 1})" if last >= first else "=0"
-            fmt = self.formats[
+            fmt = formats[
                 f"{cols[c].kind}_total" if cols[c].kind in ("money", "hours") else "money_total"
             ]
             ws.write_formula(row, c, formula, fmt, total)

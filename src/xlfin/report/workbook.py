@@ -6,17 +6,29 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import ClassVar
 
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from xlfin.core.rates import RateSource, role_billing_levels, source_text
-from xlfin.core.results import LineResult, ProjectResult, Results
+from xlfin.core.results import LineResult, ProjectResult, Results, TaskResult
 from xlfin.models import PROJECT_TIME, TASK_TIME, Workbook
 from xlfin.problems import Problem, sort_key
 from xlfin.report.records import INTERNAL, RecordBlocks, revenue_source_text
 from xlfin.report.table import Col, TableWriter, close_book
 from xlfin.schema import SheetName, column_name
+
+CURRENCY_COL = Col(column_name("currency"), width=9)
+
+
+def mixed(cols: Sequence[Col]) -> tuple[Col, ...]:
+    """`cols` in a table whose rows are in several currencies: amounts are never added up
+    across them (no totals), and a rate, which may be in another currency than its row's,
+    is a plain number beside its currency."""
+    return tuple(
+        Col(c.header, "number", c.width) if c.kind == "rate"
+        else Col(c.header, c.kind, c.width, c.total and c.kind != "money")
+        for c in cols
+    )  # fmt: skip
 
 
 class ReportWriter(TableWriter):
@@ -31,10 +43,17 @@ class ReportWriter(TableWriter):
         generated_at: datetime,
     ) -> None:
         super().__init__(
-            path, results.settings.currency, results.settings.decimals, workbook.source
+            path,
+            results.settings.currency,
+            results.settings.decimals,
+            workbook.source,
+            results.currency_decimals,
         )
         self.input = workbook
         self.results = results
+        self.multi = results.multi_currency
+        """Several currencies (model 13): each project's figures in its own, a Currency
+        column, conversions shown, and totals over projects only in the base currency."""
         self.problems = sorted(problems, key=sort_key)
         self.generated_at = generated_at
 
@@ -81,17 +100,46 @@ class ReportWriter(TableWriter):
         Col("Billed", "money", 14, True),
         Col("Not yet billed", "money", 14, True),
     )
-    SUMMARY_AT: ClassVar[dict[str, int]] = {col.header: c for c, col in enumerate(SUMMARY_COLS)}
+
+    BASE_FIGURES = (
+        "Planned cost",
+        "Actual cost",
+        "Planned revenue",
+        "Actual revenue",
+        "Billed",
+        "Not yet billed",
+    )
+    """The Summary's figures that get a base-currency column in a workbook of several
+    currencies."""
+
+    def summary_cols(self) -> tuple[Col, ...]:
+        if not self.multi:
+            return self.SUMMARY_COLS
+        base = self.currency
+        return (
+            *self.SUMMARY_COLS[:4],
+            Col(column_name("currency"), width=9),
+            *mixed(self.SUMMARY_COLS[4:]),
+            *(
+                Col(f"{name} ({base})", "money", 14, True, in_base=True)
+                for name in self.BASE_FIGURES
+            ),
+        )
 
     def summary_sheet(self) -> None:
         projects = self.results.projects
         companies = self.input.companies
-        rows = [
-            (
+        cols = self.summary_cols()
+        at = {col.header: c for c, col in enumerate(cols)}
+
+        def row(p: ProjectResult) -> tuple:
+            values = (
                 p.project.project,
                 p.project.name,
                 p.project.company,
                 companies[p.project.company].name if p.project.company in companies else None,
+            )
+            figures = (
                 p.planned_hours,
                 p.actual_hours,
                 p.planned_cost,
@@ -107,21 +155,30 @@ class ReportWriter(TableWriter):
                 p.billed,
                 p.unbilled,
             )
-            for p in projects
-        ]
+            if not self.multi:
+                return values + figures
+            in_base = (p.planned_cost, p.actual_cost, p.planned_revenue, p.actual_revenue,
+                       p.billed, p.unbilled)  # fmt: skip
+            return (*values, p.currency, *figures, *map(p.in_base, in_base))
+
+        rows = [row(p) for p in projects]
+        base = self.currency
+        title = f"Project financials — {self.input.source} ({base})"
+        if self.multi:
+            title = (
+                f"Project financials — {self.input.source} (each project in its currency; "
+                f"totals in {base} at the rates of {self.results.as_of})"
+            )
         ws, count = self.table(
-            "Summary",
-            self.SUMMARY_COLS,
-            rows,
-            title=f"Project financials — {self.input.source} ({self.results.settings.currency})",
+            "Summary", cols, rows, title=title, currency_col=at.get(column_name("currency"))
         )
         header = 2
         total_row = header + count + 1
-        at = self.SUMMARY_AT
+        suffix = f" ({base})" if self.multi else ""
         # Margins of the totals: formulas over the totals, with their values.
         for margin_col, revenue_col, cost_col in (
-            (at["Planned margin"], at["Planned revenue"], at["Planned cost"]),
-            (at["Actual margin"], at["Actual revenue"], at["Actual cost"]),
+            (at["Planned margin"], at["Planned revenue" + suffix], at["Planned cost" + suffix]),
+            (at["Actual margin"], at["Actual revenue" + suffix], at["Actual cost" + suffix]),
         ):
             revenue = sum((r[revenue_col] for r in rows), Decimal(0))
             cost = sum((r[cost_col] for r in rows), Decimal(0))
@@ -135,30 +192,37 @@ class ReportWriter(TableWriter):
                 (revenue - cost) / revenue if revenue else "",
             )
         note_row = total_row + 2
-        ws.merge_range(
-            note_row,
-            0,
-            note_row,
-            len(self.SUMMARY_COLS) - 1,
+        note = (
             "Margin = (revenue − cost) / revenue. Planned and actual cost = the project's tasks "
             "(Tasks sheet) + its own hours and expenses + its fixed cost; planned revenue = its "
             "tasks' + its fixed revenue. Billable and not billable expenses: the two parts of "
             "its actual expenses. Not yet billed = Not Billed records + billable hours, "
-            "expenses and fixed revenue in no record. Generated "
-            + self.generated_at.strftime("%Y-%m-%d %H:%M")
-            + ".",
+            "expenses and fixed revenue in no record. "
+        )
+        if self.multi:
+            note += (
+                f"Each project's figures are in its currency; the ({base}) columns convert "
+                f"each at the exchange rate of {self.results.as_of} (the As of date), rounded "
+                "per project, and only they are added up. "
+            )
+        ws.merge_range(
+            note_row,
+            0,
+            note_row,
+            len(cols) - 1,
+            note + "Generated " + self.generated_at.strftime("%Y-%m-%d %H:%M") + ".",
             self.formats["note_wrap"],
         )
-        ws.set_row(note_row, 30)
-        ws.print_area(0, 0, note_row, len(self.SUMMARY_COLS) - 1)
+        ws.set_row(note_row, 45 if self.multi else 30)
+        ws.print_area(0, 0, note_row, len(cols) - 1)
         if projects:
             chart = self.book.add_chart({"type": "column"})
             first, last = header + 1, header + count
             for name in ("Planned revenue", "Actual revenue", "Planned cost", "Actual cost"):
-                col = at[name]
+                col = at[name + suffix]
                 chart.add_series(
                     {
-                        "name": name,
+                        "name": name + suffix,
                         "categories": ["Summary", first, 0, last, 0],
                         "values": ["Summary", first, col, last, col],
                     }
@@ -190,8 +254,23 @@ class ReportWriter(TableWriter):
     )
 
     def tasks_sheet(self) -> None:
-        rows = (
-            (
+        if self.multi:
+            cols = (self.TASK_COLS[0], CURRENCY_COL, *mixed(self.TASK_COLS[1:]))
+            rows = (
+                (t.task.project, p.currency, *values[1:])
+                for p, t, values in self.task_rows()
+            )  # fmt: skip
+            self.table(SheetName.TASKS, cols, rows, currency_col=1)
+            return
+        self.table(SheetName.TASKS, self.TASK_COLS, (values for _, _, values in self.task_rows()))
+
+    def task_rows(self) -> Iterator[tuple[ProjectResult, TaskResult, tuple]]:
+        for p in self.results.projects:
+            for t in p.tasks:
+                yield p, t, self.task_values(t)
+
+    def task_values(self, t: TaskResult) -> tuple:
+        return (
                 t.task.project,
                 t.task.task,
                 t.task.name,
@@ -210,11 +289,7 @@ class ReportWriter(TableWriter):
                 t.planned_billable_expenses,
                 t.actual_expenses,
                 t.actual_billable_expenses,
-            )
-            for p in self.results.projects
-            for t in p.tasks
-        )
-        self.table(SheetName.TASKS, self.TASK_COLS, rows)
+        )  # fmt: skip
 
     HOURS_COLS = (
         Col(column_name("entry"), width=10),
@@ -237,7 +312,28 @@ class ReportWriter(TableWriter):
         Col("Frozen", width=8),
     )
 
+    HOURS_COLS_MULTI = (
+        *HOURS_COLS[:2],
+        Col(column_name("currency"), width=9),
+        *HOURS_COLS[2:10],
+        Col(column_name("cost_rate"), "number", 11),
+        Col("Cost rate currency", width=9),
+        Col("Cost exchange factor", "factor", 12),
+        HOURS_COLS[11],
+        Col(column_name("billing_rate"), "number", 11),
+        Col("Billing rate currency", width=9),
+        Col("Billing exchange factor", "factor", 12),
+        HOURS_COLS[13],
+        *mixed(HOURS_COLS[14:]),
+    )
+    """The Hours sheet of a workbook in several currencies: each rate in its currency, the
+    exact factor that converted it (blank: none), the amounts in the project's currency."""
+
     def hours_sheet(self) -> None:
+        if self.multi:
+            rows = _hour_rows(self.results, multi=True)
+            self.table(SheetName.HOURS, self.HOURS_COLS_MULTI, rows, currency_col=2)
+            return
         self.table(SheetName.HOURS, self.HOURS_COLS, _hour_rows(self.results))
 
     PLANNED_COLS = (
@@ -256,7 +352,20 @@ class ReportWriter(TableWriter):
         Col(column_name("planned_amount"), "money", 13),
     )
 
+    PLANNED_COLS_MULTI = (
+        PLANNED_COLS[0],
+        Col(column_name("currency"), width=9),
+        *PLANNED_COLS[1:10],
+        Col(column_name("rate"), "number", 11),
+        Col(column_name("rate_currency"), width=9),
+        Col("Exchange factor", "factor", 12),
+        PLANNED_COLS[11],
+        PLANNED_COLS[12],
+    )
+
     def planned_sheet(self) -> None:
+        multi = self.multi
+
         def rows() -> Iterable[tuple]:
             for p in self.results.projects:
                 for t in p.tasks:
@@ -267,6 +376,28 @@ class ReportWriter(TableWriter):
                             ("Cost", plan.cost, plan.segment_amount, ""),
                         ):
                             for s in segments:
+                                if multi:
+                                    rate = s.source.rate
+                                    yield (
+                                        t.task.project,
+                                        p.currency,
+                                        t.task.task,
+                                        a.row,
+                                        a.user,
+                                        a.role,
+                                        what,
+                                        s.first,
+                                        s.last,
+                                        s.working_days,
+                                        plan.segment_hours(s),
+                                        rate,
+                                        (s.source.currency or p.currency) if rate is not None
+                                        else None,
+                                        s.factor,
+                                        source_text(s.source) + says,
+                                        amount(s),
+                                    )  # fmt: skip
+                                    continue
                                 yield (
                                     t.task.project,
                                     t.task.task,
@@ -285,10 +416,11 @@ class ReportWriter(TableWriter):
 
         self.table(
             "Planned",
-            self.PLANNED_COLS,
+            self.PLANNED_COLS_MULTI if multi else self.PLANNED_COLS,
             rows(),
             title="Planned hours spread over working days, per rate period "
             "(a task's planned amount is the exact sum, rounded once)",
+            currency_col=1 if multi else None,
         )
 
     EXPENSE_COLS = (
@@ -319,10 +451,12 @@ class ReportWriter(TableWriter):
         computed += [e for p in self.results.projects for e in p.project_expenses]
         computed.sort(key=lambda e: e.row)
         yes = lambda flag: "Yes" if flag else "No"  # noqa: E731
+        projects = self.input.projects
         rows = (
             (
                 e.expense,
                 e.project,
+                *((projects[e.project].currency,) if self.multi else ()),
                 e.task,
                 e.expense_type,
                 e.description,
@@ -340,6 +474,10 @@ class ReportWriter(TableWriter):
             )
             for e in computed
         )
+        if self.multi:
+            cols = (*self.EXPENSE_COLS[:2], CURRENCY_COL, *mixed(self.EXPENSE_COLS[2:]))
+            self.table(SheetName.EXPENSES, cols, rows, currency_col=2)
+            return
         self.table(SheetName.EXPENSES, self.EXPENSE_COLS, rows)
 
     def records_sheet(self) -> None:
@@ -362,7 +500,7 @@ class ReportWriter(TableWriter):
                     blocks.finish(row)
                     part += 1
                     blocks, row = sheet(), 2
-                row = blocks.write(row, rec)
+                row = blocks.write(row, rec, p.currency if self.multi else None)
         blocks.finish(row)
 
     RATE_COLS = (
@@ -396,6 +534,7 @@ class ReportWriter(TableWriter):
                                 level.label,
                                 level.location,
                                 period.rate,
+                                period.currency or project.currency,
                                 period.start,
                                 period.end,
                                 f"{period.sheet} row {period.row}",
@@ -408,16 +547,23 @@ class ReportWriter(TableWriter):
                             "project override",
                             None,
                             period.rate,
+                            period.currency or project.currency,
                             period.start,
                             period.end,
                             f"{period.sheet} row {period.row}",
                         )
                 yield from _hierarchy_rate_rows(wb, p)
 
+        if self.multi:
+            cols = (*self.RATE_COLS[:4], Col(column_name("rate"), "number", 12), CURRENCY_COL,
+                    *self.RATE_COLS[5:])  # fmt: skip
+            table = rows()
+        else:
+            cols, table = self.RATE_COLS, (r[:5] + r[6:] for r in rows())
         self.table(
             "Rates",
-            self.RATE_COLS,
-            rows(),
+            cols,
+            table,
             title="Billing rates per project and role, in the order they are tried "
             "(blank dates: open-ended)",
         )
@@ -452,7 +598,7 @@ def _project_lines(p: ProjectResult) -> Iterable[LineResult]:
     yield from p.project_lines
 
 
-def _hour_rows(results: Results) -> Iterator[tuple]:
+def _hour_rows(results: Results, multi: bool = False) -> Iterator[tuple]:
     """The Hours sheet's rows, one per hour line (a million of them in a large workbook)."""
     # Source text by id of the source: lines share the few sources of their rate chains,
     # which the results keep alive while the report is written.
@@ -465,6 +611,7 @@ def _hour_rows(results: Results) -> Iterator[tuple]:
         return text
 
     for p in results.projects:
+        currency = p.currency
         for r in _project_lines(p):
             line = r.line
             cost, revenue = r.cost_source, r.revenue_source
@@ -475,6 +622,33 @@ def _hour_rows(results: Results) -> Iterator[tuple]:
             else:
                 revenue_text = revenue_source_text(r)
                 billed = f"billed {r.frozen.billing_date or ''}".strip()
+            if multi:
+                yield (
+                    line.entry,
+                    line.project,
+                    currency,
+                    line.task,
+                    line.date,
+                    line.user,
+                    r.role,
+                    r.role_from,
+                    line.hours,
+                    line.hour_type or (TASK_TIME if line.task else PROJECT_TIME),
+                    "Yes" if line.billable else "No",
+                    cost.rate,
+                    (cost.currency or currency) if cost.rate is not None else None,
+                    r.cost_factor,
+                    cost_text,
+                    revenue.rate,
+                    (revenue.currency or currency) if revenue.rate is not None else None,
+                    r.revenue_factor,
+                    revenue_text,
+                    r.cost,
+                    r.revenue,
+                    line.billing_record,
+                    billed,
+                )
+                continue
             yield (
                 line.entry,
                 line.project,
@@ -505,7 +679,7 @@ def _hierarchy_rate_rows(wb: Workbook, p: ProjectResult) -> Iterator[tuple]:
         for span in spans:
             where = f"{SheetName.BILLING_ROLES} row {span.row}"
             yield (project.project, f"user {user}", f"job role for billing: {span.role}", None,
-                   None, span.start, span.end, where)  # fmt: skip
+                   None, None, span.start, span.end, where)  # fmt: skip
     for t in p.tasks:
         for plan in t.plans:
             a = plan.assignment
@@ -514,7 +688,8 @@ def _hierarchy_rate_rows(wb: Workbook, p: ProjectResult) -> Iterator[tuple]:
                     who = f"user {a.user}" if a.user else a.role
                     where = f"{SheetName.ASSIGNMENTS} row {a.row}"
                     yield (project.project, who, f"assignment ({what}, task {t.task.task})",
-                           None, rate, None, None, where)  # fmt: skip
+                           None, rate, a.rate_currency or project.currency, None, None,
+                           where)  # fmt: skip
 
 
 def _roles_used(p: ProjectResult) -> set[str]:
