@@ -1,4 +1,5 @@
-"""Writes the bundled sample workbooks: `agency.xlsx` (valid) and `broken.xlsx` (problems).
+"""Writes the bundled sample workbooks: `agency.xlsx` (valid), `broken.xlsx` (problems) and
+`global.xlsx` (projects in three currencies, finance model 13).
 
 Run from the repository root: `python sample_workbooks/make_samples.py`. The files are
 checked in; this script is how they were made, so a reviewer can read their content.
@@ -561,12 +562,119 @@ AGENCY: dict[str, list[list[object]]] = {
 }
 
 
-def write_agency(path: Path) -> None:
+# fmt: off
+GLOBAL: dict[str, list[list[object]]] = {
+    # Base USD; projects in USD, EUR and GBP; rates in all three; EUR changes rate on
+    # 1 July, in the middle of P-EU's task T1, as the Designer's rate does.
+    "Settings": [
+        ["Setting", "Value"],
+        ["Currency", "USD"],
+        ["Decimals", 2],
+        ["Time zone", "Europe/London"],
+        ["Workbook ID", "b2d7c6e0-3f1a-4c8e-9d2b-5a6e7f8c9d01"],
+        ["Agency name", "Northwind Creative LLC"],
+        ["As of date", "2024-07-15"],
+    ],
+    "Exchange rates": [
+        ["Currency", "Rate", "Start date", "End date", "Decimals"],
+        ["EUR", 0.92, None, D(2024, 6, 30), 2],
+        ["EUR", 0.94, D(2024, 7, 1), None, 2],
+        ["GBP", 0.79, None, None, 2],
+    ],
+    "Roles": [
+        ["Role", "Cost rate", "Billing rate", "Currency", "Start date", "End date"],
+        ["Consultant", 60, 100, "USD", None, None],
+        ["Designer", 38, 100, "EUR", None, D(2024, 6, 30)],
+        ["Designer", 40, 110, "EUR", D(2024, 7, 1), None],
+        ["Developer", 45, 95, "GBP", None, None],
+    ],
+    "Users": [
+        ["User", "Name", "Primary role", "Location", "Cost rate", "Billing rate", "Currency"],
+        ["ann", "Ann Carter", "Consultant", "London", None, None, None],
+        ["ben", "Ben Moreau", "Designer", "Paris", 42, None, "EUR"],
+        ["cat", "Cat Jones", "Developer", "London", None, 120, "USD"],
+    ],
+    "Companies": [
+        ["Company", "Name"],
+        ["ACME", "Acme Corporation"],
+        ["EUROCO", "Euroco SA"],
+        ["BRITCO", "Britco Ltd"],
+    ],
+    "Projects": [
+        ["Project", "Name", "Company", "Planned start", "Planned completion", "Currency",
+         "Exchange rate"],
+        ["P-US", "Launch site", "ACME", D(2024, 6, 3), D(2024, 7, 31), None, None],
+        ["P-EU", "Catalogue", "EUROCO", D(2024, 6, 3), D(2024, 7, 31), "EUR", None],
+        ["P-UK", "Shop rebuild", "BRITCO", D(2024, 6, 3), D(2024, 7, 31), "GBP", 0.8],
+    ],
+    "Project rates": [
+        ["Project", "Role", "User", "Billing rate", "Currency"],
+        ["P-UK", "Developer", None, 90, None],
+    ],
+    "Tasks": [
+        ["Project", "Task", "Name", "Planned start", "Planned completion", "Planned hours",
+         "Cost type", "Revenue type"],
+        ["P-US", "T1", "Strategy", D(2024, 6, 3), D(2024, 6, 28), 40, "User Hourly",
+         "User Hourly"],
+        ["P-EU", "T1", "Layouts", D(2024, 6, 24), D(2024, 7, 5), 64, "Role Hourly",
+         "Role Hourly"],
+        ["P-EU", "T2", "Web shop", D(2024, 6, 10), D(2024, 7, 12), 20, "User Hourly",
+         "User Hourly"],
+        ["P-UK", "T1", "Build", D(2024, 6, 17), D(2024, 7, 26), 40, "User Hourly",
+         "User Hourly"],
+    ],
+    "Assignments": [
+        ["Project", "Task", "User", "Role", "Planned hours"],
+        ["P-US", "T1", "ann", None, 40],
+        ["P-EU", "T1", "ben", None, 64],
+        ["P-EU", "T2", "cat", None, 20],
+        ["P-UK", "T1", "cat", None, 30],
+        ["P-UK", "T1", "ann", None, 10],
+    ],
+    "Hours": [
+        ["Entry", "Project", "Task", "User", "Date", "Hours", "Billing record"],
+        ["G-001", "P-US", "T1", "ann", D(2024, 6, 5), 7.5, "B-US-1"],
+        ["G-002", "P-US", "T1", "ann", D(2024, 6, 20), 6, None],
+        ["G-003", "P-EU", "T1", "ben", D(2024, 6, 26), 7.5, "B-EU-1"],
+        ["G-004", "P-EU", "T1", "ben", D(2024, 6, 28), 8, "B-EU-1"],
+        ["G-005", "P-EU", "T1", "ben", D(2024, 7, 2), 7.75, "B-EU-2"],
+        ["G-006", "P-EU", "T1", "ann", D(2024, 7, 3), 3, "B-EU-2"],
+        ["G-007", "P-EU", "T2", "cat", D(2024, 6, 20), 7.5, "B-EU-1"],
+        ["G-008", "P-EU", "T2", "cat", D(2024, 7, 8), 5, None],
+        ["G-009", "P-UK", "T1", "cat", D(2024, 6, 19), 8, "B-UK-1"],
+        ["G-010", "P-UK", "T1", "ann", D(2024, 6, 21), 4, "B-UK-1"],
+        ["G-011", "P-UK", "T1", "cat", D(2024, 7, 9), 6.5, None],
+    ],
+    "Expense types": [
+        ["Expense type", "Unit", "Rate", "Currency", "Start date", "End date"],
+        ["Mileage", "Mile", 0.67, "USD", None, None],
+    ],
+    "Expenses": [
+        ["Expense", "Project", "Task", "Expense type", "Description", "Planned date",
+         "Planned amount", "Date paid", "Actual units", "Actual amount", "Billable",
+         "Billing record"],
+        ["GE-01", "P-UK", "T1", "Mileage", "Site visits", None, None, D(2024, 6, 21), 120,
+         None, "Yes", "B-UK-1"],
+        ["GE-02", "P-EU", "T2", "Travel", "Train to Lyon", D(2024, 6, 18), 180,
+         D(2024, 6, 18), None, 176.4, "Yes", "B-EU-1"],
+    ],
+    "Billing records": [
+        ["Billing record", "Project", "Description", "Status", "Billing date", "Invoice ID"],
+        ["B-US-1", "P-US", "June", "Billed", D(2024, 6, 30), "INV-G-001"],
+        ["B-EU-1", "P-EU", "June", "Billed", D(2024, 6, 30), "INV-G-002"],
+        ["B-EU-2", "P-EU", "July", "Not Billed", None, None],
+        ["B-UK-1", "P-UK", "June", "Not Billed", None, None],
+    ],
+}
+# fmt: on
+
+
+def write_agency(path: Path, sheets: dict[str, list[list[object]]] = AGENCY) -> None:
     book = xlsxwriter.Workbook(str(path))
     header = book.add_format({"bold": True})
     dates = book.add_format({"num_format": "yyyy-mm-dd"})
     money = book.add_format({"num_format": "#,##0.00"})
-    for name, rows in AGENCY.items():
+    for name, rows in sheets.items():
         sheet = book.add_worksheet(name)
         sheet.freeze_panes(1, 0)
         sheet.set_column(0, len(rows[0]) - 1, 16)
@@ -626,6 +734,13 @@ def write_broken(path: Path) -> None:
 
 
 if __name__ == "__main__":
-    write_agency(HERE / "agency.xlsx")
-    write_broken(HERE / "broken.xlsx")
-    print("wrote agency.xlsx and broken.xlsx")
+    import sys
+
+    wanted = sys.argv[1:] or ["agency.xlsx", "broken.xlsx", "global.xlsx"]
+    if "agency.xlsx" in wanted:
+        write_agency(HERE / "agency.xlsx")
+    if "broken.xlsx" in wanted:
+        write_broken(HERE / "broken.xlsx")
+    if "global.xlsx" in wanted:
+        write_agency(HERE / "global.xlsx", GLOBAL)
+    print(f"wrote {', '.join(wanted)}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 from fractions import Fraction
 
+from xlfin.core.currency import factor_text
 from xlfin.core.money import as_decimal, exact_text, hours_text, round_money
 from xlfin.core.rates import RateSource
 from xlfin.core.results import AssignmentPlan, LineResult, ProjectResult, Results, TaskResult
@@ -26,6 +27,11 @@ def _money(amount: Decimal | Fraction, decimals: int) -> str:
 def _source(source: RateSource) -> str:
     where = f", {source.sheet} row {source.row}" if source.sheet else ""
     return f"{source.level.value}{where}"
+
+
+def _rates(source: RateSource) -> str:
+    """`, GBP → EUR`: which way a factor converted."""
+    return f", {source.currency} → the project's currency" if source.currency else ""
 
 
 def _exact(amount: Fraction) -> str:
@@ -52,17 +58,24 @@ def explain_line(r: LineResult, decimals: int) -> list[str]:
     if line.hour_type is not None:  # model 11.1
         revenue = "counts as revenue" if line.billable else "adds cost only, no revenue"
         lines.append(f"  hour type: {line.hour_type} ({revenue})")
-    for what, source, amount in (
-        ("cost", r.cost_source, r.cost),
-        ("revenue", r.revenue_source, r.revenue),
+    for what, source, amount, factor in (
+        ("cost", r.cost_source, r.cost, r.cost_factor),
+        ("revenue", r.revenue_source, r.revenue, r.revenue_factor),
     ):
         if source.rate is None:
             lines.append(f"  {what}: {_source(source)} -> {_money(amount, decimals)}")
             continue
-        exact = line.hours * source.rate
+        exact: Decimal | Fraction = line.hours * source.rate
+        shown = exact_text(exact)
+        rate = exact_text(source.rate)
+        if factor is not None:  # model 13: converted on the line's date, rounded once
+            rate += f" {source.currency}"
+            exact = Fraction(exact) * factor
+            shown = f"{shown} × {factor_text(factor)} (exchange factor{_rates(source)}) = "
+            shown += _exact(exact)
         lines.append(
-            f"  {what}: {hours_text(line.hours)} h × {exact_text(source.rate)}/h "
-            f"({_source(source)}) = {exact_text(exact)}"
+            f"  {what}: {hours_text(line.hours)} h × {rate}/h "
+            f"({_source(source)}) = {shown}"
             f" -> rounded to {decimals} decimals: {_money(exact, decimals)}"
         )
     if r.revenue != r.uncapped:
@@ -90,6 +103,8 @@ def _plan_lines(plan: AssignmentPlan, t: TaskResult, decimals: int) -> list[str]
     ):
         for s in segments:
             rate = "no rate" if s.source.rate is None else f"{s.source.rate}/h"
+            if s.factor is not None:  # model 13: the factor of these days
+                rate = f"{s.source.rate} {s.source.currency}/h × {factor_text(s.factor)}"
             out.append(
                 f"    {what} {s.first} to {s.last}: {s.working_days} of {t.working_days}"
                 f" working days -> {_exact(plan.segment_hours(s))} h × {rate}{says} "
@@ -169,8 +184,8 @@ def explain(
     results: Results, project: str, task: str | None = None, entry: str | None = None
 ) -> list[str]:
     """The explanation of a task, of an hour line, or (neither given) of a project's tasks."""
-    decimals = results.settings.decimals
     p = find_project(results, project)
+    decimals = results.currency_decimals.get(p.currency, results.settings.decimals)
     if entry is not None:
         for r in [*(x for t in p.tasks for x in t.lines), *p.project_lines]:
             if r.line.entry == entry:
@@ -189,6 +204,29 @@ def explain(
         for r in p.project_lines:
             out += explain_line(r, decimals)
         out += ["", *explain_project(p, decimals)]
+        if p.to_base != 1:
+            out += explain_base(p, results)
+    return out
+
+
+def explain_base(p: ProjectResult, results: Results) -> list[str]:
+    """Model 13, across projects: the project's figures in the base currency at the As of
+    date, each × fx and rounded once."""
+    base, places = results.settings.currency, results.settings.decimals
+    out = [
+        f"  in {base} as of {results.as_of} (× {factor_text(p.to_base)}, {p.currency} → {base}, "
+        "each figure rounded once):"
+    ]
+    for name, amount in (
+        ("planned revenue", p.planned_revenue),
+        ("actual revenue", p.actual_revenue),
+        ("planned cost", p.planned_cost),
+        ("actual cost", p.actual_cost),
+    ):
+        out.append(
+            f"    {name} {exact_text(amount)} {p.currency} × {factor_text(p.to_base)} = "
+            f"{_money(p.in_base(amount), places)} {base}"
+        )
     return out
 
 

@@ -62,13 +62,23 @@ def record_summary(r: RecordResult, decimals: int) -> dict[str, Any]:
     }
 
 
-def project_summary(p: ProjectResult, decimals: int, company_name: str | None) -> dict[str, Any]:
+BASE_FIGURES = ("planned_cost", "actual_cost", "planned_revenue", "actual_revenue", "billed",
+                "unbilled")  # fmt: skip
+"""The project figures also given in the base currency (`<figure>_base`), and totalled."""
+
+
+def project_summary(
+    p: ProjectResult, decimals: int, company_name: str | None, base_decimals: int = 2
+) -> dict[str, Any]:
+    """A project in its currency (with `decimals`), and its main figures in the base
+    currency at the As of date (model 13)."""
     m = lambda amount: money_text(amount, decimals)  # noqa: E731
     return {
         "project": p.project.project,
         "name": p.project.name,
         "company": p.project.company,
         "company_name": company_name,
+        "currency": p.currency,
         "planned_hours": hours_text(p.planned_hours),
         "actual_hours": hours_text(p.actual_hours),
         "planned_cost": m(p.planned_cost),
@@ -83,6 +93,10 @@ def project_summary(p: ProjectResult, decimals: int, company_name: str | None) -
         "unbilled": m(p.unbilled),
         "awaiting_approval": m(p.awaiting_approval),
         "rejected": m(p.rejected),
+        **{
+            f"{name}_base": money_text(p.in_base(getattr(p, name)), base_decimals)
+            for name in BASE_FIGURES
+        },
         "tasks": [task_summary(t, decimals) for t in p.tasks],
         "billing_records": [record_summary(r, decimals) for r in p.records],
     }
@@ -91,14 +105,25 @@ def project_summary(p: ProjectResult, decimals: int, company_name: str | None) -
 def summary(
     results: Results, problems: list[Problem], companies: Mapping[str, Company] | None = None
 ) -> dict[str, Any]:
-    """The whole JSON summary: currency, projects with tasks and records, problems."""
-    decimals = results.settings.decimals
+    """The whole JSON summary: the base currency, projects with tasks and records (each in
+    its currency), totals in the base currency, problems."""
+    base = results.settings.decimals
     names = {c.company: c.name for c in (companies or {}).values()}
+    places = results.currency_decimals
     return {
         "currency": results.settings.currency,
+        "as_of": results.as_of.isoformat() if results.as_of else None,
         "projects": [
-            project_summary(p, decimals, names.get(p.project.company or ""))
+            project_summary(
+                p, places.get(p.currency, base), names.get(p.project.company or ""), base
+            )
             for p in results.projects
         ],
+        "totals_base": {
+            name: money_text(
+                sum((p.in_base(getattr(p, name)) for p in results.projects), Decimal(0)), base
+            )
+            for name in BASE_FIGURES
+        },
         "problems": [p.model_dump(mode="json") for p in sorted(problems, key=sort_key)],
     }
