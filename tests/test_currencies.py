@@ -114,3 +114,49 @@ def test_example_13_3_a_project_figure_in_base_at_the_as_of_date(results):
     assert r.as_of == date(2024, 7, 15)
     assert p.to_base == 1 / Fraction("0.94")
     assert p.in_base(p.actual_revenue) == Decimal("929.17")
+
+
+# -- the rules around the examples ------------------------------------------------------
+
+
+def test_a_rate_in_a_currency_without_an_exchange_rate_is_an_error_at_its_cell(book, tmp_path):
+    from conftest import write_text_workbook
+    from xlfin.pipeline import analyse
+
+    text = EXAMPLE_13_1.replace("Consultant | 100 | GBP", "Consultant | 100 | CHF")
+    analysis = analyse(write_text_workbook(tmp_path, text), use_ledger=False)
+    [missing] = [p for p in analysis.problems if p.code == "EXCHANGE_RATE_MISSING"]
+    assert (missing.sheet, missing.cell) == ("Roles", "C2")  # Roles › Currency of the rate
+    assert "CHF" in missing.message and not analysis.ok
+
+
+def test_a_project_in_its_own_currency_needs_no_conversion(results):
+    """Rates in the project's currency are never converted, whatever the exchange rates."""
+    text = EXAMPLE_13_1.replace("Consultant | 100 | GBP", "Consultant | 100 | EUR")
+    first, second = task(results(text)).lines
+    assert (first.revenue, second.revenue) == (Decimal("750.00"), Decimal("750.00"))
+    assert first.revenue_factor is None
+
+
+def test_blank_currencies_are_the_base_on_roles_and_the_projects_on_project_rates(results):
+    """Roles › Currency blank: base (USD, × 0.92 on 20 June); Project rates › Currency
+    blank: the project's (EUR, not converted)."""
+    text = EXAMPLE_13_1.replace("Consultant | 100 | GBP", "Consultant | 100 |")
+    first, _ = task(results(text)).lines
+    assert first.revenue == Decimal("690.00")  # 7.5 × 100 × 0.92
+    text += "\n[Project rates]\nProject | Role | Billing rate\nP1 | Consultant | 120\n"
+    first, _ = task(results(text)).lines
+    assert first.revenue == Decimal("900.00") and first.revenue_factor is None
+
+
+def test_each_currency_rounds_to_its_decimals(results):
+    """JPY has 0 decimals: 7.5 × 100 USD × 161.37 = 121,027.5 → 121,028 JPY."""
+    text = EXAMPLE_13_1.replace("Consultant | 100 | GBP", "Consultant | 100 | USD")
+    text = text.replace("GBP | 0.79 | |", "GBP | 0.79 | |\n    JPY | 161.37 | | | 0")
+    text = text.replace(
+        "Currency | Rate | Start date | End date",
+        "Currency | Rate | Start date | End date | Decimals",
+    )
+    text = text.replace("P1 | EUR |", "P1 | JPY |")
+    first, _ = task(results(text)).lines
+    assert first.revenue == Decimal("121028")
