@@ -198,3 +198,78 @@ def test_the_report_recalculated_by_libreoffice_equals_the_json(built, tmp_path)
             row = tasks[(p["project"], t["task"])]
             for key in ("planned_cost", "actual_cost", "planned_revenue", "actual_revenue"):
                 assert _number(row[header.index(HEADERS[key])]) == Decimal(t[key])
+
+
+# -- the ledger --------------------------------------------------------------------------
+
+
+def _edited(path: Path, changes: dict[tuple[str, str, str], object]) -> Path:
+    """A copy of global.xlsx with cells changed: (sheet, first cell of the row — the first
+    row with it —, header)."""
+    book = openpyxl.load_workbook(SAMPLES / "global.xlsx")
+    for (sheet, key, header), value in changes.items():
+        ws = book[sheet]
+        headers = [c.value for c in ws[1]]
+        row = next(r for r in ws.iter_rows(min_row=2) if r[0].value == key)
+        row[headers.index(header)].value = value
+    book.save(path)
+    return path
+
+
+def _build(path: Path, ledger: Path) -> dict:
+    outcome = build(path, path.with_suffix(".out.xlsx"), path.with_suffix(".json"),
+                    generated_at=GENERATED_AT, ledger_path=ledger)  # fmt: skip
+    assert outcome.ok, [p.line(path.name) for p in outcome.problems]
+    return json.loads(outcome.summary.read_text(encoding="utf-8"))
+
+
+def _records(data: dict) -> dict[str, str]:
+    return {r["billing_record"]: r["total"] for p in data["projects"] for r in p["billing_records"]}
+
+
+def test_billed_amounts_keep_their_conversion_when_rates_change(tmp_path):
+    """Billed records keep their amounts, exchange factor included (and an expense priced
+    from units its amount); the unbilled ones move with the new rates."""
+    ledger = tmp_path / "ledger.sqlite"
+    uk_billed = {("Billing records", "B-UK-1", "Status"): "Billed",
+                 ("Billing records", "B-UK-1", "Billing date"): datetime(2024, 6, 30)}  # fmt: skip
+    before = _build(_edited(tmp_path / "global.xlsx", uk_billed), ledger)
+    changed = {
+        **uk_billed,
+        ("Exchange rates", "EUR", "Rate"): 0.97,  # both EUR rows' first match: June
+        ("Projects", "P-UK", "Exchange rate"): 0.85,
+        ("Expense types", "Mileage", "Rate"): 0.70,
+    }
+    after = _build(_edited(tmp_path / "global.xlsx", changed), ledger)
+    assert _records(before) == {"B-US-1": "750.00", "B-EU-1": "2554.40", "B-EU-2": "1134.50",
+                                "B-UK-1": "1152.32"}  # fmt: skip
+    # Frozen: B-EU-1 (G-007 at 120 USD × 0.92) and B-UK-1 (lines × 0.80, 120 miles ×
+    # 0.67 USD × 0.80 = 64.32) as billed; B-EU-2, not billed, has only July lines (EUR 0.94,
+    # unchanged).
+    assert _records(after) == _records(before)
+    p_eu, p_uk = after["projects"][1], after["projects"][2]
+    # Unbilled lines moved: G-008 (8 July, EUR 0.94 unchanged) stays 564.00; G-011 on P-UK:
+    # 6.5 h × 120 USD × 0.85 = 663.00 GBP (624.00 before).
+    assert (before["projects"][2]["unbilled"], p_uk["unbilled"]) == ("624.00", "663.00")
+    assert p_eu["unbilled"] == before["projects"][1]["unbilled"]
+    from xlfin.ledger.store import Ledger
+
+    with Ledger.open(ledger) as opened:
+        [identity] = opened.workbooks()
+        frozen = opened.current(identity)
+    assert (frozen["B-EU-1"].currency, frozen["B-UK-1"].currency) == ("EUR", "GBP")
+    g007 = next(x for x in frozen["B-EU-1"].lines if x.entry == "G-007")
+    assert (g007.rate, g007.rate_currency, g007.amount) == (Decimal(120), "USD", Decimal("828.00"))
+    assert g007.factor == Decimal("0.92")
+    [mileage] = frozen["B-UK-1"].expenses
+    assert (mileage.amount, mileage.units) == (Decimal("64.32"), Decimal(120))
+
+
+def test_a_project_whose_currency_changed_after_billing_is_an_error(tmp_path):
+    ledger = tmp_path / "ledger.sqlite"
+    _build(_edited(tmp_path / "global.xlsx", {}), ledger)
+    path = _edited(tmp_path / "global.xlsx", {("Projects", "P-EU", "Currency"): "GBP"})
+    outcome = build(path, tmp_path / "out.xlsx", generated_at=GENERATED_AT, ledger_path=ledger)
+    assert not outcome.ok
+    [changed] = [p for p in outcome.problems if p.code == "BILLED_PROJECT_CURRENCY_CHANGED"]
+    assert changed.cell == "F3" and "B-EU-1" in changed.message and "EUR" in changed.message
