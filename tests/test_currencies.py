@@ -7,6 +7,9 @@ from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from conftest import codes, project, task
 from xlfin.core.currency import Exchange
 from xlfin.core.money import round_money
@@ -160,3 +163,159 @@ def test_each_currency_rounds_to_its_decimals(results):
     text = text.replace("P1 | EUR |", "P1 | JPY |")
     first, _ = task(results(text)).lines
     assert first.revenue == Decimal("121028")
+
+
+# -- property -----------------------------------------------------------------------------
+
+CURRENCIES = ("USD", "EUR", "GBP", "JPY")
+ORIGIN = date(2024, 6, 1)
+
+
+@st.composite
+def currency_workbooks(draw):
+    """Projects in random currencies (some with their own rate), roles rated in random
+    currencies with a rate change, dated exchange rates, hour lines and planned hours."""
+    from datetime import timedelta
+
+    from xlfin.models import (
+        Assignment,
+        HourLine,
+        Project,
+        RatePeriod,
+        RevenueType,
+        Role,
+        Settings,
+        Task,
+        User,
+        Workbook,
+    )
+
+    def rate(low: int, high: int, places: int) -> Decimal:
+        return Decimal(draw(st.integers(low, high))).scaleb(-places)
+
+    change = ORIGIN + timedelta(days=draw(st.integers(1, 40)))
+    exchange = {
+        c: (
+            RatePeriod(rate=rate(50, 300, 2), end=change - timedelta(days=1), sheet="X", row=2),
+            RatePeriod(rate=rate(50, 300, 2), start=change, sheet="X", row=3),
+        )
+        for c in CURRENCIES[1:]
+    }
+    roles = {}
+    for i in range(2):
+        periods = tuple(
+            RatePeriod(rate=rate(0, 30000, 2), sheet="Roles", row=2 * i + k + 2,
+                       currency=draw(st.sampled_from(CURRENCIES)), start=start, end=end)
+            for k, (start, end) in enumerate(((None, change), (change + timedelta(days=1), None)))
+        )  # fmt: skip
+        roles[f"R{i}"] = Role(role=f"R{i}", billing_rates=periods, cost_rates=periods, row=i + 2)
+    users = {"u": User(user="u", primary_role="R0", row=2)}
+    projects, tasks, assignments, hours = {}, {}, [], []
+    for n in range(draw(st.integers(1, 3))):
+        pid = f"P{n}"
+        currency = draw(st.sampled_from(CURRENCIES))
+        own = rate(50, 300, 2) if currency != "USD" and draw(st.booleans()) else None
+        projects[pid] = Project(project=pid, currency=currency, exchange_rate=own, row=n + 2)
+        first = ORIGIN + timedelta(days=draw(st.integers(0, 30)))
+        last = first + timedelta(days=draw(st.integers(0, 30)))
+        tasks[(pid, "T")] = Task(
+            project=pid, task="T", planned_start=first, planned_completion=last,
+            revenue_type=RevenueType.ROLE_HOURLY, planned_hours=rate(1, 8000, 2), row=n + 2,
+        )  # fmt: skip
+        assignments.append(Assignment(project=pid, task="T", role="R1", row=n + 2))
+        for k in range(draw(st.integers(0, 6))):
+            day = ORIGIN + timedelta(days=draw(st.integers(0, 60)))
+            hours.append(
+                HourLine(f"{pid}-{k}", pid, "T", "u", None, day, rate(1, 1200, 2), True, None,
+                         len(hours) + 2)
+            )  # fmt: skip
+    named = frozenset(p.currency for p in projects.values()) | {
+        period.currency for r in roles.values() for period in r.billing_rates
+    }
+    return Workbook(
+        settings=Settings(currency="USD", decimals=2),
+        roles=roles,
+        users=users,
+        projects=projects,
+        tasks=tasks,
+        assignments=tuple(assignments),
+        hours=tuple(hours),
+        exchange_rates=exchange,
+        currency_decimals={"EUR": 2, "GBP": 2, "JPY": 0},
+        currencies=named - {"USD"},
+    )
+
+
+def naive_rate(wb, currency: str, day: date, project) -> Fraction:
+    """Model 13's rate(C, D) on a project, as plainly as it can be written."""
+    if currency == "USD":
+        return Fraction(1)
+    if currency == project.currency and project.exchange_rate:
+        return Fraction(project.exchange_rate)
+    for p in wb.exchange_rates[currency]:
+        if (p.start is None or p.start <= day) and (p.end is None or day <= p.end):
+            return Fraction(p.rate)
+    raise AssertionError("no rate")
+
+
+@settings(max_examples=80, deadline=None)
+@given(currency_workbooks(), st.integers(0, 60))
+def test_converted_lines_add_up_to_the_totals_in_every_currency(wb, as_of_day):
+    """Every line is hours × rate × fx of its date, rounded once in its project's decimals;
+    the lines add up to the project's actual revenue in its currency; a planned amount is
+    the exact sum of its days; the base totals are the projects' figures each converted
+    at the As of date and rounded — and the JSON summary says the same."""
+    from datetime import timedelta
+
+    from xlfin.core.calendar import WorkCalendar
+    from xlfin.core.compute import compute
+    from xlfin.models import DEFAULT_SCHEDULE
+    from xlfin.report.summary import summary
+
+    as_of = ORIGIN + timedelta(days=as_of_day)
+    results = compute(wb, as_of=as_of)
+    places = {"USD": 2, "EUR": 2, "GBP": 2, "JPY": 0}
+    total = Decimal(0)
+    for p in results.projects:
+        project = p.project
+        decimals = places[project.currency]
+        [t] = p.tasks
+        for x in t.lines:
+            source = x.revenue_source
+            exact = (
+                Fraction(x.line.hours * source.rate)
+                * naive_rate(wb, project.currency, x.line.date, project)
+                / naive_rate(wb, source.currency, x.line.date, project)
+            )
+            assert x.revenue == round_money(exact, decimals)
+        assert p.actual_revenue == sum((x.revenue for x in t.lines), Decimal(0))
+        # Planned: day by day, the role's rate of the day × fx of the day.
+        cal = WorkCalendar(DEFAULT_SCHEDULE)
+        days = [
+            t.first_day + timedelta(days=i)
+            for i in range((t.last_day - t.first_day).days + 1)
+            if cal.count(t.first_day + timedelta(days=i), t.first_day + timedelta(days=i))
+        ] or [t.first_day]
+        per_day = Fraction(t.task.planned_hours) / len(days)
+        exact = Fraction(0)
+        for day in days:
+            period = next(
+                q for q in wb.roles["R1"].billing_rates
+                if (q.start is None or q.start <= day) and (q.end is None or day <= q.end)
+            )  # fmt: skip
+            exact += (
+                per_day
+                * Fraction(period.rate)
+                * naive_rate(wb, project.currency, day, project)
+                / naive_rate(wb, period.currency, day, project)
+            )
+        assert t.planned_revenue == round_money(exact, decimals)
+        in_base = round_money(
+            Fraction(p.actual_revenue) / naive_rate(wb, project.currency, as_of, project), 2
+        )
+        assert p.in_base(p.actual_revenue) == in_base
+        total += in_base
+    data = summary(results, [])
+    assert Decimal(data["totals_base"]["actual_revenue"]) == total
+    for p, shown in zip(results.projects, data["projects"], strict=True):
+        assert shown["actual_revenue"] == f"{p.actual_revenue:.{places[p.currency]}f}"
