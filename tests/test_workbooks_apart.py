@@ -258,7 +258,7 @@ def test_the_folder_build_example_of_the_docs_is_what_a_real_run_prints(tmp_path
     doc = (REPO / "docs" / "inbox-and-email.md").read_text(encoding="utf-8")
     shown = doc.split("It prints one\nline per workbook, then a count")[1]
     shown = shown.split("```\n", 2)[1].splitlines()
-    assert len(shown) == 3 and shown[-1] == "1 built, 1 failed"
+    assert len(shown) == 4 and shown[-1] == "2 built, 1 failed"
     monkeypatch.delenv("XLFIN_LEDGER")
     shutil.copytree(SAMPLES, tmp_path / "sample_workbooks", ignore=shutil.ignore_patterns("*.py"))
     monkeypatch.chdir(tmp_path)
