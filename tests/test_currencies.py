@@ -319,3 +319,40 @@ def test_converted_lines_add_up_to_the_totals_in_every_currency(wb, as_of_day):
     assert Decimal(data["totals_base"]["actual_revenue"]) == total
     for p, shown in zip(results.projects, data["projects"], strict=True):
         assert shown["actual_revenue"] == f"{p.actual_revenue:.{places[p.currency]}f}"
+
+
+def test_a_billed_record_of_a_zero_decimal_currency_builds_again(tmp_path):
+    """An Additional amount of 1,000.40 on a JPY project is frozen as 1,000 and compared as
+    1,000 at the next build, not with the base currency's two decimals."""
+    from conftest import write_text_workbook
+    from xlfin.pipeline import build
+
+    text = """
+    [Exchange rates]
+    Currency | Rate | Decimals
+    JPY | 161.37 | 0
+    [Projects]
+    Project | Currency
+    P1 | JPY
+    [Billing records]
+    Billing record | Project | Status | Billing date | Additional amount
+    B1 | P1 | Billed | 2024-06-30 | 1000.4
+    """
+    path = write_text_workbook(tmp_path, text)
+    for _ in range(2):
+        outcome = build(path, tmp_path / "r.xlsx", ledger_path=tmp_path / "l.sqlite")
+        assert outcome.ok, [p.message for p in outcome.problems if p.is_error]
+        assert outcome.results.projects[0].records[0].total == Decimal("1000")
+
+
+def test_explain_shows_the_conversion_of_a_line_and_of_a_project(results):
+    from xlfin.report.explain import explain
+
+    r = results(EXAMPLE_13_1)
+    text = "\n".join(explain(r, "P1"))
+    assert (
+        "revenue: 7.5 h × 100 GBP/h (system, Roles row 2) = 750 × 1.1645569620… (exchange "
+        "factor, GBP → the project's currency) = 873.417722… -> rounded to 2 decimals: 873.42"
+    ) in text
+    assert "in USD as of 2024-07-15 (× 1.0638297872…, EUR → USD" in text
+    assert "actual revenue 1765.83 EUR × 1.0638297872… = 1,878.54 USD" in text

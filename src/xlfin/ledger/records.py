@@ -124,6 +124,15 @@ class _Conflicts:
         self.problems: list[Problem] = []
         self.decimals = workbook.settings.decimals
 
+    def in_project(self, project: str) -> None:
+        """Amounts from here on are `project`'s, in its currency's decimals (model 13)."""
+        p = self.wb.projects.get(project)
+        settings = self.wb.settings
+        if p is None or p.currency == settings.currency:
+            self.decimals = settings.decimals
+        else:
+            self.decimals = self.wb.currency_decimals.get(p.currency, 2)
+
     def rounded(self, amount: Decimal) -> Decimal:
         return round_money(amount, self.decimals)
 
@@ -162,6 +171,7 @@ def conflicts(workbook: Workbook, frozen: dict[str, FrozenRecord]) -> list[Probl
         if t.billing_record is not None and t.revenue_type is RevenueType.FIXED_REVENUE:
             fixed_in[t.billing_record][(t.task, t.fixed_amount or Decimal(0))] = t
     for rid, rec in frozen.items():
+        c.in_project(rec.project)
         when = f"billed on {rec.billing_date}" if rec.billing_date else "billed"
         record = workbook.billing_records.get(rid)
         if record is None:
