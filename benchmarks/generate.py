@@ -40,6 +40,9 @@ class Shape:
     those in records."""
     users: int | None = None
     """None: N / 200, at most 800."""
+    currencies: bool = False
+    """True: projects in USD, EUR and GBP (base USD), two roles in three with rates in EUR or
+    GBP, and exchange rates that change every quarter (EUR) and half-year (GBP)."""
 
 
 SHAPES = {
@@ -52,6 +55,7 @@ SHAPES = {
         Shape("few-projects", projects="few"),
         Shape("expenses", expenses="many"),
         Shape("mixed", by="random", records="half", projects="many", users=333),
+        Shape("currencies", currencies=True),
     )
 }
 """The shapes the scale benchmark runs; "mixed" is all of the hard ones at once: lines by
@@ -84,11 +88,35 @@ def generate(path: Path, lines: int, seed: int = 7, shape: Shape = SHAPES["stand
                     ws.write_number(r, c, value)
 
     sheet("Settings", ["Setting", "Value"], [["Currency", "USD"], ["Decimals", "2"]])
-    sheet(
-        "Roles",
-        ["Role", "Cost rate", "Billing rate", "Start date", "End date"],
-        [[role, 30 + 2 * i, 90 + 5 * i, None, None] for i, role in enumerate(ROLES)],
-    )
+    if shape.currencies:
+        sheet(
+            "Exchange rates",
+            ["Currency", "Rate", "Start date", "End date"],
+            [
+                [
+                    currency,
+                    round(rate + k / 100, 2),
+                    START + timedelta(days=step * k) if k else None,
+                    START + timedelta(days=step * (k + 1) - 1) if k < count - 1 else None,
+                ]
+                for currency, rate, step, count in (("EUR", 0.9, 91, 12), ("GBP", 0.78, 182, 6))
+                for k in range(count)
+            ],
+        )
+        sheet(
+            "Roles",
+            ["Role", "Cost rate", "Billing rate", "Currency", "Start date", "End date"],
+            [
+                [role, 30 + 2 * i, 90 + 5 * i, [None, "EUR", "GBP"][i % 3], None, None]
+                for i, role in enumerate(ROLES)
+            ],
+        )
+    else:
+        sheet(
+            "Roles",
+            ["Role", "Cost rate", "Billing rate", "Start date", "End date"],
+            [[role, 30 + 2 * i, 90 + 5 * i, None, None] for i, role in enumerate(ROLES)],
+        )
     user_rows = []
     for u in range(users):
         billing = None if u % 3 == 0 else 100 + u % 50
@@ -156,6 +184,7 @@ def generate(path: Path, lines: int, seed: int = 7, shape: Shape = SHAPES["stand
                 1000,
                 5000,
                 None,
+                *([["USD", "EUR", "GBP"][p % 3]] if shape.currencies else []),
             ]
         )
         for role in rnd.sample(ROLES, 3):  # dated overrides: a new rate every 2 months
@@ -215,6 +244,7 @@ def generate(path: Path, lines: int, seed: int = 7, shape: Shape = SHAPES["stand
             "Fixed cost",
             "Fixed revenue",
             "Report to",
+            *(["Currency"] if shape.currencies else []),
         ],
         project_rows,
     )
