@@ -14,8 +14,10 @@ date, `=…` as a formula without a cached value, `#REF!` as an error value,
 from __future__ import annotations
 
 import io
+import os
 import re
 import textwrap
+import time
 import zipfile
 from datetime import date
 from pathlib import Path
@@ -28,6 +30,12 @@ from xlfin.core.results import ProjectResult, Results, TaskResult
 from xlfin.models import Workbook
 from xlfin.problems import Problem
 from xlfin.reader import read_workbook
+
+# A build's As of date defaults to its day in the workbook's time zone, from the local
+# clock: the tests run in UTC, so that a build at a given local time has the same day on
+# every machine.
+os.environ["TZ"] = "UTC"
+time.tzset()
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "sample_workbooks"
