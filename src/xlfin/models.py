@@ -57,6 +57,8 @@ class Settings(Frozen):
     """The base currency's decimals."""
     as_of_date: dt.date | None = None
     """Settings › As of date; None: the day of the build (the caller decides)."""
+    period: str = "Month"
+    """Settings › Period: Week, Month, Quarter or Year (model 14)."""
     time_zone: str = "UTC"
     workbook_id: str | None = None
     """Settings › Workbook ID as written; see `Workbook.identity` for the one in use."""

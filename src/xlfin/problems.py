@@ -367,6 +367,14 @@ CATALOGUE: tuple[Code, ...] = (
         "the base currency buys.",
     ),
     Code(
+        "BILLING_DATE_MISSING",
+        W,
+        "Billed record without a Billing date",
+        "A Billed record has no Billing date: the By period sheet counts it as billed on the "
+        "As of date (and its items as work in progress until then).",
+        "Fill in Billing records › Billing date.",
+    ),
+    Code(
         "BILLED_PROJECT_CURRENCY_CHANGED",
         E,
         "Currency of a project with billed records changed",

@@ -152,6 +152,7 @@ class SettingName(StrEnum):
     WORKBOOK_ID = "Workbook ID"
     AGENCY_NAME = "Agency name"
     AS_OF_DATE = "As of date"
+    PERIOD = "Period"
 
 
 SETTING_DEFAULTS: dict[SettingName, str] = {
@@ -316,6 +317,10 @@ SHEETS: tuple[Sheet, ...] = (
             "over projects in several currencies are converted to the base currency at its "
             "rates. Default: the day of the build in the workbook's time zone; "
             "`xlfin build --as-of` overrides both.",
+            f"`{SettingName.PERIOD}`: the buckets of the By period sheet: Week, Month, Quarter "
+            "or Year, default Month. A week is Workfront's allocation period: it starts on a "
+            "Sunday or on the first day of a month, so a week across two months is two rows "
+            "and weeks add up to months.",
         ),
     ),
     Sheet(

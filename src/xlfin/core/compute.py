@@ -22,6 +22,7 @@ from xlfin.core.actual import Actuals, Amounts
 from xlfin.core.calendar import WorkCalendar
 from xlfin.core.currency import Exchange
 from xlfin.core.money import MONEY, Rounder
+from xlfin.core.periods import Period, project_periods
 from xlfin.core.planned import Planning
 from xlfin.core.rates import RateBook
 from xlfin.core.results import (
@@ -34,6 +35,7 @@ from xlfin.models import (
     DEFAULT_SCHEDULE,
     Assignment,
     BillingRecord,
+    BillingStatus,
     Expense,
     HourLine,
     Project,
@@ -41,9 +43,11 @@ from xlfin.models import (
     Workbook,
 )
 from xlfin.problems import (
+    BILLING_DATE_MISSING,
     Problem,
     problem_at,
 )
+from xlfin.schema import SheetName
 
 
 def compute(
@@ -250,6 +254,26 @@ class Computation(Planning, Actuals, Rollup):
                 for record in records_by_project.get(project.project, [])
             )
             result = self.project(project, tasks, own_lines, own_expenses, records)
+            result = replace(
+                result,
+                periods=project_periods(
+                    result,
+                    self.calendar(project),
+                    Period(wb.settings.period),
+                    self.round.decimals,
+                    self.as_of,
+                ),
+            )
+            for record in records:
+                if record.record.status is BillingStatus.BILLED and not record.record.billing_date:
+                    self.report(
+                        BILLING_DATE_MISSING,
+                        f"billing record {record.record.billing_record!r} is Billed but has no "
+                        f"Billing date; the By period sheet counts it as billed on {self.as_of}",
+                        SheetName.BILLING_RECORDS,
+                        record.record.row,
+                        "billing_date",
+                    )
             if project.currency != wb.settings.currency:
                 base = wb.settings.currency
                 to_base = self.exchange.factor(project.currency, base, self.as_of, project)

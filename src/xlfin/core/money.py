@@ -6,6 +6,7 @@ divide hours over days, are exact fractions until they are rounded here.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import (
     ROUND_HALF_EVEN,
     ROUND_HALF_UP,
@@ -82,3 +83,16 @@ def exact_text(value: Decimal) -> str:
 def hours_text(hours: Decimal) -> str:
     """`40.00` -> "40", `12.50` -> "12.5"; never an exponent."""
     return exact_text(hours)
+
+
+def largest_remainder(amounts: Sequence[Fraction], total: Decimal, decimals: int) -> list[Decimal]:
+    """`amounts` rounded so that they add up to `total` (their exact sum, rounded): each is
+    rounded down to the minor unit, then the units still missing go one each to the
+    amounts with the largest remainders, the earlier first on a tie (model 14.2)."""
+    unit = Fraction(1, 10**decimals)
+    floors = [(a / unit).__floor__() for a in amounts]
+    missing = int(Fraction(total) / unit) - sum(floors)
+    order = sorted(range(len(amounts)), key=lambda i: (-(amounts[i] / unit - floors[i]), i))
+    for i in order[: max(0, missing)]:
+        floors[i] += 1
+    return [Decimal(f).scaleb(-decimals) for f in floors]

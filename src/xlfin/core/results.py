@@ -214,6 +214,8 @@ class ProjectResult:
     """The project's own Fixed revenue, rounded: part of its planned revenue."""
     to_base: Fraction = Fraction(1)
     """fx(project's currency → base) on the As of date (model 13)."""
+    periods: tuple = ()
+    """The project's figures per bucket of Settings › Period (model 14; `periods`)."""
     base_decimals: int = 2
 
     @property

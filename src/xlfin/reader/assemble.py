@@ -112,6 +112,8 @@ from xlfin.schema import (
     overtime_applies,
 )
 
+PERIODS = ("Week", "Month", "Quarter", "Year")
+"""Settings › Period's choices (model 14)."""
 PROJECT_CURRENCY_SHEETS = (
     SheetName.PROJECT_RATES,
     SheetName.PROJECT_COST_RATES,
@@ -488,6 +490,18 @@ class _Assembler:
             elif name == normalize(SettingName.AGENCY_NAME):
                 if value and value.strip():
                     found["agency_name"] = value.strip()
+            elif name == normalize(SettingName.PERIOD):
+                chosen = next((p for p in PERIODS if normalize(p) == normalize(value or "")), None)
+                if chosen is None:
+                    self.report(
+                        SETTING_INVALID,
+                        f"Period must be one of {', '.join(PERIODS)}, not {value!r}",
+                        SheetName.SETTINGS,
+                        row.row,
+                        "value",
+                    )
+                else:
+                    found["period"] = chosen
             elif name == normalize(SettingName.AS_OF_DATE):
                 try:
                     found["as_of_date"] = date.fromisoformat((value or "").strip())

@@ -1,0 +1,414 @@
+"""Time-phased figures (finance model, section 14): each project's planned and actual
+hours, cost and revenue, billed revenue and work in progress, bucket by bucket.
+
+The atomic bucket is Workfront's allocation period: one starts on every Sunday and on
+every first day of a month. Weeks are those buckets; months, quarters and years are unions
+of them, so weeks add up to months exactly. A task's planned amounts are exact sums over
+its assignment-days in each bucket, rounded by largest remainder so that its buckets add up
+to its rounded total; everything else (hour lines, expenses, fixed amounts, records) is
+already rounded and falls whole in the bucket of its date (model 14.3).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from fractions import Fraction
+from itertools import accumulate
+
+from xlfin.core.calendar import WorkCalendar
+from xlfin.core.money import largest_remainder, round_money
+from xlfin.core.results import AssignmentPlan, ProjectResult, TaskResult
+from xlfin.models import BillingStatus, CostType, Expense, RevenueType, TaskStatus
+from xlfin.schema import HourStatus, ProjectStatus
+
+ZERO = Decimal(0)
+
+
+class Period(StrEnum):
+    """Settings › Period: the buckets of the By period sheet."""
+
+    WEEK = "Week"
+    MONTH = "Month"
+    QUARTER = "Quarter"
+    YEAR = "Year"
+
+
+def _next_start(day: date, period: Period) -> date:
+    """The first day of the bucket after the one that starts on `day`."""
+    if period is Period.WEEK:  # the next Sunday or first of a month, whichever is first
+        sunday = day + timedelta(days=7 - (day.weekday() + 1) % 7)
+        first = date(day.year + day.month // 12, day.month % 12 + 1, 1)
+        return min(sunday, first)
+    months = {Period.MONTH: 1, Period.QUARTER: 3, Period.YEAR: 12}[period]
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def bucket_start(day: date, period: Period) -> date:
+    """The first day of the bucket holding `day`."""
+    if period is Period.WEEK:
+        sunday = day - timedelta(days=(day.weekday() + 1) % 7)
+        return max(sunday, day.replace(day=1))
+    if period is Period.MONTH:
+        return day.replace(day=1)
+    if period is Period.QUARTER:
+        return date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
+    return date(day.year, 1, 1)
+
+
+def buckets(first: date, last: date, period: Period) -> list[tuple[date, date]]:
+    """The buckets from the one holding `first` to the one holding `last`: (first day, last
+    day) each."""
+    out = []
+    start = bucket_start(first, period)
+    while start <= last:
+        following = _next_start(start, period)
+        out.append((start, following - timedelta(days=1)))
+        start = following
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodFigures:
+    """One project's figures in one bucket, in its currency."""
+
+    first: date
+    last: date
+    planned_hours: Decimal = ZERO
+    planned_labor_cost: Decimal = ZERO
+    planned_expenses: Decimal = ZERO
+    planned_revenue: Decimal = ZERO
+    actual_hours: Decimal = ZERO
+    actual_labor_cost: Decimal = ZERO
+    actual_expenses: Decimal = ZERO
+    actual_revenue: Decimal = ZERO
+    billed: Decimal = ZERO
+    """Totals of the Billed records whose Billing date falls in the bucket."""
+    wip: Decimal = ZERO
+    """Work in progress at the bucket's last day: earned, billable, not yet billed then."""
+
+    @property
+    def planned_cost(self) -> Decimal:
+        return self.planned_labor_cost + self.planned_expenses
+
+    @property
+    def actual_cost(self) -> Decimal:
+        return self.actual_labor_cost + self.actual_expenses
+
+    @property
+    def cost_variance(self) -> Decimal:
+        """Planned − actual cost: positive is good (model 14.1)."""
+        return self.planned_cost - self.actual_cost
+
+    @property
+    def revenue_variance(self) -> Decimal:
+        """Actual − planned revenue: positive is good."""
+        return self.actual_revenue - self.planned_revenue
+
+
+FIELDS = (
+    "planned_hours",
+    "planned_labor_cost",
+    "planned_expenses",
+    "planned_revenue",
+    "actual_hours",
+    "actual_labor_cost",
+    "actual_expenses",
+    "actual_revenue",
+    "billed",
+)
+
+
+class _Buckets:
+    """The buckets of one project: sums per field, and the bisection that finds a day's."""
+
+    def __init__(self, spans: list[tuple[date, date]]) -> None:
+        self.spans = spans
+        self.starts = [a for a, _ in spans]
+        self.sums = {name: [ZERO] * len(spans) for name in FIELDS}
+        self.index: dict[date, int] = {}
+
+    def of(self, day: date) -> int:
+        i = self.index.get(day)
+        if i is None:
+            i = self.index[day] = max(0, bisect_right(self.starts, day) - 1)
+        return i
+
+    def add(self, name: str, day: date, amount: Decimal) -> None:
+        if amount:
+            self.sums[name][self.of(day)] += amount
+
+    def add_all(self, name: str, amounts: Sequence[Decimal]) -> None:
+        column = self.sums[name]
+        for i, amount in enumerate(amounts):
+            column[i] += amount
+
+    def spread(
+        self, first: date, last: date, per_day: Fraction, cal: WorkCalendar, days: int
+    ) -> list[Fraction]:
+        """`per_day` on every working day from `first` to `last`, by bucket (no working
+        day: `per_day` once, on `first`, as the planned hours are)."""
+        out = [Fraction(0)] * len(self.spans)
+        if not per_day:
+            return out
+        if days == 0:
+            out[self.of(first)] += per_day
+            return out
+        for i in range(self.of(first), self.of(last) + 1):
+            a, b = self.spans[i]
+            count = cal.count(max(a, first), min(b, last))
+            if count:
+                out[i] += per_day * count
+        return out
+
+
+def project_periods(
+    p: ProjectResult, cal: WorkCalendar, period: Period, decimals: int, as_of: date
+) -> tuple[PeriodFigures, ...]:
+    """Model 14: the project's figures per bucket; they add up to its totals exactly.
+
+    Everything is computed in Workfront's atomic buckets (weeks cut at the first of a
+    month), rounded there, and months, quarters and years are their sums: weeks add up to
+    months exactly, and the planned amounts of a period are those of its weeks."""
+    project = p.project
+    dates = _dates(p, as_of)
+    if not dates:
+        return ()
+    b = _Buckets(buckets(min(dates), max(dates), Period.WEEK))
+    start = project.planned_start or min(dates)
+    for t in p.tasks:
+        _task_planned(b, t, cal, decimals)
+        task_start = t.first_day or start
+        for e in t.expenses:
+            _expense(b, e, task_start, decimals)
+        for r in t.lines:
+            _line(b, r)
+        if t.fixed_realized:
+            b.add("actual_revenue", _done(t.task.actual_completion, t.last_day, start),
+                  t.fixed_realized)  # fmt: skip
+    for r in p.project_lines:
+        _line(b, r)
+    for e in p.project_expenses:
+        _expense(b, e, start, decimals)
+    b.add("planned_labor_cost", start, p.fixed_cost)  # model 14.3: planned and actual
+    b.add("actual_labor_cost", start, p.fixed_cost)  # from the planned start
+    finish = project.planned_completion or start
+    b.add("planned_revenue", finish, p.fixed_revenue)
+    if project.status is ProjectStatus.COMPLETE:  # its Fixed revenue is realized (10.2)
+        b.add("actual_revenue", _done(project.actual_completion, finish, start), p.fixed_revenue)
+    for rec in p.records:
+        if rec.record.status is BillingStatus.BILLED:
+            b.add("billed", rec.record.billing_date or as_of, rec.total)
+    wip = _wip(b, p, as_of, decimals)
+    weeks = [
+        PeriodFigures(a, z, **{name: b.sums[name][i] for name in FIELDS}, wip=wip[i])
+        for i, (a, z) in enumerate(b.spans)
+    ]
+    return tuple(weeks) if period is Period.WEEK else tuple(_union(weeks, period))
+
+
+def _union(weeks: list[PeriodFigures], period: Period) -> Iterable[PeriodFigures]:
+    """Months, quarters or years as sums of their weeks; work in progress at their end."""
+    group: list[PeriodFigures] = []
+    for week in weeks:
+        if group and bucket_start(week.first, period) != bucket_start(group[0].first, period):
+            yield _sum(group, period)
+            group = []
+        group.append(week)
+    if group:
+        yield _sum(group, period)
+
+
+def _sum(weeks: list[PeriodFigures], period: Period) -> PeriodFigures:
+    first = bucket_start(weeks[0].first, period)
+    last = _next_start(first, period) - timedelta(days=1)
+    sums = {name: sum((getattr(w, name) for w in weeks), ZERO) for name in FIELDS}
+    return PeriodFigures(first, last, **sums, wip=weeks[-1].wip)
+
+
+def _dates(p: ProjectResult, as_of: date) -> list[date]:
+    """Every date at which something of the project falls."""
+    project = p.project
+    found = [d for d in (project.planned_start, project.planned_completion) if d]
+    if project.actual_completion:
+        found.append(project.actual_completion)
+    for t in p.tasks:
+        found += [d for d in (t.first_day, t.last_day, t.task.actual_completion) if d]
+        found += [r.line.date for r in t.lines[:1]] + [r.line.date for r in t.lines[-1:]]
+        found += _expense_dates(t.expenses)
+    found += [min((r.line.date for r in p.project_lines), default=None)]
+    found += [max((r.line.date for r in p.project_lines), default=None)]
+    found += _expense_dates(p.project_expenses)
+    for rec in p.records:
+        if rec.record.status is BillingStatus.BILLED:
+            found.append(rec.record.billing_date or as_of)
+    return [d for d in found if d is not None]
+
+
+def _expense_dates(expenses: Iterable[Expense]) -> list[date]:
+    return [d for e in expenses for d in (e.planned_date, e.date_paid) if d]
+
+
+def _done(completion: date | None, planned: date | None, start: date) -> date:
+    """Where a realized fixed amount falls: its Actual completion, else its planned one."""
+    return completion or planned or start
+
+
+def _line(b: _Buckets, r) -> None:  # type: ignore[no-untyped-def]
+    i = b.of(r.line.date)
+    sums = b.sums
+    sums["actual_hours"][i] += r.line.hours
+    sums["actual_labor_cost"][i] += r.cost
+    sums["actual_revenue"][i] += r.revenue
+
+
+def _expense(b: _Buckets, e: Expense, start: date, decimals: int) -> None:
+    planned_day = e.planned_date or start
+    if e.planned_amount is not None:
+        b.add("planned_expenses", planned_day, round_money(e.planned_amount, decimals))
+    if e.actual_amount is not None:
+        b.add("actual_expenses", e.date_paid or planned_day,
+              round_money(e.actual_amount, decimals))  # fmt: skip
+
+
+def _task_planned(b: _Buckets, t: TaskResult, cal: WorkCalendar, decimals: int) -> None:
+    """Model 14.2: a task's planned hours, labor cost and revenue by bucket, each rounded
+    by largest remainder to the task's rounded total."""
+    task = t.task
+    n = len(b.spans)
+    if t.first_day is None or t.last_day is None or t.last_day < t.first_day:
+        # No span: the whole plan falls on the day the task has, if any.
+        day = t.first_day or t.last_day
+        if day is None:
+            return
+        for name, total in (
+            ("planned_hours", t.planned_hours),
+            ("planned_labor_cost", t.planned_labor_cost),
+            ("planned_revenue", t.planned_revenue),
+        ):
+            b.add(name, day, total)
+        return
+    first, last, days = t.first_day, t.last_day, t.working_days
+    hours = b.spread(first, last, Fraction(t.planned_hours) / (days or 1), cal, days)
+    if task.cost_type is CostType.FIXED_HOURLY:
+        labor = [h * Fraction(task.hourly_cost or 0) for h in hours]
+    elif task.cost_type is CostType.NO_COST:
+        labor = [Fraction(0)] * n
+    else:
+        labor = _plans(b, t.plans, cal, revenue=False)
+    kind = task.revenue_type
+    fixed = [Fraction(0)] * n
+    if task.fixed_amount is not None:
+        fixed[b.of(last)] = Fraction(task.fixed_amount)
+    if kind is RevenueType.FIXED_HOURLY:
+        revenue = [h * Fraction(task.hourly_rate or 0) for h in hours]
+    elif kind is RevenueType.FIXED_REVENUE:
+        revenue = fixed
+    elif kind is RevenueType.NOT_BILLABLE:
+        revenue = [Fraction(0)] * n
+    else:
+        revenue = _plans(b, t.plans, cal, revenue=True)
+        if kind.plus_fixed:
+            revenue = [a + f for a, f in zip(revenue, fixed, strict=True)]
+        elif kind.with_cap and task.fixed_amount is not None:
+            revenue = _capped(revenue, Fraction(task.fixed_amount))
+    hour_places = max(2, -int(t.planned_hours.as_tuple().exponent))
+    b.add_all("planned_hours", largest_remainder(hours, t.planned_hours, hour_places))
+    b.add_all("planned_labor_cost", largest_remainder(labor, t.planned_labor_cost, decimals))
+    b.add_all("planned_revenue", largest_remainder(revenue, t.planned_revenue, decimals))
+
+
+def _plans(
+    b: _Buckets, plans: Sequence[AssignmentPlan], cal: WorkCalendar, revenue: bool
+) -> list[Fraction]:
+    """The exact planned revenue (or cost) of a task's assignments by bucket: each run of
+    days with one rate and factor, spread over its working days (model 4 and 13)."""
+    out = [Fraction(0)] * len(b.spans)
+    for plan in plans:
+        per_day = plan.hours / (plan.days or 1)
+        for s in plan.revenue if revenue else plan.cost:
+            rate = Fraction(s.source.rate or 0) * (s.factor if s.factor is not None else 1)
+            if revenue:
+                rate *= plan.overtime
+            if not rate:
+                continue
+            spread = b.spread(s.first, s.last, per_day * rate, cal, plan.days)
+            out = [a + x for a, x in zip(out, spread, strict=True)]
+    return out
+
+
+def _capped(amounts: list[Fraction], cap: Fraction) -> list[Fraction]:
+    """Model 14.2: buckets consume a cap in date order; the one that crosses it is cut."""
+    left, out = cap, []
+    for amount in amounts:
+        take = min(amount, max(left, Fraction(0)))
+        out.append(take)
+        left -= take
+    return out
+
+
+def _wip(b: _Buckets, p: ProjectResult, as_of: date, decimals: int) -> list[Decimal]:
+    """Model 14.4: at each bucket's last day, the billable items earned by then that no
+    record Billed by then holds (Not Billed records' items are work in progress)."""
+    n = len(b.spans)
+    delta = [ZERO] * (n + 1)
+
+    def item(earned: date, billed: date | None, amount: Decimal) -> None:
+        if not amount:
+            return
+        i = b.of(earned)
+        delta[i] += amount
+        if billed is not None:  # billed: no longer in progress from its bucket on
+            delta[max(i, b.of(billed))] -= amount
+
+    start = p.project.planned_start or b.spans[0][0]
+    in_record = {}
+    for rec in p.records:
+        billed = None
+        if rec.record.status is BillingStatus.BILLED:
+            billed = rec.record.billing_date or as_of
+        in_record[rec.record.billing_record] = billed
+        for r in rec.lines:
+            item(r.line.date, billed, r.revenue)
+        for e in rec.expenses:
+            if e.billable and e.actual_amount:
+                item(e.date_paid or e.planned_date or start, billed, _amount(e, decimals))
+        for task in rec.fixed_tasks:
+            t = next(x for x in p.tasks if x.task is task)
+            if t.fixed_realized and task.status is TaskStatus.COMPLETE:
+                item(_done(task.actual_completion, t.last_day, start), billed, t.fixed_realized)
+    for t in p.tasks:
+        for r in t.lines:
+            if r.line.billing_record is None and _may_bill_now(r.line, p):
+                item(r.line.date, None, r.revenue)
+        task_start = t.first_day or start
+        for e in t.expenses:
+            if e.billable and e.billing_record is None and e.actual_amount:
+                item(e.date_paid or e.planned_date or task_start, None, _amount(e, decimals))
+        if t.task.billing_record is None and t.fixed_realized:
+            item(_done(t.task.actual_completion, t.last_day, start), None, t.fixed_realized)
+    for r in p.project_lines:
+        if r.line.billing_record is None and _may_bill_now(r.line, p):
+            item(r.line.date, None, r.revenue)
+    for e in p.project_expenses:
+        if e.billable and e.billing_record is None and e.actual_amount:
+            item(e.date_paid or e.planned_date or start, None, _amount(e, decimals))
+    return list(accumulate(delta[:n]))
+
+
+def _amount(e: Expense, decimals: int) -> Decimal:
+    """An expense's actual amount as the project's totals count it: rounded."""
+    return round_money(e.actual_amount or 0, decimals)
+
+
+def _may_bill_now(line, p: ProjectResult) -> bool:  # type: ignore[no-untyped-def]
+    """Model 18: what the roll-up counts as not yet billed (neither Rejected nor, on a
+    project requiring time approval, waiting for it)."""
+    if line.approval is HourStatus.REJECTED:
+        return False
+    return not p.project.require_time_approval or line.approval is HourStatus.APPROVED
