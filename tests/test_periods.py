@@ -27,9 +27,9 @@ EXAMPLE_14_1 = """
     P1 | Mondays
     P2 |
     [Tasks]
-    Project | Task | Planned start | Planned completion | Planned hours | Revenue type | Cost type | Hourly rate
-    P1 | T1 | 2024-01-08 | 2024-01-22 | 10 | Fixed Hourly | No Cost | 10
-    P2 | T1 | 2024-01-31 | 2024-02-02 | 10 | Fixed Hourly | No Cost | 100
+    Project | Task | Planned start | Planned completion | Planned hours | Revenue type | Hourly rate
+    P1 | T1 | 2024-01-08 | 2024-01-22 | 10 | Fixed Hourly | 10
+    P2 | T1 | 2024-01-31 | 2024-02-02 | 10 | Fixed Hourly | 100
 """
 
 
