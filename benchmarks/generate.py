@@ -34,7 +34,8 @@ class Shape:
     """"few": 1 line in 13 in a record, half the records Billed; "half": half the lines in
     Not Billed records (one per 500 lines)."""
     projects: str = "some"
-    """"few" (N / 50,000), "some" (N / 5,000) or "many" (N / 2,000) projects."""
+    """"few" (N / 50,000), "some" (N / 5,000), "many" (N / 2,000) or "most" (N / 500)
+    projects."""
     expenses: str = "some"
     """"some": N / 50 expenses, none billable; "many": N / 5, half billable, a third of
     those in records."""
@@ -64,7 +65,7 @@ SHAPES = {
 
 def generate(path: Path, lines: int, seed: int = 7, shape: Shape = SHAPES["standard"]) -> Path:
     rnd = random.Random(seed)
-    per_project = {"few": 50_000, "some": 5000, "many": 2000}[shape.projects]
+    per_project = {"few": 50_000, "some": 5000, "many": 2000, "most": 500}[shape.projects]
     projects = max(3, lines // per_project)
     tasks_per_project = max(2, lines // 100 // projects)
     users = shape.users or min(800, max(10, lines // 200))

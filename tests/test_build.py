@@ -84,6 +84,7 @@ def test_report_sheets(agency):
         "Tasks",
         "Hours",
         "Planned",
+        "By period",
         "Expenses",
         "Billing records",
         "Rates",

@@ -261,3 +261,38 @@ def test_buckets_add_up_to_the_totals_and_weeks_to_months(wb):
         for name in FIGURES:
             assert sum((getattr(w, name) for w in weeks), Decimal(0)) == getattr(month, name)
         assert weeks[-1].wip == month.wip
+
+
+def test_the_by_period_sheet_adds_up_to_the_summary_and_says_what_the_json_says(tmp_path):
+    import json
+
+    import openpyxl
+
+    from conftest import SAMPLES
+    from xlfin.pipeline import build
+
+    outcome = build(SAMPLES / "agency.xlsx", tmp_path / "r.xlsx", tmp_path / "s.json",
+                    ledger_path=tmp_path / "l")  # fmt: skip
+    data = json.loads(outcome.summary.read_text(encoding="utf-8"))
+    book = openpyxl.load_workbook(outcome.report, data_only=True)
+    rows = list(book["By period"].iter_rows(min_row=3, values_only=True))
+    header, body = rows[0], rows[1:]
+    at = {name: i for i, name in enumerate(header)}
+    summary = {r["project"]: r for r in data["projects"]}
+    names = {"Planned cost": "planned_cost", "Actual cost": "actual_cost",
+             "Planned revenue": "planned_revenue", "Actual revenue": "actual_revenue",
+             "Billed": "billed"}  # fmt: skip
+    for pid, p in summary.items():
+        mine = [r for r in body if r[0] == pid]
+        assert len(mine) == len(p["periods"]) > 0
+        for column, key in names.items():
+            total = sum(Decimal(str(r[at[column]])) for r in mine)
+            assert total.quantize(Decimal("0.01")) == Decimal(p[key]), (pid, column)
+            assert [f"{Decimal(str(r[at[column]])):.2f}" for r in mine] == [
+                x[key] for x in p["periods"]
+            ]
+        assert (
+            f"{Decimal(str(mine[-1][at['Work in progress']])):.2f}"
+            == (p["periods"][-1]["work_in_progress"])
+        )
+    assert len(book["By period"]._charts) == len(summary)  # a chart per project

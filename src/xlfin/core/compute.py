@@ -55,13 +55,17 @@ def compute(
     frozen: Mapping[str, FrozenLine] | None = None,
     as_of: date | None = None,
     frozen_expenses: Mapping[str, Decimal] | None = None,
+    periods: bool = True,
 ) -> Results:
     """Every project's results, and the problems found computing them. `as_of`: the date
     totals over projects are converted to the base currency at (default: Settings › As of
-    date, else today); `frozen_expenses`: the billed amounts of expenses priced from units."""
+    date, else today); `frozen_expenses`: the billed amounts of expenses priced from units;
+    `periods`: whether to compute the time-phased figures (model 14)."""
     when = as_of or workbook.settings.as_of_date or date.today()
     with localcontext(MONEY):  # exact at every size the contract admits
-        return Computation(workbook, frozen or {}, when, frozen_expenses or {}).run()
+        computation = Computation(workbook, frozen or {}, when, frozen_expenses or {})
+        computation.with_periods = periods
+        return computation.run()
 
 
 def with_frozen(results: Results, frozen: Mapping[str, FrozenLine]) -> Results | None:
@@ -143,6 +147,7 @@ class Computation(Planning, Actuals, Rollup):
         self.frozen = frozen
         self.as_of = as_of
         self.frozen_expenses = frozen_expenses
+        self.with_periods = True
         self.exchange = Exchange(workbook)
         self.factors = {}
         self.missing = set()
@@ -254,16 +259,15 @@ class Computation(Planning, Actuals, Rollup):
                 for record in records_by_project.get(project.project, [])
             )
             result = self.project(project, tasks, own_lines, own_expenses, records)
-            result = replace(
-                result,
-                periods=project_periods(
+            if self.with_periods:
+                figures = project_periods(
                     result,
                     self.calendar(project),
                     Period(wb.settings.period),
                     self.round.decimals,
                     self.as_of,
-                ),
-            )
+                )
+                result = replace(result, periods=figures)
             for record in records:
                 if record.record.status is BillingStatus.BILLED and not record.record.billing_date:
                     self.report(

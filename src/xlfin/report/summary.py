@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from xlfin.core.money import hours_text, money_text
+from xlfin.core.periods import PeriodFigures
 from xlfin.core.results import ProjectResult, RecordResult, Results, TaskResult
 from xlfin.models import Company
 from xlfin.problems import Problem, sort_key
@@ -99,6 +100,25 @@ def project_summary(
         },
         "tasks": [task_summary(t, decimals) for t in p.tasks],
         "billing_records": [record_summary(r, decimals) for r in p.records],
+        "periods": [period_summary(x, m) for x in p.periods],
+    }
+
+
+def period_summary(x: PeriodFigures, m: Callable[[Decimal], str]) -> dict[str, Any]:
+    """One bucket of the project (model 14), in the project's currency."""
+    return {
+        "from": x.first.isoformat(),
+        "to": x.last.isoformat(),
+        "planned_hours": hours_text(x.planned_hours),
+        "actual_hours": hours_text(x.actual_hours),
+        "planned_cost": m(x.planned_cost),
+        "actual_cost": m(x.actual_cost),
+        "cost_variance": m(x.cost_variance),
+        "planned_revenue": m(x.planned_revenue),
+        "actual_revenue": m(x.actual_revenue),
+        "revenue_variance": m(x.revenue_variance),
+        "billed": m(x.billed),
+        "work_in_progress": m(x.wip),
     }
 
 
@@ -113,6 +133,7 @@ def summary(
     return {
         "currency": results.settings.currency,
         "as_of": results.as_of.isoformat() if results.as_of else None,
+        "period": results.settings.period,
         "projects": [
             project_summary(
                 p, places.get(p.currency, base), names.get(p.project.company or ""), base

@@ -72,6 +72,7 @@ class ReportWriter(TableWriter):
             self.tasks_sheet()
             self.hours_sheet()
             self.planned_sheet()
+            self.periods_sheet()
             self.expenses_sheet()
             self.records_sheet()
             self.rates_sheet()
@@ -422,6 +423,87 @@ class ReportWriter(TableWriter):
             "(a task's planned amount is the exact sum, rounded once)",
             currency_col=1 if multi else None,
         )
+
+    PERIOD_COLS = (
+        Col(column_name("project"), width=10),
+        Col("From", "date", 11),
+        Col("To", "date", 11),
+        Col(column_name("planned_hours"), "hours", 10, True),
+        Col("Actual hours", "hours", 10, True),
+        Col("Planned cost", "money", 13, True),
+        Col("Actual cost", "money", 13, True),
+        Col("Cost variance", "money", 13, True),
+        Col("Planned revenue", "money", 13, True),
+        Col("Actual revenue", "money", 13, True),
+        Col("Revenue variance", "money", 13, True),
+        Col("Billed", "money", 13, True),
+        Col("Work in progress", "money", 13),
+        Col("Planned revenue to date", "money", 13),
+        Col("Actual revenue to date", "money", 13),
+        Col("Planned cost to date", "money", 13),
+        Col("Actual cost to date", "money", 13),
+    )
+    """The By period sheet (model 14): one row per project and bucket of Settings › Period."""
+
+    def periods_sheet(self) -> None:
+        if not any(p.periods for p in self.results.projects):
+            return  # nothing dated (or the periods were not computed)
+        multi = self.multi
+        cols = self.PERIOD_COLS
+        if multi:
+            cols = (cols[0], CURRENCY_COL, *mixed(cols[1:]))
+        spans: list[tuple[str, int, int]] = []
+        header = 2
+
+        def rows() -> Iterator[tuple]:
+            row = header
+            for p in self.results.projects:
+                if not p.periods:
+                    continue
+                first = row + 1
+                to_date = [Decimal(0)] * 4
+                for x in p.periods:
+                    row += 1
+                    to_date = [
+                        to_date[0] + x.planned_revenue,
+                        to_date[1] + x.actual_revenue,
+                        to_date[2] + x.planned_cost,
+                        to_date[3] + x.actual_cost,
+                    ]
+                    values = (
+                        x.first, x.last, x.planned_hours, x.actual_hours, x.planned_cost,
+                        x.actual_cost, x.cost_variance, x.planned_revenue, x.actual_revenue,
+                        x.revenue_variance, x.billed, x.wip, *to_date,
+                    )  # fmt: skip
+                    yield (p.project.project, p.currency, *values) if multi else (
+                        p.project.project, *values
+                    )  # fmt: skip
+                spans.append((p.project.project, first, row))
+
+        title = (
+            f"By period ({self.input.settings.period.lower()}s): planned and actual per "
+            "project; the rows of a project add up to its Summary row"
+        )
+        ws, _ = self.table(
+            "By period", cols, rows(), title=title, currency_col=1 if multi else None
+        )
+        ws.print_area(0, 0, header + sum(z - a + 1 for _, a, z in spans) + 1, len(cols) - 1)
+        at = {col.header: c for c, col in enumerate(cols)}
+        for k, (project, first, last) in enumerate(spans):
+            chart = self.book.add_chart({"type": "line"})
+            for name in ("Planned revenue to date", "Actual revenue to date",
+                         "Planned cost to date", "Actual cost to date"):  # fmt: skip
+                chart.add_series(
+                    {
+                        "name": name.replace(" to date", ""),
+                        "categories": ["By period", first, at["From"], last, at["From"]],
+                        "values": ["By period", first, at[name], last, at[name]],
+                    }
+                )
+            chart.set_title({"name": f"{project}: planned vs actual, cumulative"})
+            chart.set_x_axis({"date_axis": True, "num_format": "yyyy-mm-dd"})
+            chart.set_size({"width": 620, "height": 300})
+            ws.insert_chart(header + 18 * k, len(cols) + 1, chart)
 
     EXPENSE_COLS = (
         Col(column_name("expense"), width=10),
