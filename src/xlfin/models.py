@@ -59,6 +59,8 @@ class Settings(Frozen):
     """Settings › As of date; None: the day of the build (the caller decides)."""
     period: str = "Month"
     """Settings › Period: Week, Month, Quarter or Year (model 14)."""
+    performance_index_method: str = "Hour-Based"
+    eac_method: str = "Project level"
     time_zone: str = "UTC"
     workbook_id: str | None = None
     """Settings › Workbook ID as written; see `Workbook.identity` for the one in use."""
@@ -180,6 +182,10 @@ class Project(Frozen):
     """Projects › Currency (the reader fills in the base currency for a blank)."""
     exchange_rate: Decimal | None = None
     """Projects › Exchange rate: the project's own rate for its currency (model 13)."""
+    performance_index_method: str | None = None
+    """Hour-Based or Cost-Based (model 16); None: Settings'."""
+    eac_method: str | None = None
+    """Project level or Roll up; None: Settings'."""
     row: int
 
 
@@ -201,7 +207,17 @@ class Task(Frozen):
     """Model 11.2; None: 1 (no multiplier)."""
     actual_completion: dt.date | None = None
     billing_record: str | None = None
+    percent_complete: Decimal | None = None
+    """Tasks › Percent complete, 0–100 (model 16); None: 100 if Complete, else 0."""
+    parent: str | None = None
+    """Tasks › Parent task (same project; model 16.1)."""
     row: int
+
+    @property
+    def done_percent(self) -> Decimal:
+        if self.percent_complete is not None:
+            return self.percent_complete
+        return Decimal(100) if self.status is TaskStatus.COMPLETE else Decimal(0)
 
 
 class Assignment(Frozen):

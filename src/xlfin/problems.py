@@ -367,6 +367,30 @@ CATALOGUE: tuple[Code, ...] = (
         "the base currency buys.",
     ),
     Code(
+        "PERCENT_COMPLETE_INVALID",
+        E,
+        "Percent complete out of range",
+        "Tasks › Percent complete is a share of the task done, from 0 to 100.",
+        "Write a number from 0 to 100, or leave it blank (100 if Complete, else 0).",
+    ),
+    Code(
+        "TASK_PARENT_CYCLE",
+        E,
+        "Task is its own ancestor",
+        "Following Tasks › Parent task from this task comes back to it: there is no top to "
+        "roll its figures up to.",
+        "Fix the Parent task of one of the tasks named in the message.",
+    ),
+    Code(
+        "PARENT_TASK_PLANNED_IGNORED",
+        W,
+        "A parent task's own plan is ignored",
+        "A task with subtasks has its own Planned hours or assignments: as in Workfront, a "
+        "parent's plan is rolled up from its subtasks, so its own are not used (its own "
+        "hours logged, expenses and fixed amount still count).",
+        "Move the planned hours and assignments to a subtask.",
+    ),
+    Code(
         "BILLING_DATE_MISSING",
         W,
         "Billed record without a Billing date",

@@ -153,6 +153,8 @@ class SettingName(StrEnum):
     AGENCY_NAME = "Agency name"
     AS_OF_DATE = "As of date"
     PERIOD = "Period"
+    PERFORMANCE_INDEX_METHOD = "Performance index method"
+    EAC_METHOD = "EAC method"
 
 
 SETTING_DEFAULTS: dict[SettingName, str] = {
@@ -317,6 +319,12 @@ SHEETS: tuple[Sheet, ...] = (
             "over projects in several currencies are converted to the base currency at its "
             "rates. Default: the day of the build in the workbook's time zone; "
             "`xlfin build --as-of` overrides both.",
+            f"`{SettingName.PERFORMANCE_INDEX_METHOD}`: Hour-Based (default) or Cost-Based: "
+            "how CPI and EAC are computed, for projects that do not say (Projects › "
+            "Performance index method).",
+            f"`{SettingName.EAC_METHOD}`: Project level (default) or Roll up: a parent's and "
+            "the project's EAC from their own rolled-up figures, or as the sum of their "
+            "subtasks' EAC (Projects › EAC method).",
             f"`{SettingName.PERIOD}`: the buckets of the By period sheet: Week, Month, Quarter "
             "or Year, default Month. A week is Workfront's allocation period: it starts on a "
             "Sunday or on the first day of a month, so a week across two months is two rows "
@@ -602,6 +610,25 @@ SHEETS: tuple[Sheet, ...] = (
                 width=24,
             ),
             Column(
+                "Performance index method",
+                Kind.CHOICE,
+                choices=("Hour-Based", "Cost-Based"),
+                description="How its CPI and EAC are computed; blank: Settings › Performance "
+                "index method (default Hour-Based).",
+                example="Hour-Based",
+                width=12,
+            ),
+            Column(
+                "EAC method",
+                Kind.CHOICE,
+                choices=("Project level", "Roll up"),
+                description="Project level: its EAC from its own rolled-up figures; Roll up: "
+                "the sum of its top-level tasks' EAC. Blank: Settings › EAC method (default "
+                "Project level).",
+                example="Project level",
+                width=12,
+            ),
+            Column(
                 "Currency",
                 Kind.CURRENCY,
                 description="ISO code of the project's currency: its figures, Tasks › Hourly "
@@ -768,6 +795,23 @@ SHEETS: tuple[Sheet, ...] = (
             _billing_record_ref(
                 "Billing record holding this task's fixed amount (Fixed Revenue or … Plus "
                 "Fixed, once Complete)."
+            ),
+            Column(
+                "Percent complete",
+                Kind.NUMBER,
+                signed=True,  # outside 0–100 gets its own error, PERCENT_COMPLETE_INVALID
+                description="0 to 100: how much of the task is done, for its performance "
+                "indexes (BCWP). Blank: 100 if Complete, else 0.",
+                example="40",
+                width=10,
+            ),
+            Column(
+                "Parent task",
+                Kind.ID,
+                description="The task (same project) this one is a subtask of. A parent's "
+                "own planned hours and assignments are ignored: its plan is its subtasks'.",
+                example="T1",
+                width=10,
             ),
         ),
     ),

@@ -22,6 +22,7 @@ from xlfin.core.actual import Actuals, Amounts
 from xlfin.core.calendar import WorkCalendar
 from xlfin.core.currency import Exchange
 from xlfin.core.money import MONEY, Rounder
+from xlfin.core.performance import performance
 from xlfin.core.periods import Period, project_periods
 from xlfin.core.planned import Planning
 from xlfin.core.rates import RateBook
@@ -148,6 +149,8 @@ class Computation(Planning, Actuals, Rollup):
         self.as_of = as_of
         self.frozen_expenses = frozen_expenses
         self.with_periods = True
+        # Model 16.1: the tasks that have subtasks.
+        self.parents = {(t.project, t.parent) for t in workbook.tasks.values() if t.parent}
         self.exchange = Exchange(workbook)
         self.factors = {}
         self.missing = set()
@@ -259,6 +262,20 @@ class Computation(Planning, Actuals, Rollup):
                 for record in records_by_project.get(project.project, [])
             )
             result = self.project(project, tasks, own_lines, own_expenses, records)
+            method = project.performance_index_method or wb.settings.performance_index_method
+            by_task, indexes = performance(
+                result,
+                self.calendar(project),
+                self.as_of,
+                self.round.decimals,
+                method,
+                project.eac_method or wb.settings.eac_method,
+            )
+            result = replace(
+                result,
+                indexes=indexes,
+                tasks=tuple(replace(t, indexes=by_task[t.task.task]) for t in result.tasks),
+            )
             if self.with_periods:
                 figures = project_periods(
                     result,

@@ -61,6 +61,7 @@ class Stage:
     role_only: dict[tuple[str, str], tuple[str, ...]]
     role_set_starts: dict[str, list[date]]
     exchange: Exchange
+    parents: set[tuple[str, str]]
     frozen_expenses: Mapping[str, Decimal]
     factors: dict[tuple[str | None, str, date], Fraction | None]
     missing: set[str]

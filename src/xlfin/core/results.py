@@ -144,6 +144,8 @@ class TaskResult:
     actual_billable_expenses: Decimal = Decimal(0)
     unreimbursed: Decimal = Decimal(0)
     """Actual amounts of expenses Reimbursable and not yet Reimbursed: shown, never added."""
+    indexes: object = None
+    """Its performance indexes over it and its subtasks (model 16; `performance.Indexes`)."""
 
     @property
     def planned_cost(self) -> Decimal:
@@ -216,6 +218,8 @@ class ProjectResult:
     """fx(project's currency → base) on the As of date (model 13)."""
     periods: tuple = ()
     """The project's figures per bucket of Settings › Period (model 14; `periods`)."""
+    indexes: object = None
+    """The project's performance indexes (model 16; `performance.Indexes`)."""
     base_decimals: int = 2
 
     @property

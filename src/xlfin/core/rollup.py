@@ -40,6 +40,7 @@ from xlfin.problems import (
     HOURS_NOT_APPROVED,
     NO_RATE,
     NO_WORKING_DAY,
+    PARENT_TASK_PLANNED_IGNORED,
 )
 from xlfin.schema import SHEETS_BY_NAME, HourStatus, ProjectStatus, SheetName
 
@@ -69,7 +70,17 @@ class Rollup(Stage):
         cal = self.calendar(project)
         days = cal.count(first, last) if first and last else 0
         plans: tuple[AssignmentPlan, ...] = ()
-        if first is not None and last is not None and last >= first:
+        parent = (project.project, task.task) in self.parents
+        if parent and (task.planned_hours or self.assignments.get((project.project, task.task))):
+            self.report(
+                PARENT_TASK_PLANNED_IGNORED,
+                f"task {task.task!r} has subtasks: its plan is theirs (model 16.1), so its own "
+                "Planned hours and assignments are ignored",
+                SheetName.TASKS,
+                task.row,
+                "planned_hours",
+            )
+        if not parent and first is not None and last is not None and last >= first:
             if days == 0 and self.assignments.get((project.project, task.task)):
                 self.report(
                     NO_WORKING_DAY,
@@ -80,7 +91,7 @@ class Rollup(Stage):
                     "planned_start",
                 )
             plans = self.plan(project, task, first, last, days, cal)
-        planned_hours = task.planned_hours
+        planned_hours = ZERO if parent else task.planned_hours
         if planned_hours is None:  # then the assignments' own hours are the plan
             planned_hours = sum(
                 (

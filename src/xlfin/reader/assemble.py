@@ -72,6 +72,7 @@ from xlfin.problems import (
     ID_DUPLICATE,
     OVERTIME_RATIO_IGNORED,
     OVERTIME_RATIO_INVALID,
+    PERCENT_COMPLETE_INVALID,
     PERIOD_REVERSED,
     PROJECT_RATE_TARGET,
     RATE_GAP,
@@ -89,6 +90,7 @@ from xlfin.problems import (
     SHEET_UNKNOWN,
     TASK_DATES_MISSING,
     TASK_DATES_REVERSED,
+    TASK_PARENT_CYCLE,
     WORKING_DAYS_INVALID,
     Problem,
     problem,
@@ -112,8 +114,15 @@ from xlfin.schema import (
     overtime_applies,
 )
 
-PERIODS = ("Week", "Month", "Quarter", "Year")
-"""Settings › Period's choices (model 14)."""
+CHOICE_SETTINGS = {
+    normalize(SettingName.PERIOD): ("period", ("Week", "Month", "Quarter", "Year")),
+    normalize(SettingName.PERFORMANCE_INDEX_METHOD): (
+        "performance_index_method",
+        ("Hour-Based", "Cost-Based"),
+    ),
+    normalize(SettingName.EAC_METHOD): ("eac_method", ("Project level", "Roll up")),
+}
+"""The settings that take one of a list (models 14 and 16): key -> (field, choices)."""
 PROJECT_CURRENCY_SHEETS = (
     SheetName.PROJECT_RATES,
     SheetName.PROJECT_COST_RATES,
@@ -490,18 +499,19 @@ class _Assembler:
             elif name == normalize(SettingName.AGENCY_NAME):
                 if value and value.strip():
                     found["agency_name"] = value.strip()
-            elif name == normalize(SettingName.PERIOD):
-                chosen = next((p for p in PERIODS if normalize(p) == normalize(value or "")), None)
+            elif name in CHOICE_SETTINGS:
+                field, choices = CHOICE_SETTINGS[name]
+                chosen = next((c for c in choices if normalize(c) == normalize(value or "")), None)
                 if chosen is None:
                     self.report(
                         SETTING_INVALID,
-                        f"Period must be one of {', '.join(PERIODS)}, not {value!r}",
+                        f"{row['setting']} must be one of {', '.join(choices)}, not {value!r}",
                         SheetName.SETTINGS,
                         row.row,
                         "value",
                     )
                 else:
-                    found["period"] = chosen
+                    found[field] = chosen
             elif name == normalize(SettingName.AS_OF_DATE):
                 try:
                     found["as_of_date"] = date.fromisoformat((value or "").strip())
@@ -936,6 +946,8 @@ class _Assembler:
                 "status": ProjectStatus(row["status"] or ProjectStatus.CURRENT),
                 "actual_completion": row["actual_completion"],
                 "currency": row["currency"] or settings.currency,
+                "performance_index_method": row["performance_index_method"],
+                "eac_method": row["eac_method"],
             }
             if row["currency"] is not None:
                 self.named.setdefault(row["currency"], (SheetName.PROJECTS, row.row, "currency"))
@@ -1197,7 +1209,45 @@ class _Assembler:
                 billing_record=self.check_record(
                     records, record_ids, row, SheetName.TASKS, project
                 ),
+                percent_complete=self.percent_complete(row),
+                parent=row["parent_task"],
             )
+        return self.check_parents(tasks)
+
+    def percent_complete(self, row: Row) -> Decimal | None:
+        value = row["percent_complete"]
+        if value is not None and not 0 <= value <= 100:
+            self.report(
+                PERCENT_COMPLETE_INVALID,
+                f"Percent complete must be from 0 to 100, not {exact_text(value)}",
+                SheetName.TASKS,
+                row.row,
+                "percent_complete",
+            )
+            return None
+        return value
+
+    def check_parents(self, tasks: dict[tuple[str, str], Task]) -> dict[tuple[str, str], Task]:
+        """Model 16.1: a Parent task is a task of the same project (REFERENCE_UNKNOWN), and
+        no task is its own ancestor (TASK_PARENT_CYCLE)."""
+        ids = _task_ids(tasks)
+        for key, task in list(tasks.items()):
+            if task.parent is not None and (task.project, task.parent) not in tasks:
+                known = ids.get(task.project) or _Ids("task", (), f" of project {task.project!r}")
+                self.report(REFERENCE_UNKNOWN, known.unknown(task.parent), SheetName.TASKS,
+                            task.row, "parent_task")  # fmt: skip
+                tasks[key] = task.model_copy(update={"parent": None})
+        for key, task in list(tasks.items()):
+            seen, at = [key[1]], task
+            while at.parent is not None:
+                if at.parent in seen:
+                    chain = " → ".join([*seen, at.parent])
+                    self.report(TASK_PARENT_CYCLE, f"task {task.task!r} is its own ancestor "
+                                f"({chain})", SheetName.TASKS, task.row, "parent_task")  # fmt: skip
+                    tasks[key] = task.model_copy(update={"parent": None})
+                    break
+                seen.append(at.parent)
+                at = tasks[(task.project, at.parent)]
         return tasks
 
     def check_task(
