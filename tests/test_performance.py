@@ -6,7 +6,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 from conftest import codes, project
-
 from xlfin.core.performance import shown
 
 D = Decimal
@@ -37,7 +36,7 @@ def _book(method: str, eac: str, tasks: str, hours: str, extra: str = "") -> str
 
 THREE = "\n    ".join(
     f"P1 | {t} | {h} | {pct} | | User Hourly"
-    for t, h, pct in (("T1", 5, 20), ("T2", 10, 30), ("T3", 15, 40))  # fmt: skip
+    for t, h, pct in (("T1", 5, 20), ("T2", 10, 30), ("T3", 15, 40))
 )
 LOGGED = "\n    ".join(f"H{t} | P1 | {t} | u | 2024-06-10 | 25" for t in ("T1", "T2", "T3"))
 
