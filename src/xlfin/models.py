@@ -61,6 +61,8 @@ class Settings(Frozen):
     """Settings › Period: Week, Month, Quarter or Year (model 14)."""
     performance_index_method: str = "Hour-Based"
     eac_method: str = "Project level"
+    budget_warning: Decimal = Decimal(90)
+    """Settings › Budget warning, percent (model 15)."""
     time_zone: str = "UTC"
     workbook_id: str | None = None
     """Settings › Workbook ID as written; see `Workbook.identity` for the one in use."""
@@ -182,6 +184,8 @@ class Project(Frozen):
     """Projects › Currency (the reader fills in the base currency for a blank)."""
     exchange_rate: Decimal | None = None
     """Projects › Exchange rate: the project's own rate for its currency (model 13)."""
+    budget: Decimal | None = None
+    """Projects › Budget (model 15), in the project's currency."""
     performance_index_method: str | None = None
     """Hour-Based or Cost-Based (model 16); None: Settings'."""
     eac_method: str | None = None
@@ -235,6 +239,19 @@ class Assignment(Frozen):
     """The currency of `billing_rate` and `cost_rate`; None: the project's (model 13)."""
     billable: bool = True
     """No: no planned revenue, and no revenue for the assignee's lines (model 17.2)."""
+    row: int
+
+
+class BudgetLine(Frozen):
+    """A row of the Budgets sheet: budgeted hours of a role (or a user's share of them)
+    over a period (model 15)."""
+
+    project: str
+    role: str
+    user: str | None = None
+    start: dt.date | None = None
+    end: dt.date | None = None
+    hours: Decimal
     row: int
 
 
@@ -357,6 +374,8 @@ class Workbook(Frozen):
     billing_records: dict[str, BillingRecord] = {}
     expense_types: dict[str, ExpenseType] = {}
     """The custom expense types (Expense types sheet)."""
+    budgets: tuple[BudgetLine, ...] = ()
+    """The Budgets sheet's rows (model 15)."""
     exchange_rates: dict[str, tuple[RatePeriod, ...]] = {}
     """Each currency's dated rates against the base (Exchange rates sheet), by start."""
     currency_decimals: dict[str, int] = {}

@@ -391,6 +391,44 @@ CATALOGUE: tuple[Code, ...] = (
         "Move the planned hours and assignments to a subtask.",
     ),
     Code(
+        "BUDGET_EXCEEDED",
+        W,
+        "Actual cost over the Budget",
+        "The project's actual cost is more than its Budget (Projects › Budget).",
+        "Review the project's spending, or its Budget.",
+    ),
+    Code(
+        "PLANNED_OVER_BUDGET",
+        W,
+        "Planned cost over the Budget",
+        "The project's planned cost is more than its Budget: as planned, it will overrun.",
+        "Review the plan, or the Budget.",
+    ),
+    Code(
+        "BUDGET_THRESHOLD",
+        W,
+        "Budget nearly used",
+        "The project's actual cost has reached Settings › Budget warning (default 90 %) of "
+        "its Budget, and is not over it yet.",
+        "Check what is left to do against what is left of the Budget.",
+    ),
+    Code(
+        "BUDGETED_HOURS_EXCEEDED",
+        W,
+        "More hours than budgeted",
+        "The project, or one of its budgeted roles, has more actual hours than the Budgets "
+        "sheet budgets for it.",
+        "Review the hours logged, or the budgeted hours.",
+    ),
+    Code(
+        "BUDGET_USERS_EXCEED_ROLE",
+        W,
+        "Users budgeted above their role",
+        "The users' rows of a role on the Budgets sheet add up to more hours than the role's "
+        "own rows: a user's share cannot be more than the role's budget.",
+        "Raise the role's budgeted hours, or lower the users' shares.",
+    ),
+    Code(
         "BILLING_DATE_MISSING",
         W,
         "Billed record without a Billing date",

@@ -133,6 +133,7 @@ class SheetName(StrEnum):
     PROJECT_RATES = "Project rates"
     PROJECT_COST_RATES = "Project cost rates"
     BILLING_ROLES = "Billing roles"
+    BUDGETS = "Budgets"
     TASKS = "Tasks"
     ASSIGNMENTS = "Assignments"
     HOUR_TYPES = "Hour types"
@@ -155,6 +156,7 @@ class SettingName(StrEnum):
     PERIOD = "Period"
     PERFORMANCE_INDEX_METHOD = "Performance index method"
     EAC_METHOD = "EAC method"
+    BUDGET_WARNING = "Budget warning"
 
 
 SETTING_DEFAULTS: dict[SettingName, str] = {
@@ -325,6 +327,8 @@ SHEETS: tuple[Sheet, ...] = (
             f"`{SettingName.EAC_METHOD}`: Project level (default) or Roll up: a parent's and "
             "the project's EAC from their own rolled-up figures, or as the sum of their "
             "subtasks' EAC (Projects › EAC method).",
+            f"`{SettingName.BUDGET_WARNING}`: the share of a project's Budget (percent, "
+            "default 90) at which its actual cost is warned about (BUDGET_THRESHOLD).",
             f"`{SettingName.PERIOD}`: the buckets of the By period sheet: Week, Month, Quarter "
             "or Year, default Month. A week is Workfront's allocation period: it starts on a "
             "Sunday or on the first day of a month, so a week across two months is two rows "
@@ -610,6 +614,13 @@ SHEETS: tuple[Sheet, ...] = (
                 width=24,
             ),
             Column(
+                "Budget",
+                Kind.MONEY,
+                description="The budget the project's actual and planned cost are measured "
+                "against (project currency); blank: none.",
+                example="25000.00",
+            ),
+            Column(
                 "Performance index method",
                 Kind.CHOICE,
                 choices=("Hour-Based", "Cost-Based"),
@@ -702,6 +713,35 @@ SHEETS: tuple[Sheet, ...] = (
                 "Last day (inclusive); blank: for ever. Outside every period the user has no "
                 "job role for billing.",
                 "2024-08-31",
+            ),
+        ),
+    ),
+    Sheet(
+        SheetName.BUDGETS,
+        "Budgeted hours of a project by job role (Workfront's Resource Planner), priced at "
+        "the role's cost and billing rates on each working day of their period. A row with "
+        "a User is that user's share of the role's hours (informational).",
+        (
+            _id("Project", "Project id.", "P-100"),
+            _id("Role", "The budgeted job role (Roles sheet).", "Designer"),
+            Column(
+                "User",
+                Kind.ID,
+                description="A user's share of the role's budget; blank: the role's budget.",
+                example="",
+            ),
+            _start(
+                "First day of the period the hours are budgeted over; blank: the "
+                "project's planned start.",
+                "2024-01-01",
+            ),
+            _end("Last day of that period; blank: the project's planned completion.", "2024-01-31"),
+            Column(
+                "Budgeted hours",
+                Kind.HOURS,
+                True,
+                description="Hours budgeted for the role (or the user) over the period.",
+                example="100",
             ),
         ),
     ),

@@ -19,6 +19,7 @@ from itertools import chain
 from operator import is_not
 
 from xlfin.core.actual import Actuals, Amounts
+from xlfin.core.budgets import Budgeting
 from xlfin.core.calendar import WorkCalendar
 from xlfin.core.currency import Exchange
 from xlfin.core.money import MONEY, Rounder
@@ -134,7 +135,7 @@ def with_frozen(results: Results, frozen: Mapping[str, FrozenLine]) -> Results |
     return replace(results, projects=projects, frozen=frozen)
 
 
-class Computation(Planning, Actuals, Rollup):
+class Computation(Planning, Actuals, Rollup, Budgeting):
     """One computation of one workbook: its state, and the run that puts the stages together."""
 
     def __init__(
@@ -151,6 +152,9 @@ class Computation(Planning, Actuals, Rollup):
         self.with_periods = True
         # Model 16.1: the tasks that have subtasks.
         self.parents = {(t.project, t.parent) for t in workbook.tasks.values() if t.parent}
+        self.budget_lines = defaultdict(list)
+        for line in workbook.budgets:
+            self.budget_lines[line.project].append(line)
         self.exchange = Exchange(workbook)
         self.factors = {}
         self.missing = set()
@@ -273,6 +277,7 @@ class Computation(Planning, Actuals, Rollup):
             )
             result = replace(
                 result,
+                budget=self.project_budget(result),
                 indexes=indexes,
                 tasks=tuple(replace(t, indexes=by_task[t.task.task]) for t in result.tasks),
             )

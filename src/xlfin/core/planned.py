@@ -62,6 +62,7 @@ class Stage:
     role_set_starts: dict[str, list[date]]
     exchange: Exchange
     parents: set[tuple[str, str]]
+    budget_lines: dict[str, list]
     frozen_expenses: Mapping[str, Decimal]
     factors: dict[tuple[str | None, str, date], Fraction | None]
     missing: set[str]

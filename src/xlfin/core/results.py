@@ -220,6 +220,8 @@ class ProjectResult:
     """The project's figures per bucket of Settings › Period (model 14; `periods`)."""
     indexes: object = None
     """The project's performance indexes (model 16; `performance.Indexes`)."""
+    budget: object = None
+    """Its budget and burn (model 15; `budgets.BudgetResult`), None without one."""
     base_decimals: int = 2
 
     @property

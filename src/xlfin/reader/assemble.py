@@ -30,6 +30,7 @@ from xlfin.models import (
     BillingRecord,
     BillingRole,
     BillingStatus,
+    BudgetLine,
     Company,
     CostType,
     Expense,
@@ -336,6 +337,7 @@ class _Assembler:
         tasks = self.read_tasks(projects, roles, billing_records)
         assignments = self.read_assignments(projects, tasks, users, roles, settings)
         self.check_billing_roles(projects, tasks)
+        budgets = self.read_budgets(projects, users, roles)
         self.check_task_dates(projects, tasks, assignments)
         hour_types = self.read_hour_types()
         hours = self.read_hours(projects, tasks, users, roles, billing_records, hour_types)
@@ -358,6 +360,7 @@ class _Assembler:
             hour_types=hour_types,
             expense_types=expense_types,
             exchange_rates=exchange_rates,
+            budgets=tuple(budgets),
             currency_decimals=decimals,
             currencies=frozenset(self.named) - {settings.currency},
             layout=self.layout,
@@ -512,6 +515,22 @@ class _Assembler:
                     )
                 else:
                     found[field] = chosen
+            elif name == normalize(SettingName.BUDGET_WARNING):
+                try:
+                    warning = Decimal((value or "").strip().rstrip("%"))
+                except ArithmeticError:
+                    warning = None
+                if warning is None or not 0 < warning <= 100:
+                    self.report(
+                        SETTING_INVALID,
+                        f"Budget warning must be a percentage above 0 and at most 100, such as "
+                        f"90, not {value!r}",
+                        SheetName.SETTINGS,
+                        row.row,
+                        "value",
+                    )
+                else:
+                    found["budget_warning"] = warning
             elif name == normalize(SettingName.AS_OF_DATE):
                 try:
                     found["as_of_date"] = date.fromisoformat((value or "").strip())
@@ -947,6 +966,7 @@ class _Assembler:
                 "actual_completion": row["actual_completion"],
                 "currency": row["currency"] or settings.currency,
                 "performance_index_method": row["performance_index_method"],
+                "budget": row["budget"],
                 "eac_method": row["eac_method"],
             }
             if row["currency"] is not None:
@@ -1081,6 +1101,27 @@ class _Assembler:
                     )
             checked[(project, user)] = tuple(spans)
         return checked
+
+    def read_budgets(
+        self, projects: dict[str, Project], users: dict[str, User], roles: dict[str, Role]
+    ) -> list[BudgetLine]:
+        """The Budgets sheet (model 15)."""
+        sheet = SheetName.BUDGETS
+        ids = (_Ids("project", projects), _Ids("user", users), _Ids("role", roles))
+        found = []
+        for row in self.rows(sheet):
+            project = self.check_ref(ids[0], row, sheet, "project")
+            user = self.check_ref(ids[1], row, sheet, "user")
+            role = self.check_ref(ids[2], row, sheet, "role")
+            hours = row["budgeted_hours"]
+            if project is None or role is None or hours is None or row.bad:
+                continue
+            if (row["user"] is None or user is not None) and self.check_period(row, sheet):
+                found.append(
+                    BudgetLine(project=project, role=role, user=user, start=row["start_date"],
+                               end=row["end_date"], hours=hours, row=row.row)
+                )  # fmt: skip
+        return found
 
     def read_billing_records(self, projects: dict[str, Project]) -> dict[str, BillingRecord]:
         project_ids = _Ids("project", projects)
