@@ -96,7 +96,7 @@ def test_report_sheets(agency):
     assert summary.page_setup.orientation == "landscape"
     assert summary.sheet_properties.pageSetUpPr.fitToPage
     assert summary.page_setup.fitToHeight == 0  # one page wide, as many pages tall as needed
-    assert summary.auto_filter.ref == "A3:R6"
+    assert summary.auto_filter.ref == "A3:AB6"
     assert len(summary._charts) == 1
 
 

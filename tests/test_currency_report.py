@@ -48,9 +48,15 @@ def built(tmp_path_factory):
 
 
 def _table(rows: list[list[object]], header_text: str) -> tuple[list[object], list[list[object]]]:
-    """The header row (the first whose first cell is `header_text`) and the rows below it."""
+    """The header row (the first whose first cell is `header_text`) and the rows below it,
+    to the first blank one (the Summary has a Budget block further down)."""
     at = next(i for i, row in enumerate(rows) if row and row[0] == header_text)
-    return rows[at], rows[at + 1 :]
+    body = []
+    for row in rows[at + 1 :]:
+        if not row or row[0] in (None, ""):
+            break
+        body.append(row)
+    return rows[at], body
 
 
 def _summary_checks(rows: list[list[object]], data: dict, number) -> None:

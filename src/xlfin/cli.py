@@ -784,6 +784,12 @@ def send_outbox_command(outbox: Path, config: Path | None) -> None:
 @click.option("--project", required=True, help="Project id.")
 @click.option("--task", help="Task id (default: every task of the project).")
 @click.option("--entry", help="Hour line entry id.")
+@click.option(
+    "--period",
+    "period_day",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="A date: explain the project's period (Settings › Period) that holds it.",
+)
 @ledger_options
 @limit_option
 @as_of_option
@@ -792,12 +798,13 @@ def explain(
     project: str,
     task: str | None,
     entry: str | None,
+    period_day: datetime | None,
     ledger_path: Path | None,
     no_ledger: bool,
     limits: Limits,
     as_of: datetime | None,
 ) -> None:
-    """Explain how the amounts of a task or an hour line were computed.
+    """Explain how the amounts of a task, an hour line or a period were computed.
 
     For each amount: the rate at each date and where it came from (level and sheet
     row), the hours, the multiplication and the rounding. Billed lines show their
@@ -807,6 +814,7 @@ def explain(
     Example:
       xlfin explain sample_workbooks/agency.xlsx --project P-300 --task T1
       xlfin explain sample_workbooks/agency.xlsx --project P-100 --entry H-009
+      xlfin explain sample_workbooks/agency.xlsx --project P-100 --period 2024-07-01
     """
     from xlfin.report.explain import NotFound
     from xlfin.report.explain import explain as explain_text
@@ -816,7 +824,12 @@ def explain(
         print_problems(workbook.name, analysis.problems, "text")
         sys.exit(1)
     try:
-        lines = explain_text(analysis.results, project, task, entry)
+        if period_day is not None:
+            from xlfin.report.explain import explain_period
+
+            lines = explain_period(analysis.results, project, period_day.date())
+        else:
+            lines = explain_text(analysis.results, project, task, entry)
     except NotFound as exc:
         click.echo(f"xlfin: {exc}", err=True)
         sys.exit(1)

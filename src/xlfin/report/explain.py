@@ -6,14 +6,17 @@ The text follows docs/calculations.md: the rate on each date and where it came f
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 
 from xlfin.core.currency import factor_text
 from xlfin.core.money import as_decimal, exact_text, hours_text, round_money
+from xlfin.core.performance import shown
 from xlfin.core.rates import RateSource
 from xlfin.core.results import AssignmentPlan, LineResult, ProjectResult, Results, TaskResult
 from xlfin.models import CostType, ProjectStatus, RevenueType, TaskStatus
+from xlfin.schema import column_name
 
 
 class NotFound(LookupError):
@@ -177,7 +180,59 @@ def explain_task(t: TaskResult, decimals: int) -> list[str]:
         f"  actual revenue {_money(t.actual_hourly_revenue, decimals)} (sum of the "
         f"lines){fixed} = {_money(t.actual_revenue, decimals)}"
     )
+    if t.indexes is not None:
+        out += explain_indexes(t.indexes, decimals, f"{task.done_percent} % complete")
     return out
+
+
+def explain_indexes(x, decimals: int, done: str) -> list[str]:  # type: ignore[no-untyped-def]
+    """Model 16: BCWP, BCWS, CPI, SPI, CSI and EAC, and what each is made of."""
+    hours = x.method == "Hour-Based"
+    eac = f"{x.eac} h" if hours else _money(x.eac, decimals)
+    cpi = "BCWP h / actual hours" if hours else (
+        "(BCWP + incurred planned expense) / (actual labor cost + incurred actual expense)"
+    )  # fmt: skip
+    over = "planned hours / CPI" if hours else (
+        "planned labor cost / CPI labor + incurred actual + not incurred planned expense"
+    )  # fmt: skip
+    return [
+        f"Performance ({x.method}; {done}; a parent's figures are its subtasks')",
+        f"  BCWP {hours_text(x.bcwp_hours)} h, {_money(x.bcwp, decimals)}; BCWS "
+        f"{hours_text(x.bcws_hours)} h, {_money(x.bcws, decimals)} (planned share on the As of "
+        "date)",
+        f"  CPI {shown(x.cpi)} = {cpi}; SPI {shown(x.spi)} = BCWP h / BCWS h; CSI "
+        f"{shown(x.csi)} = CPI × SPI (each used unrounded)",
+        f"  EAC {eac} = {over}",
+    ]
+
+
+def explain_period(results: Results, project: str, day: date) -> list[str]:
+    """Model 14: the project's bucket holding `day`, and where its figures come from."""
+    p = find_project(results, project)
+    decimals = results.currency_decimals.get(p.currency, results.settings.decimals)
+    x = next((b for b in p.periods if b.first <= day <= b.last), None)
+    if x is None:
+        raise NotFound(f"project {project!r} has nothing in the period holding {day}")
+    m = lambda amount: _money(amount, decimals)  # noqa: E731
+    lines = [r for t in p.tasks for r in t.lines if x.first <= r.line.date <= x.last]
+    lines += [r for r in p.project_lines if x.first <= r.line.date <= x.last]
+    billed = [r for r in p.records if r.record.status.value == "Billed" and x.first <= (
+        r.record.billing_date or results.as_of or x.first) <= x.last]  # fmt: skip
+    names = ", ".join(r.record.billing_record for r in billed) or "no record"
+    return [
+        f"Project {p.project.project}, {results.settings.period.lower()} {x.first} to {x.last}",
+        f"  planned: {hours_text(x.planned_hours)} h, cost {m(x.planned_cost)}, revenue "
+        f"{m(x.planned_revenue)} — each task's assignment-days in it, at each day's rate, "
+        "rounded by largest remainder so that its periods add up to its total",
+        f"  actual: {len(lines)} hour lines dated in it, {hours_text(x.actual_hours)} h, labor "
+        f"cost {m(x.actual_labor_cost)}, revenue {m(x.actual_revenue)} (with any fixed "
+        f"revenue completed in it); expenses {m(x.actual_expenses)} (by Date paid)",
+        f"  variances: cost {m(x.cost_variance)} (planned − actual), revenue "
+        f"{m(x.revenue_variance)} (actual − planned)",
+        f"  billed: {m(x.billed)} ({names} by Billing date)",
+        f"  work in progress at {x.last}: {m(x.wip)} — billable work earned by then that no "
+        "record billed by then holds",
+    ]
 
 
 def explain(
@@ -204,8 +259,32 @@ def explain(
         for r in p.project_lines:
             out += explain_line(r, decimals)
         out += ["", *explain_project(p, decimals)]
+        if p.indexes is not None:
+            out += explain_indexes(p.indexes, decimals, "the project: its top-level tasks")
+        if p.budget is not None:
+            out += explain_budget(p.budget, p, decimals)
         if p.to_base != 1:
             out += explain_base(p, results)
+    return out
+
+
+def explain_budget(b, p: ProjectResult, decimals: int) -> list[str]:  # type: ignore[no-untyped-def]
+    """Model 15: the budgeted cost and the burn of the Budget."""
+    m = lambda amount: "blank" if amount is None else _money(amount, decimals)  # noqa: E731
+    out = [column_name("budget")]
+    for r in b.roles:
+        out.append(
+            f"  {r.role}: {hours_text(r.hours)} h budgeted, cost {m(r.cost)}, revenue "
+            f"{m(r.revenue)} (each working day at its rate); {hours_text(r.actual_hours)} h "
+            "actual"
+        )
+    out += [
+        f"  budgeted cost {m(b.cost)} = labor {m(b.labor_cost)} + expenses "
+        f"{m(b.expense_cost)} + fixed cost {m(p.fixed_cost)}",
+        f"  Budget {m(b.budget)}: used {b.used_pct if b.used_pct is not None else 'blank'} % "
+        f"(actual cost {m(p.actual_cost)}), remaining {m(b.remaining)}, planned over budget "
+        f"{m(b.planned_over)}",
+    ]
     return out
 
 

@@ -10,7 +10,9 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from xlfin.core.money import hours_text, money_text
+from xlfin.core.budgets import BudgetResult
+from xlfin.core.money import exact_text, hours_text, money_text
+from xlfin.core.performance import Indexes, shown
 from xlfin.core.periods import PeriodFigures
 from xlfin.core.results import ProjectResult, RecordResult, Results, TaskResult
 from xlfin.models import Company
@@ -32,6 +34,70 @@ def task_summary(t: TaskResult, decimals: int) -> dict[str, Any]:
         "planned_revenue": m(t.planned_revenue),
         "actual_revenue": m(t.actual_revenue),
         **expense_split(t, m),
+        "percent_complete": exact_text(t.task.done_percent),
+        "parent_task": t.task.parent,
+        "indexes": index_summary(t.indexes, m),
+    }
+
+
+def index_summary(x: Indexes | None, m: Callable[[Decimal], str]) -> dict[str, Any] | None:
+    """Performance indexes (model 16): indexes to 2 decimals, EAC in hours or money."""
+    if x is None:
+        return None
+    hours = x.method == "Hour-Based"
+    return {
+        "method": x.method,
+        "bcwp_hours": hours_text(x.bcwp_hours),
+        "bcws_hours": hours_text(x.bcws_hours),
+        "bcwp": m(x.bcwp),
+        "bcws": m(x.bcws),
+        "cpi": f"{shown(x.cpi):.2f}",
+        "spi": f"{shown(x.spi):.2f}",
+        "csi": f"{shown(x.csi):.2f}",
+        "eac_hours": hours_text(x.eac) if hours else None,
+        "eac": None if hours else m(x.eac),
+    }
+
+
+def budget_summary(b: BudgetResult | None, m: Callable[[Decimal], str]) -> dict[str, Any] | None:
+    """A project's budget and burn (model 15); percentages as percent, 2 decimals."""
+    if b is None:
+        return None
+    pct = lambda value: None if value is None else f"{value:.2f}"  # noqa: E731
+    opt = lambda value: None if value is None else m(value)  # noqa: E731
+    return {
+        "budget": opt(b.budget),
+        "budgeted_hours": hours_text(b.hours),
+        "budgeted_labor_cost": m(b.labor_cost),
+        "budgeted_labor_revenue": m(b.labor_revenue),
+        "budgeted_expense_cost": m(b.expense_cost),
+        "budgeted_cost": m(b.cost),
+        "budget_used_percent": pct(b.used_pct),
+        "budget_remaining": opt(b.remaining),
+        "planned_over_budget": opt(b.planned_over),
+        "budgeted_hours_used_percent": pct(b.hours_used_pct),
+        "budgeted_labor_cost_used_percent": pct(b.labor_used_pct),
+        "hours_variance": hours_text(b.hours_variance),
+        "cost_variance": m(b.cost_variance),
+        "revenue_variance": m(b.revenue_variance),
+        "roles": [
+            {
+                "role": r.role,
+                "budgeted_hours": hours_text(r.hours),
+                "budgeted_cost": m(r.cost),
+                "budgeted_revenue": m(r.revenue),
+                "actual_hours": hours_text(r.actual_hours),
+                "users": [
+                    {
+                        "user": u.user,
+                        "budgeted_hours": hours_text(u.hours),
+                        "budgeted_cost": m(u.cost),
+                    }
+                    for u in r.users
+                ],
+            }
+            for r in b.roles
+        ],
     }
 
 
@@ -101,6 +167,8 @@ def project_summary(
         "tasks": [task_summary(t, decimals) for t in p.tasks],
         "billing_records": [record_summary(r, decimals) for r in p.records],
         "periods": [period_summary(x, m) for x in p.periods],
+        "indexes": index_summary(p.indexes, m),
+        "budget": budget_summary(p.budget, m),
     }
 
 

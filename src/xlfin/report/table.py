@@ -156,6 +156,7 @@ class TableWriter:
             "hours_total": add({"num_format": "#,##0.00", "bold": True, "top": 1}),
             "date": add({"num_format": "yyyy-mm-dd"}),
             "percent": add({"num_format": "0.0%"}),
+            "index": add({"num_format": "0.00"}),
             "percent_total": add({"num_format": "0.0%", "bold": True, "top": 1}),
             "int": add({"num_format": "0"}),
             "factor": add({"num_format": "0.0000######"}),

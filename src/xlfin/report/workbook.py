@@ -9,6 +9,7 @@ from pathlib import Path
 
 from xlsxwriter.utility import xl_rowcol_to_cell
 
+from xlfin.core.performance import shown
 from xlfin.core.rates import RateSource, role_billing_levels, source_text
 from xlfin.core.results import LineResult, ProjectResult, Results, TaskResult
 from xlfin.models import PROJECT_TIME, TASK_TIME, Workbook
@@ -18,6 +19,31 @@ from xlfin.report.table import Col, TableWriter, close_book
 from xlfin.schema import SheetName, column_name
 
 CURRENCY_COL = Col(column_name("currency"), width=9)
+INDEX_COLS = (
+    Col("Index method", width=11),
+    Col("BCWP (h)", "hours", 9),
+    Col("BCWS (h)", "hours", 9),
+    Col("BCWP", "money", 12),
+    Col("BCWS", "money", 12),
+    Col("CPI", "index", 7),
+    Col("SPI", "index", 7),
+    Col("CSI", "index", 7),
+    Col("EAC (h)", "hours", 9),
+    Col("EAC", "money", 12),
+)
+"""Performance indexes (model 16): shown to 2 decimals; EAC in hours (Hour-Based) or money
+(Cost-Based)."""
+
+
+def index_values(x) -> tuple:  # type: ignore[no-untyped-def]
+    """The INDEX_COLS of a task's or project's `Indexes`."""
+    if x is None:
+        return (None,) * len(INDEX_COLS)
+    hours = x.method == "Hour-Based"
+    return (
+        x.method, x.bcwp_hours, x.bcws_hours, x.bcwp, x.bcws, shown(x.cpi), shown(x.spi),
+        shown(x.csi), x.eac if hours else None, None if hours else x.eac,
+    )  # fmt: skip
 
 
 def mixed(cols: Sequence[Col]) -> tuple[Col, ...]:
@@ -100,6 +126,7 @@ class ReportWriter(TableWriter):
         Col("Not billable expenses", "money", 12, True),
         Col("Billed", "money", 14, True),
         Col("Not yet billed", "money", 14, True),
+        *INDEX_COLS,
     )
 
     BASE_FIGURES = (
@@ -155,6 +182,7 @@ class ReportWriter(TableWriter):
                 p.actual_expenses - p.actual_billable_expenses,
                 p.billed,
                 p.unbilled,
+                *index_values(p.indexes),
             )
             if not self.multi:
                 return values + figures
@@ -215,7 +243,8 @@ class ReportWriter(TableWriter):
             self.formats["note_wrap"],
         )
         ws.set_row(note_row, 45 if self.multi else 30)
-        ws.print_area(0, 0, note_row, len(cols) - 1)
+        last_row = self.budget_block(ws, note_row + 20)
+        ws.print_area(0, 0, last_row or note_row, len(cols) - 1)
         if projects:
             chart = self.book.add_chart({"type": "column"})
             first, last = header + 1, header + count
@@ -232,6 +261,63 @@ class ReportWriter(TableWriter):
             chart.set_y_axis({"num_format": self.formats["money"].num_format})
             chart.set_size({"width": 760, "height": 320})
             ws.insert_chart(note_row + 2, 0, chart)
+
+    BUDGET_COLS = (
+        Col(column_name("project"), width=12),
+        Col(column_name("budget"), "money", 14),
+        Col("Budgeted cost", "money", 14),
+        Col("Actual cost", "money", 14),
+        Col("Budget used", "percent", 10),
+        Col("Budget remaining", "money", 14),
+        Col("Planned over budget", "money", 14),
+        Col(column_name("budgeted_hours"), "hours", 11),
+        Col("Actual hours", "hours", 11),
+        Col("Budgeted hours used", "percent", 10),
+        Col("Budgeted labor revenue", "money", 14),
+    )
+    """The Summary's Budget block (model 15), one row per project with a budget."""
+
+    def budget_block(self, ws, top: int) -> int | None:  # type: ignore[no-untyped-def]
+        """The Budget block from row `top` (under the chart); returns its last row. Budget
+        used at Settings › Budget warning or above is amber, over 100 % red."""
+        projects = [p for p in self.results.projects if p.budget is not None]
+        if not projects:
+            return None
+        f = self.formats
+        ws.write_string(top, 0, "Budget (Projects › Budget, the Budgets sheet)", f["bold"])
+        header = top + 1
+        for c, col in enumerate(self.BUDGET_COLS):
+            ws.write_string(header, c, col.header, f["header"])
+        write = self.row_writer(ws, self.BUDGET_COLS)
+        row = header
+        for p in projects:
+            b = p.budget
+            row += 1
+            used = None if b.used_pct is None else b.used_pct / 100
+            hours_used = None if b.hours_used_pct is None else b.hours_used_pct / 100
+            values = (
+                p.project.project,
+                b.budget,
+                b.cost,
+                p.actual_cost,
+                used,
+                b.remaining,
+                b.planned_over,
+                b.hours,
+                p.actual_hours,
+                hours_used,
+                b.labor_revenue,
+            )
+            write(row, values, p.currency if self.multi else None)  # fmt: skip
+        used_col = 4
+        threshold = self.input.settings.budget_warning / 100
+        for criteria, value, colour in ((">", 1, "#F4B6B6"), (">=", threshold, "#FCE4B6")):
+            ws.conditional_format(
+                header + 1, used_col, row, used_col,
+                {"type": "cell", "criteria": criteria, "value": float(value),
+                 "format": self.book.add_format({"bg_color": colour}), "stop_if_true": True},
+            )  # fmt: skip
+        return row
 
     TASK_COLS = (
         Col(column_name("project"), width=10),
@@ -252,6 +338,9 @@ class ReportWriter(TableWriter):
         Col("billable part (planned)", "money", 12, True),
         Col("Actual expenses (in actual cost)", "money", 13, True),
         Col("billable part (actual)", "money", 12, True),
+        Col(column_name("percent_complete"), "percent", 9),
+        Col(column_name("parent_task"), width=8),
+        *INDEX_COLS,
     )
 
     def tasks_sheet(self) -> None:
@@ -290,6 +379,9 @@ class ReportWriter(TableWriter):
                 t.planned_billable_expenses,
                 t.actual_expenses,
                 t.actual_billable_expenses,
+                t.task.done_percent / 100,
+                t.task.parent,
+                *index_values(t.indexes),
         )  # fmt: skip
 
     HOURS_COLS = (
