@@ -88,3 +88,12 @@ def test_users_budgeted_above_their_role_and_hours_over_budget(results):
     assert project(r, "P-3").budget.labor_cost == D("22521.74")  # a user's share never adds
     found = codes(r.problems)
     assert "BUDGET_USERS_EXCEED_ROLE" in found and "BUDGETED_HOURS_EXCEEDED" in found
+
+
+def test_a_planned_cost_over_the_budget_is_a_warning(results):
+    text = EXAMPLE_15_1.format(spent=250).replace("| 500 | 25000", "| 500 | 400")
+    r = results(text)
+    [planned] = [p for p in r.problems if p.code == "PLANNED_OVER_BUDGET"]
+    # Planned: the fixed cost 500.00 and the planned expense 1,500.00.
+    assert planned.cell == "E2" and "2000.00, is over its Budget 400.00" in planned.message
+    assert project(r, "P-3").budget.planned_over == D("1600.00")

@@ -162,28 +162,31 @@ class Budgeting(Stage):
 
     def budget_warnings(self, p: ProjectResult, b: BudgetResult, lines: list[BudgetLine]) -> None:
         project = p.project
-        where = (SheetName.PROJECTS, project.row, "budget")
+        name = project.project
+
+        def warn(code: str, message: str) -> None:
+            self.report(code, message, SheetName.PROJECTS, project.row, "budget")
+
         if b.budget is not None:
             if p.actual_cost > b.budget:
-                self.report(BUDGET_EXCEEDED, f"project {project.project!r}'s actual cost "
-                            f"{p.actual_cost} is over its Budget {b.budget}", *where)  # fmt: skip
+                warn(BUDGET_EXCEEDED, f"the actual cost of project {name!r}, {p.actual_cost}, "
+                     f"is over its Budget {b.budget}")  # fmt: skip
             elif b.used_pct is not None and b.used_pct >= self.wb.settings.budget_warning:
-                self.report(BUDGET_THRESHOLD, f"project {project.project!r} has used "
-                            f"{b.used_pct} % of its Budget (warning at "
-                            f"{self.wb.settings.budget_warning} %)", *where)  # fmt: skip
+                warn(BUDGET_THRESHOLD, f"project {name!r} has used {b.used_pct} % of its "
+                     f"Budget (warning at {self.wb.settings.budget_warning} %)")  # fmt: skip
             if p.planned_cost > b.budget:
-                self.report(PLANNED_OVER_BUDGET, f"project {project.project!r}'s planned cost "
-                            f"{p.planned_cost} is over its Budget {b.budget}", *where)  # fmt: skip
-        if lines and p.actual_hours > b.hours:
-            self.report(BUDGETED_HOURS_EXCEEDED, f"project {project.project!r} has "
-                        f"{p.actual_hours} actual hours, {b.hours} budgeted", SheetName.BUDGETS,
-                        lines[0].row, "budgeted_hours")  # fmt: skip
+                warn(PLANNED_OVER_BUDGET, f"the planned cost of project {name!r}, "
+                     f"{p.planned_cost}, is over its Budget {b.budget}")  # fmt: skip
+        over = [(name, p.actual_hours, b.hours, lines[0].row if lines else None)]
         for role in b.roles:
-            if role.hours and role.actual_hours > role.hours:
+            if role.hours:
                 row = next(x.row for x in lines if x.role == role.role and x.user is None)
-                self.report(BUDGETED_HOURS_EXCEEDED, f"{role.role} has {role.actual_hours} "
-                            f"actual hours on {project.project!r}, {role.hours} budgeted",
-                            SheetName.BUDGETS, row, "budgeted_hours")  # fmt: skip
+                over.append((f"{role.role} on {name}", role.actual_hours, role.hours, row))
+        for what, actual, budgeted, row in over:
+            if row is not None and actual > budgeted:
+                self.report(BUDGETED_HOURS_EXCEEDED, f"{what!r} has {actual} actual hours, "
+                            f"{budgeted} budgeted", SheetName.BUDGETS, row,
+                            "budgeted_hours")  # fmt: skip
 
     def priced(
         self,
