@@ -97,3 +97,19 @@ def test_a_planned_cost_over_the_budget_is_a_warning(results):
     # Planned: the fixed cost 500.00 and the planned expense 1,500.00.
     assert planned.cell == "E2" and "2000.00, is over its Budget 400.00" in planned.message
     assert project(r, "P-3").budget.planned_over == D("1600.00")
+
+
+def test_budget_rows_are_spread_over_the_periods_and_add_up(results):
+    """Model 15 on 14: a role row's hours, cost and revenue by week, by largest remainder;
+    the Developer's weeks carry the cost rate of their days (80.00, then 85.00)."""
+    text = "[Settings]\nSetting | Value\nPeriod | Week\n" + EXAMPLE_15_1.format(spent=250)
+    p = project(results(text), "P-3")
+    weeks = p.periods
+    assert sum(w.budgeted_hours for w in weeks) == D(300)
+    assert sum(w.budgeted_labor_cost for w in weeks) == p.budget.labor_cost
+    assert sum(w.budgeted_labor_revenue for w in weeks) == p.budget.labor_revenue
+    # Week of 31 Dec 2023 → 1 Jan 2024 bucket (1–6 Jan: 5 working days of 23).
+    first = weeks[0]
+    assert (first.first.isoformat(), first.budgeted_hours) == ("2024-01-01", D("65.22"))
+    # 100 h × 5/23 × 60 + 200 h × 5/23 × 80 = 1,304.35 + 3,478.26 = 4,782.61
+    assert first.budgeted_labor_cost == D("4782.61")

@@ -39,6 +39,19 @@ class UserBudget:
 
 
 @dataclass(frozen=True, slots=True)
+class PhasedLine:
+    """A role row of the Budgets sheet as runs of days, each with its amount per working
+    day and the row's working days (0: all on its first day), and its rounded totals."""
+
+    hours: Decimal
+    cost: Decimal
+    revenue: Decimal
+    hours_pieces: tuple[tuple[date, date, Fraction, int], ...]
+    cost_pieces: tuple[tuple[date, date, Fraction, int], ...]
+    revenue_pieces: tuple[tuple[date, date, Fraction, int], ...]
+
+
+@dataclass(frozen=True, slots=True)
 class RoleBudget:
     role: str
     hours: Decimal
@@ -69,6 +82,8 @@ class BudgetResult:
     cost_variance: Decimal
     revenue_variance: Decimal
     roles: tuple[RoleBudget, ...] = ()
+    phased: tuple[PhasedLine, ...] = ()
+    """The role rows, as the time-phased figures spread them (model 15 on 14)."""
 
 
 def percent(part: Decimal, whole: Decimal | None) -> Decimal | None:
@@ -90,14 +105,26 @@ class Budgeting(Stage):
             actual_by_role[r.role] += r.line.hours
         roles: dict[str, dict] = {}
         users: dict[str, list[UserBudget]] = defaultdict(list)
+        phased: list[PhasedLine] = []
         for line in lines:
             first = line.start or project.planned_start
             last = line.end or project.planned_completion
             if line.user is None:
+                cost_pieces: list = []
+                revenue_pieces: list = []
                 cost = self.priced(self.rates.cost_for_role(line.role), line, first, last, cal,
-                                   project, "cost rate")  # fmt: skip
+                                   project, "cost rate", cost_pieces)  # fmt: skip
                 revenue = self.priced(self.rates.billing_for_role(project, line.role, None), line,
-                                      first, last, cal, project, "billing rate")  # fmt: skip
+                                      first, last, cal, project, "billing rate",
+                                      revenue_pieces)  # fmt: skip
+                if first is not None or last is not None:
+                    a, z = first or last, last or first
+                    days = cal.count(a, z) if a <= z else 0
+                    spread = ((a, max(a, z), Fraction(line.hours) / (days or 1), days),)
+                    phased.append(
+                        PhasedLine(line.hours, cost, revenue, spread, tuple(cost_pieces),
+                                   tuple(revenue_pieces))
+                    )  # fmt: skip
                 entry = roles.setdefault(line.role, {"hours": ZERO, "cost": ZERO,
                                                      "revenue": ZERO})  # fmt: skip
                 entry["hours"] += line.hours
@@ -156,6 +183,7 @@ class Budgeting(Stage):
             cost_variance=cost - p.actual_cost,
             revenue_variance=p.actual_revenue - revenue,
             roles=role_budgets,
+            phased=tuple(phased),
         )
         self.budget_warnings(p, result, lines)
         return result
@@ -197,9 +225,12 @@ class Budgeting(Stage):
         cal,  # type: ignore[no-untyped-def]
         project: Project,
         what: str,
+        pieces: list[tuple[date, date, Fraction, int]] | None = None,
     ) -> Decimal:
         """Model 15: a budget line's hours spread evenly over the working days of its period,
-        each day at its rate (and exchange factor), rounded once; no rate: 0 and NO_RATE."""
+        each day at its rate (and exchange factor), rounded once; no rate: 0 and NO_RATE.
+        `pieces`, if given, gets each run of days with its amount per working day (and the
+        period's working days), for the time-phased figures."""
         if first is None or last is None or last < first:
             first = last = first or last
         if first is None or last is None:
@@ -220,12 +251,16 @@ class Budgeting(Stage):
             currency = seg.source.currency
             if currency is None or currency == project.currency:
                 total += per_day * count * Fraction(seg.source.rate)
+                if pieces is not None:
+                    pieces.append((seg.first, seg.last, per_day * Fraction(seg.source.rate), days))
                 continue
             for a, b, _ in self.exchange.pieces(currency, project.currency, seg.first,
                                                 seg.last, project):  # fmt: skip
                 n = cal.count(a, b) if days else 1
                 fx = self.fx(seg.source, project, a) or Fraction(0)
                 total += per_day * n * Fraction(seg.source.rate) * fx
+                if pieces is not None:
+                    pieces.append((a, b, per_day * Fraction(seg.source.rate) * fx, days))
         if missing and line.hours:
             self.report(
                 NO_RATE,

@@ -89,6 +89,10 @@ class PeriodFigures:
     actual_revenue: Decimal = ZERO
     billed: Decimal = ZERO
     """Totals of the Billed records whose Billing date falls in the bucket."""
+    budgeted_hours: Decimal = ZERO
+    budgeted_labor_cost: Decimal = ZERO
+    budgeted_labor_revenue: Decimal = ZERO
+    """The Budgets sheet's role rows, spread like assignments (model 15 on 14)."""
     wip: Decimal = ZERO
     """Work in progress at the bucket's last day: earned, billable, not yet billed then."""
 
@@ -121,6 +125,9 @@ FIELDS = (
     "actual_expenses",
     "actual_revenue",
     "billed",
+    "budgeted_hours",
+    "budgeted_labor_cost",
+    "budgeted_labor_revenue",
 )
 
 
@@ -204,6 +211,18 @@ def project_periods(
     for rec in p.records:
         if rec.record.status is BillingStatus.BILLED:
             b.add("billed", rec.record.billing_date or as_of, rec.total)
+    for line in p.budget.phased if p.budget is not None else ():
+        for name, pieces, total, places in (
+            ("budgeted_hours", line.hours_pieces, line.hours,
+             max(2, -int(line.hours.as_tuple().exponent))),
+            ("budgeted_labor_cost", line.cost_pieces, line.cost, decimals),
+            ("budgeted_labor_revenue", line.revenue_pieces, line.revenue, decimals),
+        ):  # fmt: skip
+            exact = [Fraction(0)] * len(b.spans)
+            for first, last, per_day, days in pieces:
+                exact = [x + y for x, y in zip(exact, b.spread(first, last, per_day, cal, days),
+                                               strict=True)]  # fmt: skip
+            b.add_all(name, largest_remainder(exact, total, places))
     wip = _wip(b, p, as_of, decimals)
     weeks = [
         PeriodFigures(a, z, **{name: b.sums[name][i] for name in FIELDS}, wip=wip[i])
@@ -235,6 +254,9 @@ def _dates(p: ProjectResult, as_of: date) -> list[date]:
     """Every date at which something of the project falls."""
     project = p.project
     found = [d for d in (project.planned_start, project.planned_completion) if d]
+    if p.budget is not None:
+        found += [x for line in p.budget.phased for x in (line.hours_pieces[0][0],
+                  line.hours_pieces[0][1])]  # fmt: skip
     if project.actual_completion:
         found.append(project.actual_completion)
     for t in p.tasks:

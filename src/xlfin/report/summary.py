@@ -187,6 +187,9 @@ def period_summary(x: PeriodFigures, m: Callable[[Decimal], str]) -> dict[str, A
         "revenue_variance": m(x.revenue_variance),
         "billed": m(x.billed),
         "work_in_progress": m(x.wip),
+        "budgeted_hours": hours_text(x.budgeted_hours),
+        "budgeted_labor_cost": m(x.budgeted_labor_cost),
+        "budgeted_labor_revenue": m(x.budgeted_labor_revenue),
     }
 
 

@@ -530,6 +530,9 @@ class ReportWriter(TableWriter):
         Col("Revenue variance", "money", 13, True),
         Col("Billed", "money", 13, True),
         Col("Work in progress", "money", 13),
+        Col(column_name("budgeted_hours"), "hours", 10, True),
+        Col("Budgeted labor cost", "money", 13, True),
+        Col("Budgeted labor revenue", "money", 13, True),
         Col("Planned revenue to date", "money", 13),
         Col("Actual revenue to date", "money", 13),
         Col("Planned cost to date", "money", 13),
@@ -565,7 +568,8 @@ class ReportWriter(TableWriter):
                     values = (
                         x.first, x.last, x.planned_hours, x.actual_hours, x.planned_cost,
                         x.actual_cost, x.cost_variance, x.planned_revenue, x.actual_revenue,
-                        x.revenue_variance, x.billed, x.wip, *to_date,
+                        x.revenue_variance, x.billed, x.wip, x.budgeted_hours,
+                        x.budgeted_labor_cost, x.budgeted_labor_revenue, *to_date,
                     )  # fmt: skip
                     yield (p.project.project, p.currency, *values) if multi else (
                         p.project.project, *values
