@@ -296,3 +296,26 @@ def test_the_by_period_sheet_adds_up_to_the_summary_and_says_what_the_json_says(
             == (p["periods"][-1]["work_in_progress"])
         )
     assert len(book["By period"]._charts) == len(summary)  # a chart per project
+
+
+def test_explain_a_period_and_the_indexes(tmp_path):
+    from click.testing import CliRunner
+
+    from conftest import write_text_workbook
+    from xlfin.cli import main
+
+    path = write_text_workbook(tmp_path, EXAMPLE_14_2)
+    runner = CliRunner()
+    done = runner.invoke(main, ["explain", str(path), "--project", "P-2", "--period",
+                                "2024-02-12", "--no-ledger"])  # fmt: skip
+    assert done.exit_code == 0, done.output
+    assert "Project P-2, month 2024-02-01 to 2024-02-29" in done.output
+    assert "billed: 500.00 (B1 by Billing date)" in done.output
+    assert "work in progress at 2024-02-29: 500.00" in done.output
+    task = runner.invoke(main, ["explain", str(path), "--project", "P-2", "--task", "T1",
+                                "--no-ledger"])  # fmt: skip
+    assert "CPI 0.00 = BCWP h / actual hours" in task.output  # nothing complete yet
+    assert "EAC 10.00 h = planned + actual hours (CPI is 0)" in task.output
+    missing = runner.invoke(main, ["explain", str(path), "--project", "P-2", "--period",
+                                   "2023-01-01", "--no-ledger"])  # fmt: skip
+    assert missing.exit_code == 1 and "nothing in the period holding 2023-01-01" in missing.output

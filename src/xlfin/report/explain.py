@@ -192,9 +192,13 @@ def explain_indexes(x, decimals: int, done: str) -> list[str]:  # type: ignore[n
     cpi = "BCWP h / actual hours" if hours else (
         "(BCWP + incurred planned expense) / (actual labor cost + incurred actual expense)"
     )  # fmt: skip
-    over = "planned hours / CPI" if hours else (
-        "planned labor cost / CPI labor + incurred actual + not incurred planned expense"
-    )  # fmt: skip
+    if hours:
+        over = "planned hours / CPI" if x.cpi else "planned + actual hours (CPI is 0)"
+    else:
+        labor = "planned labor cost / CPI labor" if x.cpi_labor else (
+            "planned + actual labor cost (CPI labor is 0)"
+        )  # fmt: skip
+        over = f"{labor} + incurred actual + not incurred planned expense"
     return [
         f"Performance ({x.method}; {done}; a parent's figures are its subtasks')",
         f"  BCWP {hours_text(x.bcwp_hours)} h, {_money(x.bcwp, decimals)}; BCWS "
