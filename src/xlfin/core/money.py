@@ -17,6 +17,7 @@ from decimal import (
     Overflow,
 )
 from fractions import Fraction
+from functools import cmp_to_key
 
 ZERO = Decimal(0)
 MONEY = Context(
@@ -88,11 +89,23 @@ def hours_text(hours: Decimal) -> str:
 def largest_remainder(amounts: Sequence[Fraction], total: Decimal, decimals: int) -> list[Decimal]:
     """`amounts` rounded so that they add up to `total` (their exact sum, rounded): each is
     rounded down to the minor unit, then the units still missing go one each to the
-    amounts with the largest remainders, the earlier first on a tie (model 14.2)."""
-    unit = Fraction(1, 10**decimals)
-    floors = [(a / unit).__floor__() for a in amounts]
-    missing = int(Fraction(total) / unit) - sum(floors)
-    order = sorted(range(len(amounts)), key=lambda i: (-(amounts[i] / unit - floors[i]), i))
-    for i in order[: max(0, missing)]:
-        floors[i] += 1
+    amounts with the largest remainders, the earlier first on a tie (model 14.2). In
+    integers: a remainder r / d is compared with another by cross-multiplying."""
+    scale = 10**decimals
+    floors, remainders = [], []
+    for a in amounts:
+        a = Fraction(a)
+        whole, rest = divmod(a.numerator * scale, a.denominator)
+        floors.append(whole)
+        remainders.append((rest, a.denominator))
+    missing = int(Fraction(total) * scale) - sum(floors)
+    if missing > 0:
+
+        def larger_first(i: int, j: int) -> int:
+            (ri, di), (rj, dj) = remainders[i], remainders[j]
+            return (rj * di - ri * dj) or (i - j)
+
+        order = sorted(range(len(floors)), key=cmp_to_key(larger_first))
+        for i in order[:missing]:
+            floors[i] += 1
     return [Decimal(f).scaleb(-decimals) for f in floors]

@@ -150,28 +150,33 @@ class _Buckets:
         if amount:
             self.sums[name][self.of(day)] += amount
 
-    def add_all(self, name: str, amounts: Sequence[Decimal]) -> None:
-        column = self.sums[name]
-        for i, amount in enumerate(amounts):
-            column[i] += amount
-
-    def spread(
-        self, first: date, last: date, per_day: Fraction, cal: WorkCalendar, days: int
-    ) -> list[Fraction]:
-        """`per_day` on every working day from `first` to `last`, by bucket (no working
-        day: `per_day` once, on `first`, as the planned hours are)."""
-        out = [Fraction(0)] * len(self.spans)
-        if not per_day:
-            return out
+    def counts(
+        self, first: date, last: date, cal: WorkCalendar, days: int
+    ) -> list[tuple[int, int]]:
+        """(bucket, working days in it) of the days from `first` to `last` (no working day
+        in the whole span, `days` 0: one day, on `first`, as the planned hours are)."""
         if days == 0:
-            out[self.of(first)] += per_day
-            return out
+            return [(self.of(first), 1)]
+        out = []
         for i in range(self.of(first), self.of(last) + 1):
             a, b = self.spans[i]
             count = cal.count(max(a, first), min(b, last))
             if count:
-                out[i] += per_day * count
+                out.append((i, count))
         return out
+
+    def spread(
+        self, first: date, last: date, per_day: Fraction, cal: WorkCalendar, days: int
+    ) -> dict[int, Fraction]:
+        """`per_day` on every working day from `first` to `last`, by bucket (sparse)."""
+        if not per_day:
+            return {}
+        return {i: per_day * count for i, count in self.counts(first, last, cal, days)}
+
+    def add_sparse(self, name: str, amounts: dict[int, Decimal]) -> None:
+        column = self.sums[name]
+        for i, amount in amounts.items():
+            column[i] += amount
 
 
 def project_periods(
@@ -218,11 +223,13 @@ def project_periods(
             ("budgeted_labor_cost", line.cost_pieces, line.cost, decimals),
             ("budgeted_labor_revenue", line.revenue_pieces, line.revenue, decimals),
         ):  # fmt: skip
-            exact = [Fraction(0)] * len(b.spans)
+            exact: dict[int, Fraction] = {}
             for first, last, per_day, days in pieces:
-                exact = [x + y for x, y in zip(exact, b.spread(first, last, per_day, cal, days),
-                                               strict=True)]  # fmt: skip
-            b.add_all(name, largest_remainder(exact, total, places))
+                for i, amount in b.spread(first, last, per_day, cal, days).items():
+                    exact[i] = exact.get(i, 0) + amount
+            keys = sorted(exact)
+            rounded = largest_remainder([exact[i] for i in keys], total, places)
+            b.add_sparse(name, dict(zip(keys, rounded, strict=True)))
     wip = _wip(b, p, as_of, decimals)
     weeks = [
         PeriodFigures(a, z, **{name: b.sums[name][i] for name in FIELDS}, wip=wip[i])
@@ -302,7 +309,6 @@ def _task_planned(b: _Buckets, t: TaskResult, cal: WorkCalendar, decimals: int) 
     """Model 14.2: a task's planned hours, labor cost and revenue by bucket, each rounded
     by largest remainder to the task's rounded total."""
     task = t.task
-    n = len(b.spans)
     if t.first_day is None or t.last_day is None or t.last_day < t.first_day:
         # No span: the whole plan falls on the day the task has, if any.
         day = t.first_day or t.last_day
@@ -318,58 +324,77 @@ def _task_planned(b: _Buckets, t: TaskResult, cal: WorkCalendar, decimals: int) 
     first, last, days = t.first_day, t.last_day, t.working_days
     hours = b.spread(first, last, Fraction(t.planned_hours) / (days or 1), cal, days)
     if task.cost_type is CostType.FIXED_HOURLY:
-        labor = [h * Fraction(task.hourly_cost or 0) for h in hours]
+        labor = _times(hours, task.hourly_cost)
     elif task.cost_type is CostType.NO_COST:
-        labor = [Fraction(0)] * n
+        labor = {}
     else:
         labor = _plans(b, t.plans, cal, revenue=False)
     kind = task.revenue_type
-    fixed = [Fraction(0)] * n
-    if task.fixed_amount is not None:
-        fixed[b.of(last)] = Fraction(task.fixed_amount)
+    fixed = {b.of(last): Fraction(task.fixed_amount)} if task.fixed_amount is not None else {}
     if kind is RevenueType.FIXED_HOURLY:
-        revenue = [h * Fraction(task.hourly_rate or 0) for h in hours]
+        revenue = _times(hours, task.hourly_rate)
     elif kind is RevenueType.FIXED_REVENUE:
         revenue = fixed
     elif kind is RevenueType.NOT_BILLABLE:
-        revenue = [Fraction(0)] * n
+        revenue = {}
     else:
         revenue = _plans(b, t.plans, cal, revenue=True)
         if kind.plus_fixed:
-            revenue = [a + f for a, f in zip(revenue, fixed, strict=True)]
+            for i, amount in fixed.items():
+                revenue[i] = revenue.get(i, 0) + amount
         elif kind.with_cap and task.fixed_amount is not None:
             revenue = _capped(revenue, Fraction(task.fixed_amount))
     hour_places = max(2, -int(t.planned_hours.as_tuple().exponent))
-    b.add_all("planned_hours", largest_remainder(hours, t.planned_hours, hour_places))
-    b.add_all("planned_labor_cost", largest_remainder(labor, t.planned_labor_cost, decimals))
-    b.add_all("planned_revenue", largest_remainder(revenue, t.planned_revenue, decimals))
+    for name, exact, total, places in (
+        ("planned_hours", hours, t.planned_hours, hour_places),
+        ("planned_labor_cost", labor, t.planned_labor_cost, decimals),
+        ("planned_revenue", revenue, t.planned_revenue, decimals),
+    ):
+        keys = sorted(exact)
+        rounded = largest_remainder([exact[i] for i in keys], total, places)
+        b.add_sparse(name, dict(zip(keys, rounded, strict=True)))
+
+
+def _times(amounts: dict[int, Fraction], rate: Decimal | None) -> dict[int, Fraction]:
+    factor = Fraction(rate or 0)
+    return {i: a * factor for i, a in amounts.items()} if factor else {}
 
 
 def _plans(
     b: _Buckets, plans: Sequence[AssignmentPlan], cal: WorkCalendar, revenue: bool
-) -> list[Fraction]:
+) -> dict[int, Fraction]:
     """The exact planned revenue (or cost) of a task's assignments by bucket: each run of
-    days with one rate and factor, spread over its working days (model 4 and 13)."""
-    out = [Fraction(0)] * len(b.spans)
+    days with one rate and factor, spread over its working days (model 4 and 13). Working
+    days × rate are summed per bucket exactly in decimals (in fractions where a factor
+    converts them), then × the plan's hours per day once per bucket."""
+    out: dict[int, Fraction] = {}
     for plan in plans:
-        per_day = plan.hours / (plan.days or 1)
+        plain: dict[int, Decimal] = {}
+        converted: dict[int, Fraction] = {}
         for s in plan.revenue if revenue else plan.cost:
-            rate = Fraction(s.source.rate or 0) * (s.factor if s.factor is not None else 1)
-            if revenue:
-                rate *= plan.overtime
+            rate = s.source.rate
             if not rate:
                 continue
-            spread = b.spread(s.first, s.last, per_day * rate, cal, plan.days)
-            out = [a + x for a, x in zip(out, spread, strict=True)]
+            for i, count in b.counts(s.first, s.last, cal, plan.days):
+                if s.factor is None:
+                    plain[i] = plain.get(i, ZERO) + rate * count
+                else:
+                    converted[i] = converted.get(i, 0) + Fraction(rate) * count * s.factor
+        per_day = plan.hours / (plan.days or 1)
+        if revenue:
+            per_day *= plan.overtime
+        for i in plain.keys() | converted.keys():
+            weight = Fraction(plain.get(i, ZERO)) + converted.get(i, 0)
+            out[i] = out.get(i, 0) + per_day * weight
     return out
 
 
-def _capped(amounts: list[Fraction], cap: Fraction) -> list[Fraction]:
+def _capped(amounts: dict[int, Fraction], cap: Fraction) -> dict[int, Fraction]:
     """Model 14.2: buckets consume a cap in date order; the one that crosses it is cut."""
-    left, out = cap, []
-    for amount in amounts:
-        take = min(amount, max(left, Fraction(0)))
-        out.append(take)
+    left, out = cap, {}
+    for i in sorted(amounts):
+        take = min(amounts[i], max(left, Fraction(0)))
+        out[i] = take
         left -= take
     return out
 
