@@ -253,7 +253,20 @@ class Actuals(Stage):
         fx = self.fx(source, project, line.date)
         if fx is None:
             return ZERO_MONEY, None
-        return self.round(Fraction(line.hours * source.rate) * fx), fx
+        # Lines repeat a few hours, rates and factors (one per date): each amount is made
+        # once, in integers (hours × rate × fx, rounded half away from zero).
+        key = (line.hours, source.rate, id(fx))
+        amount = self.converted_amounts.get(key)
+        if amount is None:
+            an, ad = (line.hours * source.rate).as_integer_ratio()
+            scale = 10**self.round.decimals
+            whole, rest = divmod(an * fx.numerator * scale, ad * fx.denominator)
+            if 2 * rest >= ad * fx.denominator:
+                whole += 1
+            amount = Decimal(whole).scaleb(-self.round.decimals)
+            if len(self.converted_amounts) < Amounts.REMEMBERED:
+                self.converted_amounts[key] = amount
+        return amount, fx
 
     def capped(self, results: list[LineResult], cap: Decimal) -> list[LineResult]:
         """Model 3 and 7: a billed (frozen) line keeps the amount it was billed at, and uses

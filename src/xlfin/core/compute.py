@@ -191,6 +191,7 @@ class Computation(Planning, Actuals, Rollup, Budgeting):
         """Round (and remember amounts) in `currency` from here on: each currency rounds to
         its own decimals (model 13)."""
         self.round, self.amounts = self._rounding(currency)
+        self.converted_amounts: dict[tuple, Decimal] = {}
 
     def rounder(self, currency: str) -> Rounder:
         return self._rounding(currency)[0]

@@ -19,6 +19,7 @@ from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
 from itertools import accumulate
+from math import lcm
 
 from xlfin.core.calendar import WorkCalendar
 from xlfin.core.money import largest_remainder, round_money
@@ -305,6 +306,41 @@ def _expense(b: _Buckets, e: Expense, start: date, decimals: int) -> None:
               round_money(e.actual_amount, decimals))  # fmt: skip
 
 
+class _Terms:
+    """Exact amounts by bucket, as integer fractions (numerator, denominator) added up over
+    one common denominator at the end: a task's planned amounts without a Fraction object
+    per bucket (a workbook may plan thousands of tasks over hundreds of weeks)."""
+
+    __slots__ = ("terms",)
+
+    def __init__(self) -> None:
+        self.terms: list[tuple[int, int, int]] = []
+
+    def add(self, i: int, numerator: int, denominator: int) -> None:
+        if numerator:
+            self.terms.append((i, numerator, denominator))
+
+    def scaled(self, factor: tuple[int, int]) -> _Terms:
+        """Every amount × `factor` (a rate per hour, as numerator and denominator)."""
+        out = _Terms()
+        n, d = factor
+        if n:
+            out.terms = [(i, a * n, b * d) for i, a, b in self.terms]
+        return out
+
+    def resolved(self) -> tuple[dict[int, int], int]:
+        """(numerator by bucket, the common denominator)."""
+        common = lcm(*{d for _, _, d in self.terms}) if self.terms else 1
+        out: dict[int, int] = {}
+        for i, n, d in self.terms:
+            out[i] = out.get(i, 0) + n * (common // d)
+        return out, common
+
+
+def _ratio(value: Decimal | Fraction | int) -> tuple[int, int]:
+    return value.as_integer_ratio()
+
+
 def _task_planned(b: _Buckets, t: TaskResult, cal: WorkCalendar, decimals: int) -> None:
     """Model 14.2: a task's planned hours, labor cost and revenue by bucket, each rounded
     by largest remainder to the task's rounded total."""
@@ -322,81 +358,109 @@ def _task_planned(b: _Buckets, t: TaskResult, cal: WorkCalendar, decimals: int) 
             b.add(name, day, total)
         return
     first, last, days = t.first_day, t.last_day, t.working_days
-    hours = b.spread(first, last, Fraction(t.planned_hours) / (days or 1), cal, days)
+    hn, hd = _ratio(t.planned_hours)
+    hours = _Terms()
+    for i, count in b.counts(first, last, cal, days):
+        hours.add(i, hn * count, hd * (days or 1))
     if task.cost_type is CostType.FIXED_HOURLY:
-        labor = _times(hours, task.hourly_cost)
+        labor = hours.scaled(_ratio(task.hourly_cost or 0))
     elif task.cost_type is CostType.NO_COST:
-        labor = {}
+        labor = _Terms()
     else:
         labor = _plans(b, t.plans, cal, revenue=False)
     kind = task.revenue_type
-    fixed = {b.of(last): Fraction(task.fixed_amount)} if task.fixed_amount is not None else {}
+    fixed = _Terms()
+    if task.fixed_amount is not None:
+        fixed.add(b.of(last), *_ratio(task.fixed_amount))
+    cap = None
     if kind is RevenueType.FIXED_HOURLY:
-        revenue = _times(hours, task.hourly_rate)
+        revenue = hours.scaled(_ratio(task.hourly_rate or 0))
     elif kind is RevenueType.FIXED_REVENUE:
         revenue = fixed
     elif kind is RevenueType.NOT_BILLABLE:
-        revenue = {}
+        revenue = _Terms()
     else:
         revenue = _plans(b, t.plans, cal, revenue=True)
         if kind.plus_fixed:
-            for i, amount in fixed.items():
-                revenue[i] = revenue.get(i, 0) + amount
+            revenue.terms += fixed.terms
         elif kind.with_cap and task.fixed_amount is not None:
-            revenue = _capped(revenue, Fraction(task.fixed_amount))
+            cap = task.fixed_amount
     hour_places = max(2, -int(t.planned_hours.as_tuple().exponent))
-    for name, exact, total, places in (
-        ("planned_hours", hours, t.planned_hours, hour_places),
-        ("planned_labor_cost", labor, t.planned_labor_cost, decimals),
-        ("planned_revenue", revenue, t.planned_revenue, decimals),
+    for name, exact, total, places, limit in (
+        ("planned_hours", hours, t.planned_hours, hour_places, None),
+        ("planned_labor_cost", labor, t.planned_labor_cost, decimals, None),
+        ("planned_revenue", revenue, t.planned_revenue, decimals, cap),
     ):
-        keys = sorted(exact)
-        rounded = largest_remainder([exact[i] for i in keys], total, places)
-        b.add_sparse(name, dict(zip(keys, rounded, strict=True)))
-
-
-def _times(amounts: dict[int, Fraction], rate: Decimal | None) -> dict[int, Fraction]:
-    factor = Fraction(rate or 0)
-    return {i: a * factor for i, a in amounts.items()} if factor else {}
+        numerators, common = exact.resolved()
+        if limit is not None:
+            numerators, common = _capped(numerators, common, limit)
+        b.add_sparse(name, largest_remainder_of(numerators, common, total, places))
 
 
 def _plans(
     b: _Buckets, plans: Sequence[AssignmentPlan], cal: WorkCalendar, revenue: bool
-) -> dict[int, Fraction]:
+) -> _Terms:
     """The exact planned revenue (or cost) of a task's assignments by bucket: each run of
     days with one rate and factor, spread over its working days (model 4 and 13). Working
-    days × rate are summed per bucket exactly in decimals (in fractions where a factor
-    converts them), then × the plan's hours per day once per bucket."""
-    out: dict[int, Fraction] = {}
+    days × rate are summed per bucket in decimals (exact), then × the plan's hours per day
+    once per bucket; converted runs are terms of their own."""
+    out = _Terms()
     for plan in plans:
+        hn, hd = _ratio(plan.hours)
+        if revenue and plan.overtime != 1:
+            on, od = _ratio(plan.overtime)
+            hn, hd = hn * on, hd * od
+        hd *= plan.days or 1
         plain: dict[int, Decimal] = {}
-        converted: dict[int, Fraction] = {}
         for s in plan.revenue if revenue else plan.cost:
             rate = s.source.rate
             if not rate:
                 continue
-            for i, count in b.counts(s.first, s.last, cal, plan.days):
-                if s.factor is None:
+            if s.factor is None:
+                for i, count in b.counts(s.first, s.last, cal, plan.days):
                     plain[i] = plain.get(i, ZERO) + rate * count
-                else:
-                    converted[i] = converted.get(i, 0) + Fraction(rate) * count * s.factor
-        per_day = plan.hours / (plan.days or 1)
-        if revenue:
-            per_day *= plan.overtime
-        for i in plain.keys() | converted.keys():
-            weight = Fraction(plain.get(i, ZERO)) + converted.get(i, 0)
-            out[i] = out.get(i, 0) + per_day * weight
+                continue
+            rn, rd = _ratio(rate)
+            fn, fd = _ratio(s.factor)
+            for i, count in b.counts(s.first, s.last, cal, plan.days):
+                out.add(i, hn * rn * fn * count, hd * rd * fd)
+        for i, weight in plain.items():
+            wn, wd = _ratio(weight)
+            out.add(i, hn * wn, hd * wd)
     return out
 
 
-def _capped(amounts: dict[int, Fraction], cap: Fraction) -> dict[int, Fraction]:
+def _capped(numerators: dict[int, int], common: int, cap: Decimal) -> tuple[dict[int, int], int]:
     """Model 14.2: buckets consume a cap in date order; the one that crosses it is cut."""
-    left, out = cap, {}
-    for i in sorted(amounts):
-        take = min(amounts[i], max(left, Fraction(0)))
+    cn, cd = _ratio(cap)
+    scale = lcm(common, cd)
+    left = cn * (scale // cd)
+    out = {}
+    for i in sorted(numerators):
+        amount = numerators[i] * (scale // common)
+        take = min(amount, max(left, 0))
         out[i] = take
         left -= take
-    return out
+    return out, scale
+
+
+def largest_remainder_of(
+    numerators: dict[int, int], common: int, total: Decimal, decimals: int
+) -> dict[int, Decimal]:
+    """Model 14.2's largest remainder over amounts `numerators[i] / common` (one
+    denominator, so remainders compare as integers; ties: the earlier bucket first)."""
+    scale = 10**decimals
+    floors, remainders = {}, []
+    for i in sorted(numerators):
+        whole, rest = divmod(numerators[i] * scale, common)
+        floors[i] = whole
+        remainders.append((-rest, i))
+    tn, td = _ratio(total)
+    missing = tn * scale // td - sum(floors.values())
+    if missing > 0:
+        for _, i in sorted(remainders)[:missing]:
+            floors[i] += 1
+    return {i: Decimal(f).scaleb(-decimals) for i, f in floors.items()}
 
 
 def _wip(b: _Buckets, p: ProjectResult, as_of: date, decimals: int) -> list[Decimal]:

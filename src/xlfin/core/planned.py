@@ -64,7 +64,7 @@ class Stage:
     parents: set[tuple[str, str]]
     budget_lines: dict[str, list]
     frozen_expenses: Mapping[str, Decimal]
-    factors: dict[tuple[str | None, str, date], Fraction | None]
+    factors: dict[tuple, Fraction | None]
     missing: set[str]
 
     def report(self, code: str, message: str, sheet: str, row: int | None, key: str) -> None:
@@ -74,7 +74,8 @@ class Stage:
         """Model 13: fx(the rate's currency → the project's) on `day`, exact. None when a
         rate is missing: EXCHANGE_RATE_MISSING, once per currency, at the first rate that
         needs it."""
-        key = (source.currency, project.project, day)
+        # Projects in one currency (without rates of their own) share their factors.
+        key = (source.currency, project.currency, project.exchange_rate, day)
         try:
             return self.factors[key]
         except KeyError:
