@@ -256,6 +256,16 @@ def test_buckets_add_up_to_the_totals_and_weeks_to_months(wb):
         assert p.periods[-1].wip == p.unbilled - extra
         again = compute(wb.model_copy(update={"settings": settings_})).projects[0].periods
         assert again == p.periods
+        # Each task's own buckets add up to its totals too (the project's are their sums).
+        from xlfin.core.calendar import WorkCalendar
+        from xlfin.core.periods import _Buckets, _task_planned
+
+        cal = WorkCalendar(wb.schedules["S"])
+        for t in p.tasks:
+            alone = _Buckets(buckets(date(2023, 12, 1), date(2024, 12, 31), Period.WEEK))
+            _task_planned(alone, t, cal, 2)
+            for name in ("planned_hours", "planned_labor_cost", "planned_revenue"):
+                assert sum(alone.sums[name], Decimal(0)) == getattr(t, name), (t.task.task, name)
     for month in by[Period.MONTH]:
         weeks = [w for w in by[Period.WEEK] if month.first <= w.first <= month.last]
         for name in FIGURES:

@@ -140,6 +140,7 @@ class _Buckets:
         self.starts = [a for a, _ in spans]
         self.sums = {name: [ZERO] * len(spans) for name in FIELDS}
         self.index: dict[date, int] = {}
+        self.full: list[int] | None = None
 
     def of(self, day: date) -> int:
         i = self.index.get(day)
@@ -158,13 +159,25 @@ class _Buckets:
         in the whole span, `days` 0: one day, on `first`, as the planned hours are)."""
         if days == 0:
             return [(self.of(first), 1)]
+        full = self.working(cal)
+        spans = self.spans
+        lo, hi = self.of(first), self.of(last)
         out = []
-        for i in range(self.of(first), self.of(last) + 1):
-            a, b = self.spans[i]
-            count = cal.count(max(a, first), min(b, last))
+        for i in range(lo, hi + 1):
+            if lo < i < hi:  # a bucket inside the run: all its working days
+                count = full[i]
+            else:
+                a, b = spans[i]
+                count = cal.count(max(a, first), min(b, last))
             if count:
                 out.append((i, count))
         return out
+
+    def working(self, cal: WorkCalendar) -> list[int]:
+        """Each bucket's working days (one calendar per project: made once)."""
+        if self.full is None:
+            self.full = [cal.count(a, b) for a, b in self.spans]
+        return self.full
 
     def spread(
         self, first: date, last: date, per_day: Fraction, cal: WorkCalendar, days: int
@@ -232,30 +245,24 @@ def project_periods(
             rounded = largest_remainder([exact[i] for i in keys], total, places)
             b.add_sparse(name, dict(zip(keys, rounded, strict=True)))
     wip = _wip(b, p, as_of, decimals)
-    weeks = [
-        PeriodFigures(a, z, **{name: b.sums[name][i] for name in FIELDS}, wip=wip[i])
-        for i, (a, z) in enumerate(b.spans)
-    ]
-    return tuple(weeks) if period is Period.WEEK else tuple(_union(weeks, period))
-
-
-def _union(weeks: list[PeriodFigures], period: Period) -> Iterable[PeriodFigures]:
-    """Months, quarters or years as sums of their weeks; work in progress at their end."""
-    group: list[PeriodFigures] = []
-    for week in weeks:
-        if group and bucket_start(week.first, period) != bucket_start(group[0].first, period):
-            yield _sum(group, period)
-            group = []
-        group.append(week)
-    if group:
-        yield _sum(group, period)
-
-
-def _sum(weeks: list[PeriodFigures], period: Period) -> PeriodFigures:
-    first = bucket_start(weeks[0].first, period)
-    last = _next_start(first, period) - timedelta(days=1)
-    sums = {name: sum((getattr(w, name) for w in weeks), ZERO) for name in FIELDS}
-    return PeriodFigures(first, last, **sums, wip=weeks[-1].wip)
+    # Months, quarters or years: runs of consecutive weeks, summed column by column;
+    # work in progress at the last week's end.
+    groups: list[tuple[date, int, int]] = []
+    for k, (a, _) in enumerate(b.spans):
+        first = a if period is Period.WEEK else bucket_start(a, period)
+        if groups and groups[-1][0] == first:
+            groups[-1] = (first, groups[-1][1], k + 1)
+        else:
+            groups.append((first, k, k + 1))
+    columns = [b.sums[name] for name in FIELDS]
+    out = []
+    for first, lo, hi in groups:
+        last = b.spans[lo][1] if period is Period.WEEK else (
+            _next_start(first, period) - timedelta(days=1)
+        )  # fmt: skip
+        sums = [sum(column[lo:hi], ZERO) for column in columns]
+        out.append(PeriodFigures(first, last, *sums, wip=wip[hi - 1]))
+    return tuple(out)
 
 
 def _dates(p: ProjectResult, as_of: date) -> list[date]:

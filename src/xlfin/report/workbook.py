@@ -544,7 +544,10 @@ class ReportWriter(TableWriter):
         if not any(p.periods for p in self.results.projects):
             return  # nothing dated (or the periods were not computed)
         multi = self.multi
+        budgets = any(p.budget is not None for p in self.results.projects)
         cols = self.PERIOD_COLS
+        if not budgets:  # the budgeted columns only where some project has a budget
+            cols = tuple(c for c in cols if not c.header.startswith("Budgeted"))
         if multi:
             cols = (cols[0], CURRENCY_COL, *mixed(cols[1:]))
         spans: list[tuple[str, int, int]] = []
@@ -565,11 +568,14 @@ class ReportWriter(TableWriter):
                         to_date[2] + x.planned_cost,
                         to_date[3] + x.actual_cost,
                     ]
+                    budgeted = (
+                        (x.budgeted_hours, x.budgeted_labor_cost, x.budgeted_labor_revenue)
+                        if budgets else ()
+                    )  # fmt: skip
                     values = (
                         x.first, x.last, x.planned_hours, x.actual_hours, x.planned_cost,
                         x.actual_cost, x.cost_variance, x.planned_revenue, x.actual_revenue,
-                        x.revenue_variance, x.billed, x.wip, x.budgeted_hours,
-                        x.budgeted_labor_cost, x.budgeted_labor_revenue, *to_date,
+                        x.revenue_variance, x.billed, x.wip, *budgeted, *to_date,
                     )  # fmt: skip
                     yield (p.project.project, p.currency, *values) if multi else (
                         p.project.project, *values
