@@ -44,6 +44,7 @@ def main() -> None:
         "tasks_sheet",
         "hours_sheet",
         "planned_sheet",
+        "periods_sheet",
         "expenses_sheet",
         "records_sheet",
         "rates_sheet",

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 
 from xlsxwriter.utility import xl_rowcol_to_cell
 
+from xlfin.core.money import round_money
 from xlfin.core.performance import shown
 from xlfin.core.rates import RateSource, role_billing_levels, source_text
 from xlfin.core.results import LineResult, ProjectResult, Results, TaskResult
@@ -794,6 +796,17 @@ def _hour_rows(results: Results, multi: bool = False) -> Iterator[tuple]:
             text = texts[id(source)] = source_text(source)
         return text
 
+    written: dict[int, Decimal] = {}
+
+    def factor(value: Fraction | None) -> Decimal | None:
+        """A line's exchange factor as written (10 decimals): lines share a few factors."""
+        if value is None:
+            return None
+        found = written.get(id(value))
+        if found is None:
+            found = written[id(value)] = round_money(value, 10)
+        return found
+
     for p in results.projects:
         currency = p.currency
         for r in _project_lines(p):
@@ -821,11 +834,11 @@ def _hour_rows(results: Results, multi: bool = False) -> Iterator[tuple]:
                     "Yes" if line.billable else "No",
                     cost.rate,
                     (cost.currency or currency) if cost.rate is not None else None,
-                    r.cost_factor,
+                    factor(r.cost_factor),
                     cost_text,
                     revenue.rate,
                     (revenue.currency or currency) if revenue.rate is not None else None,
-                    r.revenue_factor,
+                    factor(r.revenue_factor),
                     revenue_text,
                     r.cost,
                     r.revenue,
