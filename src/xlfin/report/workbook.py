@@ -288,6 +288,7 @@ class ReportWriter(TableWriter):
         f = self.formats
         ws.write_string(top, 0, "Budget (Projects › Budget, the Budgets sheet)", f["bold"])
         header = top + 1
+        ws.set_row(header, 30)  # room for headers that wrap onto two lines
         for c, col in enumerate(self.BUDGET_COLS):
             ws.write_string(header, c, col.header, f["header"])
         write = self.row_writer(ws, self.BUDGET_COLS)
