@@ -113,3 +113,24 @@ def test_budget_rows_are_spread_over_the_periods_and_add_up(results):
     assert (first.first.isoformat(), first.budgeted_hours) == ("2024-01-01", D("65.22"))
     # 100 h × 5/23 × 60 + 200 h × 5/23 × 80 = 1,304.35 + 3,478.26 = 4,782.61
     assert first.budgeted_labor_cost == D("4782.61")
+
+
+def test_the_summary_has_a_budget_block_coloured_at_the_warning(tmp_path):
+    import openpyxl
+
+    from conftest import SAMPLES
+    from xlfin.pipeline import build
+
+    outcome = build(SAMPLES / "global.xlsx", tmp_path / "r.xlsx", ledger_path=tmp_path / "l")
+    ws = openpyxl.load_workbook(outcome.report)["Summary"]
+    [title] = [c for row in ws.iter_rows() for c in row if c.value and str(c.value).startswith(
+        "Budget (Projects")]  # fmt: skip
+    header = [c.value for c in ws[title.row + 1]][:11]
+    assert header[:5] == ["Project", "Budget", "Budgeted cost", "Actual cost", "Budget used"]
+    rows = {ws.cell(title.row + 2 + k, 1).value: ws.cell(title.row + 2 + k, 5).value
+            for k in range(2)}  # fmt: skip
+    assert rows == {"P-US": 0.324, "P-EU": 0.2117}  # 810.00 / 2,500.00; 1,905.36 / 9,000.00
+    rules = [r for cf in ws.conditional_formatting for r in cf.rules]
+    assert sorted((r.operator, r.formula[0]) for r in rules) == [
+        ("greaterThan", "1.0"), ("greaterThanOrEqual", "0.9")
+    ]  # fmt: skip
