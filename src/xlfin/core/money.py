@@ -6,7 +6,6 @@ divide hours over days, are exact fractions until they are rounded here.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from decimal import (
     ROUND_HALF_EVEN,
     ROUND_HALF_UP,
@@ -17,7 +16,6 @@ from decimal import (
     Overflow,
 )
 from fractions import Fraction
-from functools import cmp_to_key
 
 ZERO = Decimal(0)
 MONEY = Context(
@@ -84,28 +82,3 @@ def exact_text(value: Decimal) -> str:
 def hours_text(hours: Decimal) -> str:
     """`40.00` -> "40", `12.50` -> "12.5"; never an exponent."""
     return exact_text(hours)
-
-
-def largest_remainder(amounts: Sequence[Fraction], total: Decimal, decimals: int) -> list[Decimal]:
-    """`amounts` rounded so that they add up to `total` (their exact sum, rounded): each is
-    rounded down to the minor unit, then the units still missing go one each to the
-    amounts with the largest remainders, the earlier first on a tie (model 14.2). In
-    integers: a remainder r / d is compared with another by cross-multiplying."""
-    scale = 10**decimals
-    floors, remainders = [], []
-    for a in amounts:
-        a = Fraction(a)
-        whole, rest = divmod(a.numerator * scale, a.denominator)
-        floors.append(whole)
-        remainders.append((rest, a.denominator))
-    missing = int(Fraction(total) * scale) - sum(floors)
-    if missing > 0:
-
-        def larger_first(i: int, j: int) -> int:
-            (ri, di), (rj, dj) = remainders[i], remainders[j]
-            return (rj * di - ri * dj) or (i - j)
-
-        order = sorted(range(len(floors)), key=cmp_to_key(larger_first))
-        for i in order[:missing]:
-            floors[i] += 1
-    return [Decimal(f).scaleb(-decimals) for f in floors]

@@ -9,7 +9,7 @@ add the shown amounts (16.5).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
@@ -205,5 +205,4 @@ def _indexes(r: _Rolled, method: str, decimals: int, fixed_cost: Decimal) -> Ind
 
 
 def _with_eac(x: Indexes, eac: Decimal) -> Indexes:
-    return Indexes(x.method, x.bcwp_hours, x.bcws_hours, x.bcwp, x.bcws, x.cpi, x.cpi_labor,
-                   x.spi, eac)  # fmt: skip
+    return replace(x, eac=eac)

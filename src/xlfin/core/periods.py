@@ -22,10 +22,11 @@ from itertools import accumulate
 from math import lcm
 
 from xlfin.core.calendar import WorkCalendar
-from xlfin.core.money import largest_remainder, round_money
+from xlfin.core.money import round_money
 from xlfin.core.results import AssignmentPlan, ProjectResult, TaskResult
+from xlfin.core.rollup import may_bill_now
 from xlfin.models import BillingStatus, CostType, Expense, RevenueType, TaskStatus
-from xlfin.schema import HourStatus, ProjectStatus
+from xlfin.schema import ProjectStatus
 
 ZERO = Decimal(0)
 
@@ -179,14 +180,6 @@ class _Buckets:
             self.full = [cal.count(a, b) for a, b in self.spans]
         return self.full
 
-    def spread(
-        self, first: date, last: date, per_day: Fraction, cal: WorkCalendar, days: int
-    ) -> dict[int, Fraction]:
-        """`per_day` on every working day from `first` to `last`, by bucket (sparse)."""
-        if not per_day:
-            return {}
-        return {i: per_day * count for i, count in self.counts(first, last, cal, days)}
-
     def add_sparse(self, name: str, amounts: dict[int, Decimal]) -> None:
         column = self.sums[name]
         for i, amount in amounts.items():
@@ -237,13 +230,12 @@ def project_periods(
             ("budgeted_labor_cost", line.cost_pieces, line.cost, decimals),
             ("budgeted_labor_revenue", line.revenue_pieces, line.revenue, decimals),
         ):  # fmt: skip
-            exact: dict[int, Fraction] = {}
+            exact = _Terms()
             for first, last, per_day, days in pieces:
-                for i, amount in b.spread(first, last, per_day, cal, days).items():
-                    exact[i] = exact.get(i, 0) + amount
-            keys = sorted(exact)
-            rounded = largest_remainder([exact[i] for i in keys], total, places)
-            b.add_sparse(name, dict(zip(keys, rounded, strict=True)))
+                pn, pd = _ratio(per_day)
+                for i, count in b.counts(first, last, cal, days):
+                    exact.add(i, pn * count, pd)
+            b.add_sparse(name, largest_remainder_of(*exact.resolved(), total, places))
     wip = _wip(b, p, as_of, decimals)
     # Months, quarters or years: runs of consecutive weeks, summed column by column;
     # work in progress at the last week's end.
@@ -502,7 +494,7 @@ def _wip(b: _Buckets, p: ProjectResult, as_of: date, decimals: int) -> list[Deci
                 item(_done(task.actual_completion, t.last_day, start), billed, t.fixed_realized)
     for t in p.tasks:
         for r in t.lines:
-            if r.line.billing_record is None and _may_bill_now(r.line, p):
+            if r.line.billing_record is None and may_bill_now(r.line, p.project):
                 item(r.line.date, None, r.revenue)
         task_start = t.first_day or start
         for e in t.expenses:
@@ -511,7 +503,7 @@ def _wip(b: _Buckets, p: ProjectResult, as_of: date, decimals: int) -> list[Deci
         if t.task.billing_record is None and t.fixed_realized:
             item(_done(t.task.actual_completion, t.last_day, start), None, t.fixed_realized)
     for r in p.project_lines:
-        if r.line.billing_record is None and _may_bill_now(r.line, p):
+        if r.line.billing_record is None and may_bill_now(r.line, p.project):
             item(r.line.date, None, r.revenue)
     for e in p.project_expenses:
         if e.billable and e.billing_record is None and e.actual_amount:
@@ -522,11 +514,3 @@ def _wip(b: _Buckets, p: ProjectResult, as_of: date, decimals: int) -> list[Deci
 def _amount(e: Expense, decimals: int) -> Decimal:
     """An expense's actual amount as the project's totals count it: rounded."""
     return round_money(e.actual_amount or 0, decimals)
-
-
-def _may_bill_now(line, p: ProjectResult) -> bool:  # type: ignore[no-untyped-def]
-    """Model 18: what the roll-up counts as not yet billed (neither Rejected nor, on a
-    project requiring time approval, waiting for it)."""
-    if line.approval is HourStatus.REJECTED:
-        return False
-    return not p.project.require_time_approval or line.approval is HourStatus.APPROVED
