@@ -424,3 +424,37 @@ def test_a_date_in_a_gap_of_the_users_rates_takes_the_next_level_and_says_so(res
             "system level",
         ),
     ]
+
+
+def test_unassigned_users_plans_are_shared_only_by_tasks_that_plan_alike(results):
+    """A user with no assignment on a task is planned once per project and kind of task;
+    tasks that differ in what their plan reads (own rates, types) or in the user's
+    assignment keep their own."""
+    r = run(
+        results,
+        TASK
+        + "P1 | T1 | | Fixed Hourly | Fixed Hourly | 10 | 120 | | New |\n"
+        + "P1 | T2 | | Fixed Hourly | Fixed Hourly | 20 | 90 | | New |\n"
+        + "P1 | T3 | | Role Hourly | Role Hourly | | | | New |\n"
+        + "P1 | T4 | | Role Hourly | Role Hourly | | | | New |\n"
+        + "P1 | T5 | | User Hourly | User Hourly | | | | New |\n"
+        + "P1 | T6 | | Role Hourly | User Hourly | | | | New |\n",
+        "P1 | T4 | ann | PM |\n",
+        "H1 | P1 | T1 | ben | | 2024-06-03 | 2 | Yes\n"
+        "H2 | P1 | T2 | ben | | 2024-06-03 | 2 | Yes\n"
+        "H3 | P1 | T3 | ann | | 2024-06-03 | 2 | Yes\n"
+        "H4 | P1 | T4 | ann | | 2024-06-03 | 2 | Yes\n"
+        "H5 | P1 | T5 | ann | | 2024-06-03 | 2 | Yes\n"
+        "H6 | P1 | T6 | ann | | 2024-06-03 | 2 | Yes\n",
+    )
+    amounts = {
+        t.task.task: (t.actual_cost, t.actual_revenue, t.lines[0].role) for t in project(r).tasks
+    }
+    assert amounts == {
+        "T1": (Decimal("20.00"), Decimal("240.00"), "PM"),  # the task's own 10 and 120
+        "T2": (Decimal("40.00"), Decimal("180.00"), "PM"),  # its own 20 and 90, not T1's
+        "T3": (Decimal("80.00"), Decimal("200.00"), "Dev"),  # ann's primary role, Dev
+        "T4": (Decimal("120.00"), Decimal("300.00"), "PM"),  # her assignment's role, PM
+        "T5": (Decimal("90.00"), Decimal("220.00"), "Dev"),  # her own rates, 45 and 110
+        "T6": (Decimal("80.00"), Decimal("220.00"), "Dev"),  # Dev's cost, her billing rate
+    }

@@ -181,14 +181,28 @@ class Actuals(Stage):
         dated = self.role_set_starts
         results = []
         append = results.append
+        # A user with no assignment on the task is planned as on any task of the project
+        # that plans alike: lines logged by many users, on many tasks, share their plans.
+        shared: dict | None = None
+        assigned = self.assigned_role
+        if task is not None:
+            signature = (project.project, *plan_signature(task, self.role_only))
+            shared = self.unassigned_plans.setdefault(signature, {})
         for line in lines:
             # A plan per user and Role cell — and role set, for the few users whose roles
             # change on a date (model 10.3).
             starts = dated.get(line.user) if dated else None
             which = 0 if starts is None else bisect_right(starts, line.date)
-            plan = memo.get((line.user, line.role, which))
+            key = (line.user, line.role, which)
+            plan = memo.get(key)
             if plan is None:
-                plan = memo[(line.user, line.role, which)] = self.line_plan(project, task, line)
+                if shared is None or (line.project, task.task, line.user) in assigned:
+                    plan = self.line_plan(project, task, line)
+                else:
+                    plan = shared.get(key)
+                    if plan is None:
+                        plan = shared[key] = self.line_plan(project, task, line)
+                memo[key] = plan
             cost_source = plan.cost
             if type(cost_source) is RateChain:
                 cost_source, gap = cost_source.at(line.date)
@@ -283,6 +297,21 @@ class Actuals(Stage):
             left -= revenue
             out.append(r if revenue == r.revenue else r._replace(revenue=revenue))
         return out
+
+
+def plan_signature(task: Task, role_only: dict[tuple[str, str], tuple[str, ...]]) -> tuple:
+    """What `Actuals.line_plan` reads of a task for a user with no assignment on it: its
+    cost and revenue types, the roles of its role-only assignments, its role and, on a
+    Fixed Hourly task, the task itself (its own rates, cited by row). Tasks of one project
+    with the same signature plan such a user's lines alike."""
+    fixed = RevenueType.FIXED_HOURLY is task.revenue_type or task.cost_type is CostType.FIXED_HOURLY
+    return (
+        task.cost_type,
+        task.revenue_type,
+        role_only.get((task.project, task.task), ()),
+        task.role,
+        task.row if fixed else None,
+    )
 
 
 class _LinePlan(NamedTuple):

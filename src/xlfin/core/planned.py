@@ -60,6 +60,7 @@ class Stage:
     user_assignment: dict[tuple[str, str, str], Assignment]
     role_only: dict[tuple[str, str], tuple[str, ...]]
     role_set_starts: dict[str, list[date]]
+    unassigned_plans: dict[tuple, dict]
     exchange: Exchange
     parents: set[tuple[str, str]]
     budget_lines: dict[str, list]
