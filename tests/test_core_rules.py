@@ -458,3 +458,19 @@ def test_unassigned_users_plans_are_shared_only_by_tasks_that_plan_alike(results
         "T5": (Decimal("90.00"), Decimal("220.00"), "Dev"),  # her own rates, 45 and 110
         "T6": (Decimal("80.00"), Decimal("220.00"), "Dev"),  # Dev's cost, her billing rate
     }
+
+
+def test_unassigned_users_plans_follow_each_tasks_role(results):
+    """A user without a primary role, logging on tasks that differ only in their Role, is
+    billed as each task's role (model 10.3), not as the first task's."""
+    users = "ben  | PM           |           |\n"
+    text = BASE.replace(users, users + "    cat  |              |           |\n")
+    text += "[Tasks]\n" + TASK
+    text += "P1 | T1 | | Role Hourly | Role Hourly | | | | New | Dev\n"
+    text += "P1 | T2 | | Role Hourly | Role Hourly | | | | New | PM\n"
+    text += "[Hours]\nEntry | Project | Task | User | Role | Date | Hours | Billable\n"
+    text += "H1 | P1 | T1 | cat | | 2024-06-03 | 2 | Yes\n"
+    text += "H2 | P1 | T2 | cat | | 2024-06-03 | 2 | Yes\n"
+    r = results(text)
+    amounts = {t.task.task: (t.actual_revenue, t.lines[0].role) for t in project(r).tasks}
+    assert amounts == {"T1": (Decimal("200.00"), "Dev"), "T2": (Decimal("300.00"), "PM")}
