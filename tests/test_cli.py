@@ -229,6 +229,94 @@ def test_one_switch_turns_the_process_tricks_off(tmp_path):
     assert "False" not in result.stdout and "returned" not in result.stdout
 
 
+RELEASE_PROBE = """
+import sys
+import xlfin.program
+def release():
+    print("released", flush=True)
+xlfin.program.release_freed_memory = release
+sys.argv = ["xlfin", *sys.argv[1:]]
+xlfin.program.main()
+"""
+
+
+def test_the_program_hands_memory_back_after_reading_and_only_the_program(tmp_path):
+    """A build run by the program releases freed memory once, after reading; with the one
+    switch off, and in a build run inside another program, nothing is released."""
+    args = ["build", str(SAMPLES / "agency.xlsx"), "-o", str(tmp_path / "r.xlsx"), "--no-ledger"]
+
+    def released(plain: str) -> list[str]:
+        env = {**os.environ, "XLFIN_PLAIN_PROCESS": plain}
+        result = subprocess.run(
+            [sys.executable, "-c", RELEASE_PROBE, *args], capture_output=True, text=True, env=env
+        )
+        assert result.returncode == 0, result.stderr
+        return [line for line in result.stdout.splitlines() if line == "released"]
+
+    assert released("0") == ["released"]
+    assert released("1") == []
+
+    from xlfin import pipeline
+
+    assert pipeline.after_reading is pipeline._nothing  # this process is not the program
+
+
+def test_the_pipeline_releases_memory_between_reading_and_computing(tmp_path, monkeypatch):
+    from xlfin import pipeline
+
+    order: list[str] = []
+    real_read, real_compute = pipeline.read_workbook, pipeline.compute
+
+    def read(*args, **kwargs):
+        found = real_read(*args, **kwargs)
+        order.append("read")
+        return found
+
+    def compute(*args, **kwargs):
+        order.append("compute")
+        return real_compute(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "read_workbook", read)
+    monkeypatch.setattr(pipeline, "compute", compute)
+    monkeypatch.setattr(pipeline, "after_reading", lambda: order.append("release"))
+    result = CliRunner().invoke(
+        main, ["build", str(SAMPLES / "agency.xlsx"), "-o", str(tmp_path / "r.xlsx")]
+    )
+    assert result.exit_code == 0, result.output
+    assert order == ["read", "release", "compute"]
+
+
+GLIBC = "glibc" in os.confstr("CS_GNU_LIBC_VERSION") if hasattr(os, "confstr") else False
+TRIM_PROBE = """
+import ctypes
+from xlfin.program import release_freed_memory
+def resident():
+    with open("/proc/self/status") as status:
+        return int(status.read().split("VmRSS:")[1].split()[0])  # KiB
+libc = ctypes.CDLL(None)
+libc.malloc.restype, libc.malloc.argtypes = ctypes.c_void_p, [ctypes.c_size_t]
+libc.free.argtypes = [ctypes.c_void_p]
+blocks = [libc.malloc(1000) for _ in range(200_000)]  # some 200 MB in small blocks
+for address in blocks:
+    ctypes.memset(address, 1, 1000)
+pin = libc.malloc(1000)  # a live block above them keeps the heap from shrinking by itself
+for address in blocks:
+    libc.free(address)
+before = resident()
+release_freed_memory()
+print(before - resident())
+"""
+
+
+@pytest.mark.skipif(not GLIBC, reason="malloc_trim is glibc's; elsewhere nothing is released")
+def test_releasing_hands_the_c_allocators_free_pages_back():
+    """On glibc, memory freed by a C library (as the reading library frees its sheets) goes
+    back to the system: the process's resident size falls by most of it."""
+    result = subprocess.run([sys.executable, "-c", TRIM_PROBE], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert int(result.stdout) > 150_000  # KiB of the 200 MB freed
+
+
 def test_a_build_keeps_what_it_made_in_the_run(tmp_path):
     """What a build made stays referenced by the run's Context, so that the program's
     os._exit ends the process before a million objects are freed one by one."""

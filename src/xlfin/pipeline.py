@@ -49,6 +49,16 @@ def _silent(message: str) -> None:
     """The progress of a build that nobody watches."""
 
 
+def _nothing() -> None:
+    """What happens between stages of a build run inside another program: nothing."""
+
+
+after_reading: Callable[[], None] = _nothing
+"""Called once a workbook is read, when what only reading needed (the reading library's
+copy of every sheet) is freed: the xlfin program hands that memory back to the system
+there (`xlfin.program`); a library user's build leaves its process alone."""
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What a build did: the files it wrote (none when the input has errors) and why."""
@@ -158,6 +168,7 @@ def _analyse(
     say = progress or _silent
     say(f"reading {path.name}")
     workbook, read_problems = read_workbook(path, limits, engine)
+    after_reading()
     say(
         f"read {counted(len(workbook.projects), 'project')}, "
         f"{counted(len(workbook.tasks), 'task')}, {counted(len(workbook.hours), 'hour line')}, "

@@ -239,6 +239,7 @@ class Computation(Planning, Actuals, Rollup, Budgeting):
         projects = []
         for project in wb.projects.values():
             self.use_currency(project.currency)
+            self.unassigned_plans.clear()  # shared within a project only: free the last's
             tasks = tuple(
                 self.task(
                     project,
