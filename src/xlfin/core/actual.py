@@ -63,8 +63,58 @@ class Amounts(dict[tuple[Decimal, Decimal], Decimal]):
         return amount
 
 
+class TaskTerms(NamedTuple):
+    """What a task says about how its hour lines are costed and billed, read once per task:
+    a million lines may fall on ten thousand tasks, logged by a hundred users each.
+
+    For a user with no assignment on the task, the plan depends on the task only through
+    these: tasks of one project with equal terms plan such a user's lines alike (the
+    Fixed Hourly rates cite their task's row, so such a task's terms are its own)."""
+
+    cost_kind: CostType
+    kind: RevenueType
+    hierarchy_cost: bool
+    """Model 17: the cost follows the User and Role Hourly hierarchy."""
+    hierarchy_revenue: bool
+    """Model 17: so does the revenue."""
+    role_hourly: bool
+    fixed_cost: RateSource | None
+    """A Fixed Hourly cost: the task's own rate."""
+    fixed_revenue: RateSource | None
+    """A Fixed Hourly revenue: the task's own rate."""
+    role_only: tuple[str, ...]
+    """The roles of the task's role-only assignments, in sheet order (model 10.3)."""
+    task_role: str | None
+    """The role a line without one of its own falls back to: the first role-only
+    assignment's, else the task's Role."""
+
+
+PROJECT_TERMS = TaskTerms(
+    CostType.USER_HOURLY, RevenueType.USER_HOURLY, False, False, False, None, None, (), None
+)
+"""Lines on the project itself: costed and billed per user (model 10.5)."""
+
+
 class Actuals(Stage):
-    def line_role(self, line: HourLine, task: Task | None) -> tuple[str | None, str, str | None]:
+    def task_terms(self, task: Task) -> TaskTerms:
+        """What `task` says about its lines' plans, read once for all of them."""
+        cost_kind, kind = task.cost_type, task.revenue_type
+        role_only = self.role_only.get((task.project, task.task), ())
+        return TaskTerms(
+            cost_kind,
+            kind,
+            cost_kind is CostType.USER_AND_ROLE_HOURLY,
+            kind.is_user_and_role_hourly,
+            kind.is_role_hourly,
+            _task_rate(task, task.hourly_cost) if cost_kind is CostType.FIXED_HOURLY else None,
+            _task_rate(task, task.hourly_rate) if kind is RevenueType.FIXED_HOURLY else None,
+            role_only,
+            role_only[0] if role_only else task.role,
+        )
+
+    def line_role(
+        self, line: HourLine, task: Task | None, terms: TaskTerms
+    ) -> tuple[str | None, str, str | None]:
         """Model 10.3: the role an hour line is costed and billed as, why, and the role its
         revenue falls back to when that role (the user's primary role) has no billing rate
         on the day."""
@@ -77,24 +127,26 @@ class Actuals(Stage):
         key = (line.project, task.task, line.user)
         if key in self.assigned_role:  # the user's own assignment: its Role, else primary
             return self.assigned_role[key] or primary, "assignment", None
-        role_only = self.role_only.get((task.project, task.task), ())
-        mine = {primary, *others} - {None}
-        for role in role_only:
-            if role in mine:
-                return role, "role-only assignment in the user's roles", None
-        task_role = role_only[0] if role_only else task.role
+        if terms.role_only:
+            mine = {primary, *others} - {None}
+            for role in terms.role_only:
+                if role in mine:
+                    return role, "role-only assignment in the user's roles", None
+        task_role = terms.task_role
         if primary is not None:
             return primary, "primary role", task_role
         if task_role is not None:
             return task_role, "task", None
         return None, "none", None
 
-    def line_plan(self, project: Project, task: Task | None, line: HourLine) -> _LinePlan:
+    def line_plan(
+        self, project: Project, task: Task | None, line: HourLine, terms: TaskTerms
+    ) -> _LinePlan:
         """How lines of this user (and role cell) on this task are costed and billed.
 
         The same for every such line, so computed once per (user, role) and task.
         """
-        role, role_from, fallback = self.line_role(line, task)
+        role, role_from, fallback = self.line_role(line, task, terms)
         cost: RateChain | RateSource
         revenue: RateChain | RateSource
         user = self.wb.users.get(line.user)
@@ -105,35 +157,34 @@ class Actuals(Stage):
             cost = self.rates.cost_for_role(line.role)
             revenue = self.rates.billing_for_role(project, line.role, location)
             return _LinePlan(role, role_from, cost, "role", revenue, "role")
-        cost_kind = task.cost_type if task is not None else CostType.USER_HOURLY
-        kind = task.revenue_type if task is not None else RevenueType.USER_HOURLY
+        cost_kind, kind = terms.cost_kind, terms.kind
         who = None
-        if cost_kind is CostType.USER_AND_ROLE_HOURLY or kind.is_user_and_role_hourly:
+        if task is not None and (terms.hierarchy_cost or terms.hierarchy_revenue):
             # Model 17: the assignee's path (17.1) or, without an assignment, 17.2.
             mine = self.user_assignment.get((project.project, task.task, line.user))
             where = mine.location if mine is not None and mine.location else location
             who = Hierarchy(project, line.user, None, mine, line.role, where)
-        if who is not None and cost_kind is CostType.USER_AND_ROLE_HOURLY:
+        if who is not None and terms.hierarchy_cost:
             cost, cost_key = self.rates.hierarchy_cost(who), "user"
+        elif terms.fixed_cost is not None:
+            cost, cost_key = terms.fixed_cost, "user"
         elif cost_kind is CostType.NO_COST:
             cost, cost_key = NO_COST, "user"
-        elif cost_kind is CostType.FIXED_HOURLY:
-            cost, cost_key = _task_rate(task, task.hourly_cost), "user"
         elif cost_kind is CostType.ROLE_HOURLY:
             cost, cost_key = self.rates.cost_for_role(role), "role"
         else:
             cost, cost_key = self.rates.cost_for_user(line.user, project), "user"
         revenue_key = "user"
-        if who is not None and kind.is_user_and_role_hourly:
+        if who is not None and terms.hierarchy_revenue:
             billable = who.assignment is None or who.assignment.billable
             revenue = self.rates.hierarchy_billing(who) if billable else NOT_BILLABLE
+        elif terms.fixed_revenue is not None:
+            revenue = terms.fixed_revenue
         elif kind is RevenueType.NOT_BILLABLE:
             revenue = NOT_BILLABLE
         elif kind is RevenueType.FIXED_REVENUE:
             revenue = FIXED_ONLY
-        elif kind is RevenueType.FIXED_HOURLY:
-            revenue = _task_rate(task, task.hourly_rate)
-        elif kind.is_role_hourly:
+        elif terms.role_hourly:
             if fallback is not None and fallback != role:  # the primary role gives way
                 revenue = self.rates.billing_for_roles(project, (role, fallback), location)
             else:
@@ -142,14 +193,9 @@ class Actuals(Stage):
         else:
             # Model 10.4: the user's rate, their primary role's, else (only on a task with
             # a role-only assignment) the rate of the first such assignment's role.
-            fallback = self.first_role_assignment(task) if task is not None else None
-            revenue = self.rates.billing_for_user(project, line.user, fallback_role=fallback)
+            first = terms.role_only[0] if terms.role_only else None
+            revenue = self.rates.billing_for_user(project, line.user, fallback_role=first)
         return _LinePlan(role, role_from, cost, cost_key, revenue, revenue_key)
-
-    def first_role_assignment(self, task: Task) -> str | None:
-        """The role of the task's first role-only assignment (Assignments sheet order)."""
-        roles = self.role_only.get((task.project, task.task))
-        return roles[0] if roles else None
 
     def rate_problem(self, source: RateSource, line: HourLine, key: str, what: str) -> None:
         """NO_RATE or RATE_GAP_USED for an hour line's resolved rate."""
@@ -185,9 +231,9 @@ class Actuals(Stage):
         # that plans alike: lines logged by many users, on many tasks, share their plans.
         shared: dict | None = None
         assigned = self.assigned_role
+        terms = PROJECT_TERMS if task is None else self.task_terms(task)
         if task is not None:
-            signature = (project.project, *plan_signature(task, self.role_only))
-            shared = self.unassigned_plans.setdefault(signature, {})
+            shared = self.unassigned_plans.setdefault((project.project, terms), {})
         for line in lines:
             # A plan per user and Role cell — and role set, for the few users whose roles
             # change on a date (model 10.3).
@@ -197,11 +243,11 @@ class Actuals(Stage):
             plan = memo.get(key)
             if plan is None:
                 if shared is None or (line.project, task.task, line.user) in assigned:
-                    plan = self.line_plan(project, task, line)
+                    plan = self.line_plan(project, task, line, terms)
                 else:
                     plan = shared.get(key)
                     if plan is None:
-                        plan = shared[key] = self.line_plan(project, task, line)
+                        plan = shared[key] = self.line_plan(project, task, line, terms)
                 memo[key] = plan
             cost_source = plan.cost
             if type(cost_source) is RateChain:
@@ -297,21 +343,6 @@ class Actuals(Stage):
             left -= revenue
             out.append(r if revenue == r.revenue else r._replace(revenue=revenue))
         return out
-
-
-def plan_signature(task: Task, role_only: dict[tuple[str, str], tuple[str, ...]]) -> tuple:
-    """What `Actuals.line_plan` reads of a task for a user with no assignment on it: its
-    cost and revenue types, the roles of its role-only assignments, its role and, on a
-    Fixed Hourly task, the task itself (its own rates, cited by row). Tasks of one project
-    with the same signature plan such a user's lines alike."""
-    fixed = RevenueType.FIXED_HOURLY is task.revenue_type or task.cost_type is CostType.FIXED_HOURLY
-    return (
-        task.cost_type,
-        task.revenue_type,
-        role_only.get((task.project, task.task), ()),
-        task.role,
-        task.row if fixed else None,
-    )
 
 
 class _LinePlan(NamedTuple):

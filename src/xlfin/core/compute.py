@@ -171,7 +171,7 @@ class Computation(Planning, Actuals, Rollup, Budgeting):
             u.user: [s.start for s in u.role_sets] for u in workbook.users.values() if u.role_sets
         }
         # Plans of users with no assignment on their task, shared by the tasks of a
-        # project that plan such lines alike (`actual.plan_signature`).
+        # project with the same terms (`actual.TaskTerms`).
         self.unassigned_plans: dict[tuple, dict] = {}
         # Model 5.1: the role of the user's assignment on the task.
         self.assigned_role: dict[tuple[str, str, str], str | None] = {}
