@@ -60,6 +60,17 @@ def test_example_13_1_the_direction_of_a_rate(book):
     assert fx.factor("GBP", "EUR", on) == Fraction("0.92") / Fraction("0.79")  # exact
 
 
+def test_the_days_of_a_rate_period_share_one_factor(book):
+    """A factor is made once per pair of rates, so what is made from it (a line's converted
+    amount, the factor as the report writes it) is made once per period, not per day."""
+    wb, _ = book(EXAMPLE_13_1)
+    fx = Exchange(wb)
+    june = fx.factor("GBP", "EUR", date(2024, 6, 20))
+    assert fx.factor("GBP", "EUR", date(2024, 6, 3)) is june
+    july = fx.factor("GBP", "EUR", date(2024, 7, 2))
+    assert july is not june and july == Fraction("0.94") / Fraction("0.79")
+
+
 def test_example_13_1_a_line_converted_on_its_date(results):
     """7.5 × 100 GBP × 0.92 / 0.79 = 873.4177… → 873.42 EUR; on 2 July (EUR 0.94) 892.41."""
     r = results(EXAMPLE_13_1)

@@ -28,6 +28,9 @@ class Exchange:
         self.base = settings.currency
         self.timelines = {c: Timeline(p) for c, p in workbook.exchange_rates.items()}
         self.places = {**workbook.currency_decimals, self.base: settings.decimals}
+        self.quotients: dict[tuple[Decimal, Decimal], Fraction] = {}
+        """One factor per pair of rates: the days of a rate period share it (and what is
+        made from it once, such as the amounts of the lines converted by it)."""
 
     def decimals(self, currency: str) -> int:
         """Decimals of `currency`'s minor unit: Exchange rates › Decimals, the base's from
@@ -54,7 +57,10 @@ class Exchange:
         a, b = self.rate(source, day, project), self.rate(target, day, project)
         if a is None or b is None:
             return None
-        return Fraction(b) / Fraction(a)
+        found = self.quotients.get((a, b))
+        if found is None:
+            found = self.quotients[(a, b)] = Fraction(b) / Fraction(a)
+        return found
 
     def says(self, source: str, target: str, day: date, project: Project | None = None) -> str:
         """`GBP → EUR × 0.92 / 0.79`: the conversion in the two rates a person can check
