@@ -153,43 +153,19 @@ class _Buckets:
         if amount:
             self.sums[name][self.of(day)] += amount
 
-    def bounds(self, i: int) -> tuple[date, date]:
-        """The days that `of` puts in bucket i: from its start (the first bucket: from any
-        earlier day) to the next bucket's start, excluded."""
-        starts = self.starts
-        return (
-            starts[i] if i else date.min,
-            starts[i + 1] if i + 1 < len(starts) else date.max,
-        )
-
     def add_lines(self, results: Sequence[LineResult]) -> None:
-        """Model 14.1: the lines' actual hours, labor cost and revenue by bucket. A task's
-        lines are in date order, so each bucket's run of them is summed and added once."""
-        sums = self.sums
+        """Model 14.1: the lines' actual hours, labor cost and revenue by bucket."""
+        of, sums = self.of, self.sums
         hours, cost, revenue = (
             sums["actual_hours"],
             sums["actual_labor_cost"],
             sums["actual_revenue"],
         )
-        i, begin, end = -1, date.max, date.min
-        h = c = v = ZERO
         for r in results:
-            day = r.line.date
-            if not begin <= day < end:  # a new run (or lines out of order: still exact)
-                if i >= 0:
-                    hours[i] += h
-                    cost[i] += c
-                    revenue[i] += v
-                i = self.of(day)
-                begin, end = self.bounds(i)
-                h = c = v = ZERO
-            h += r.line.hours
-            c += r.cost
-            v += r.revenue
-        if i >= 0:
-            hours[i] += h
-            cost[i] += c
-            revenue[i] += v
+            i = of(r.line.date)
+            hours[i] += r.line.hours
+            cost[i] += r.cost
+            revenue[i] += r.revenue
 
     def counts(
         self, first: date, last: date, cal: WorkCalendar, days: int
@@ -520,34 +496,19 @@ def _wip(b: _Buckets, p: ProjectResult, as_of: date, decimals: int) -> list[Deci
             t = next(x for x in p.tasks if x.task is task)
             if t.fixed_realized and task.status is TaskStatus.COMPLETE:
                 item(_done(task.actual_completion, t.last_day, start), billed, t.fixed_realized)
-
-    def unbilled(results: Sequence[LineResult]) -> None:
-        """Lines that no record holds and that may be billed now, in progress from their
-        bucket on; in date order, so each bucket's run of them is summed and added once."""
-        i, begin, end, run = -1, date.max, date.min, ZERO
-        for r in results:
-            if r.line.billing_record is not None or not may_bill_now(r.line, p.project):
-                continue
-            day = r.line.date
-            if not begin <= day < end:
-                if i >= 0:
-                    delta[i] += run
-                i = b.of(day)
-                begin, end = b.bounds(i)
-                run = ZERO
-            run += r.revenue
-        if i >= 0:
-            delta[i] += run
-
     for t in p.tasks:
-        unbilled(t.lines)
+        for r in t.lines:
+            if r.line.billing_record is None and may_bill_now(r.line, p.project):
+                item(r.line.date, None, r.revenue)
         task_start = t.first_day or start
         for e in t.expenses:
             if e.billable and e.billing_record is None and e.actual_amount:
                 item(e.date_paid or e.planned_date or task_start, None, _amount(e, decimals))
         if t.task.billing_record is None and t.fixed_realized:
             item(_done(t.task.actual_completion, t.last_day, start), None, t.fixed_realized)
-    unbilled(p.project_lines)
+    for r in p.project_lines:
+        if r.line.billing_record is None and may_bill_now(r.line, p.project):
+            item(r.line.date, None, r.revenue)
     for e in p.project_expenses:
         if e.billable and e.billing_record is None and e.actual_amount:
             item(e.date_paid or e.planned_date or start, None, _amount(e, decimals))
