@@ -146,14 +146,7 @@ def report_layout(report: Path, folder: Path) -> tuple[int, int, Path]:
     return int(numbers), int(strings), layout
 
 
-FLOOR = r"""
-import time
-started = time.perf_counter()
-import json, sys
-path, layout, out = sys.argv[1], sys.argv[2], sys.argv[3]
-with open(layout) as given:
-    sheets = json.load(given)["sheets"]
-loading = time.perf_counter() - started
+READ_AND_OPEN = r"""
 import xlsxwriter
 from python_calamine import CalamineWorkbook
 book = CalamineWorkbook.from_path(path)
@@ -163,6 +156,23 @@ for name in book.sheet_names:
         cells += len(row)
 out = xlsxwriter.Workbook(out, {"constant_memory": True})
 money = out.add_format({"num_format": "#,##0.00"})  # a report's numbers all have a format
+"""
+"""Both floors' common part: read every input cell with calamine, open the output with
+xlsxwriter in constant-memory mode and make the one number format."""
+
+
+FLOOR = (
+    r"""
+import time
+started = time.perf_counter()
+import json, sys
+path, layout, out = sys.argv[1], sys.argv[2], sys.argv[3]
+with open(layout) as given:
+    sheets = json.load(given)["sheets"]
+loading = time.perf_counter() - started
+"""
+    + READ_AND_OPEN
+    + r"""
 for name, runs in sheets:
     sheet = out.add_worksheet(name)
     row = 0
@@ -178,6 +188,7 @@ for name, runs in sheets:
 out.close()
 print(loading)
 """
+)
 
 
 def floor(path: Path, layout: Path, folder: Path) -> float:
@@ -190,18 +201,13 @@ def floor(path: Path, layout: Path, folder: Path) -> float:
     return seconds - float(output.split()[-1])
 
 
-BY_TYPE_FLOOR = r"""
+BY_TYPE_FLOOR = (
+    r"""
 import sys
-import xlsxwriter
-from python_calamine import CalamineWorkbook
 path, numbers, strings, out = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
-book = CalamineWorkbook.from_path(path)
-cells = 0
-for name in book.sheet_names:
-    for row in book.get_sheet_by_name(name).iter_rows():
-        cells += len(row)
-out = xlsxwriter.Workbook(out, {"constant_memory": True})
-money = out.add_format({"num_format": "#,##0.00"})
+"""
+    + READ_AND_OPEN
+    + r"""
 sheet = out.add_worksheet()
 width = 17
 written = 0
@@ -218,6 +224,7 @@ while written < numbers + strings:
         sheet, row = out.add_worksheet(), 0
 out.close()
 """
+)
 
 
 def by_type_floor(path: Path, numbers: int, strings: int, folder: Path) -> float:
