@@ -132,7 +132,7 @@ for name in book.sheet_names:
             last = kinds
     sheets.append([name, runs])
 with open(sys.argv[2], "w") as out:
-    json.dump({"numbers": numbers, "strings": strings, "sheets": sheets}, out)
+    json.dump(sheets, out)
 print(numbers, strings)
 """
 
@@ -168,7 +168,7 @@ started = time.perf_counter()
 import json, sys
 path, layout, out = sys.argv[1], sys.argv[2], sys.argv[3]
 with open(layout) as given:
-    sheets = json.load(given)["sheets"]
+    sheets = json.load(given)
 loading = time.perf_counter() - started
 """
     + READ_AND_OPEN
@@ -332,14 +332,20 @@ def measure_shape(shape: str, args: argparse.Namespace) -> list[str]:
             # floor runs just before and after it, and the median of those ratios decides.
             warm = run_xlfin(path, folder)
             numbers, strings, layout = report_layout(warm[2], folder)
-            sides: dict[str, Callable[[], float]] = {"floor": partial(floor, path, layout, folder)}
+            # Each floor: (what it writes, a run of it).
+            sides: dict[str, tuple[str, Callable[[], float]]] = {
+                "floor": ("the report's cells", partial(floor, path, layout, folder))
+            }
             if args.by_type_floor:
-                sides["by-type floor"] = partial(by_type_floor, path, numbers, strings, folder)
-            floors: dict[str, list[float]] = {name: [run()] for name, run in sides.items()}
+                sides["by-type floor"] = (
+                    "its numbers, then its texts",
+                    partial(by_type_floor, path, numbers, strings, folder),
+                )
+            floors: dict[str, list[float]] = {name: [run()] for name, (_, run) in sides.items()}
             runs = []
             for _ in range(args.repeat):
                 runs.append(run_xlfin(path, folder))
-                for name, run in sides.items():
+                for name, (_, run) in sides.items():
                     floors[name].append(run())
             seconds = min(seconds for seconds, _, _ in runs)
             peak = max(peak for _, peak, _ in [warm, *runs])
@@ -356,7 +362,7 @@ def measure_shape(shape: str, args: argparse.Namespace) -> list[str]:
         for name, times_of in floors.items():
             ratios = [run[0] / ((times_of[i] + times_of[i + 1]) / 2) for i, run in enumerate(runs)]
             medians[name] = statistics.median(ratios)
-            what = "the report's cells" if name == "floor" else "its numbers, then its texts"
+            what = sides[name][0]
             print(
                 f"  {name} (calamine read + xlsxwriter {numbers + strings:,} cells, {what}): "
                 f"{min(times_of):.1f} s (of {', '.join(f'{f:.1f}' for f in times_of)})"
