@@ -34,7 +34,10 @@ GENERATED_AT = datetime(2024, 7, 1, 9, 30)
 
 
 def report_lines(path: Path) -> list[str]:
-    """Every non-empty cell of a report: `Sheet!A1<TAB>value<TAB>number format`."""
+    """Every non-empty cell of a report: `Sheet!A1<TAB>value<TAB>number format`.
+
+    A number is shown to the 15 significant digits Excel keeps: `12510`, `12510.0` and
+    `12510.00` in the file are one number, and so is a 16th digit that Excel drops."""
     book = openpyxl.load_workbook(path)
     out = []
     for ws in book.worksheets:
@@ -47,8 +50,8 @@ def report_lines(path: Path) -> list[str]:
                     shown = value.date().isoformat()
                 elif isinstance(value, str):
                     shown = json.dumps(value, ensure_ascii=False)
-                else:
-                    shown = repr(value)
+                else:  # a number as Excel holds it, 15 digits, however the XML spells it
+                    shown = f"{value:.15g}"
                 out.append(f"{ws.title}!{cell.coordinate}\t{shown}\t{cell.number_format}")
     return out
 
