@@ -190,7 +190,7 @@ class TableWriter:
         else:
             if isinstance(value, Fraction):
                 value = round_money(value, _places(kind, self.places(currency)))
-            ws.write_number(row, col, value, f)
+            ws.write_number(row, col, float(value), f)  # as `row_writer` does
 
     def new_sheet(
         self, name: str, cols: Sequence[Col], title: str | None = None, headers: bool = True
@@ -287,7 +287,9 @@ class TableWriter:
                 if value is not None:
                     if type(value) is Fraction:
                         value = round_money(value, places)
-                    write_number(r, c, value, f)
+                    # A cell holds a binary double: the amount is converted once, here,
+                    # rather than by xlsxwriter at each of its checks of the number.
+                    write_number(r, c, float(value), f)
 
         return write_row
 
