@@ -645,3 +645,63 @@ def test_explain_says_when_a_projects_fixed_revenue_is_realized(results):
     current = results(EXAMPLE_10_1.replace("| Complete | 2024-06-30", "| Current | 2024-06-30"))
     text = "\n".join(explain(current, "P-1"))
     assert "fixed revenue 0.00 (Current: realized only once Complete) = 1,500.00" in text
+
+
+TASK_ROLES = """
+    [Roles]
+    Role | Cost rate | Billing rate
+    A | 10 | 100
+    B | 20 | 200
+    C | 30 | 300
+    D | 40 |
+    [Users]
+    User | Primary role
+    u0 |
+    u1 | C
+    u2 | D
+    [Projects]
+    Project
+    P1
+    [Tasks]
+    Project | Task | Revenue type | Cost type | Role
+    P1 | T1 | Role Hourly | Role Hourly | A
+    P1 | T2 | Role Hourly | Role Hourly | B
+    P1 | T3 | User Hourly | Role Hourly | A
+    P1 | T4 | User Hourly | Role Hourly | B
+    [Hours]
+    Entry | Project | Task | User | Date | Hours
+    L1 | P1 | T1 | u0 | 2024-06-03 | 1
+    L2 | P1 | T2 | u0 | 2024-06-03 | 1
+    L3 | P1 | T3 | u0 | 2024-06-03 | 1
+    L4 | P1 | T4 | u0 | 2024-06-03 | 1
+    L5 | P1 | T1 | u1 | 2024-06-03 | 1
+    L6 | P1 | T2 | u1 | 2024-06-03 | 1
+    L7 | P1 | T3 | u1 | 2024-06-03 | 1
+    L8 | P1 | T4 | u1 | 2024-06-03 | 1
+    L9 | P1 | T1 | u2 | 2024-06-03 | 1
+    L10 | P1 | T2 | u2 | 2024-06-03 | 1
+"""
+
+
+def test_lines_of_users_without_an_assignment_take_each_tasks_role_where_it_decides(results):
+    """Model 10.3: a user with no assignment and no primary role is costed as the task's
+    Role, task by task; a user with a primary role is costed as it on every task (tasks of
+    one project share such users' plans, never the task's Role where it decides)."""
+    r = results(TASK_ROLES)
+    lines = {x.line.entry: x for t in project(r).tasks for x in t.lines}
+    assert [
+        (lines[e].role, lines[e].role_from, lines[e].cost) for e in ("L1", "L2", "L3", "L4")
+    ] == [
+        ("A", "task", Decimal("10.00")),
+        ("B", "task", Decimal("20.00")),
+        ("A", "task", Decimal("10.00")),
+        ("B", "task", Decimal("20.00")),
+    ]
+    assert {
+        (lines[e].role, lines[e].role_from, lines[e].cost) for e in ("L5", "L6", "L7", "L8")
+    } == {("C", "primary role", Decimal("30.00"))}
+    # Role Hourly: the primary role's billing rate, else the task's Role's (D has none).
+    assert [lines[e].revenue for e in ("L1", "L2", "L5", "L6", "L9", "L10")] == [
+        Decimal("100.00"), Decimal("200.00"), Decimal("300.00"), Decimal("300.00"),
+        Decimal("100.00"), Decimal("200.00"),
+    ]  # fmt: skip
