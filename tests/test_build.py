@@ -437,3 +437,33 @@ def test_the_rates_sheet_lists_billing_roles_and_assignment_rates(agency):
             dt.datetime(2024, 8, 19), None, "Billing roles row 2") in rows  # fmt: skip
     assert ("P-300", "user bob", "assignment (cost, task T4)", None, 52, None, None,
             "Assignments row 14") in rows  # fmt: skip
+
+
+def test_each_number_cell_holds_its_own_amount_as_written(tmp_path):
+    """The writer converts each distinct amount to a double once: an amount equal to one
+    written before is the same double, and a fraction is rounded to its column's decimals
+    first (12345/1000 is money 12.35, even after the rate 12.345 was written)."""
+    from fractions import Fraction
+
+    from xlfin.report.table import Col, TableWriter, close_book
+
+    writer = TableWriter(tmp_path / "t.xlsx", "USD", 2, "test")
+    cols = (Col("Rate", "rate", 10), Col("Amount", "money", 10), Col("Hours", "hours", 8))
+    sheet, header = writer.new_sheet("T", cols, None)
+    write_row = writer.row_writer(sheet, cols)
+    rows = [
+        (Decimal("12.345"), Decimal("1.50"), Decimal("7.5")),
+        (Decimal("12.3450"), Fraction(12345, 1000), Fraction(15, 2)),
+        (Decimal("-0.00"), Decimal("0"), Fraction(1, 3)),
+        (Decimal("1.5"), Decimal("-1.50"), Decimal("7.500000")),
+    ]
+    for r, values in enumerate(rows, header + 1):
+        write_row(r, values)
+    close_book(writer.book, writer.path)
+    read = list(openpyxl.load_workbook(writer.path).active.iter_rows(values_only=True))
+    assert read[header + 1 :] == [
+        (12.345, 1.5, 7.5),
+        (12.345, 12.35, 7.5),
+        (0, 0, 0.333333),
+        (1.5, -1.5, 7.5),
+    ]

@@ -34,6 +34,9 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 """Text that a spreadsheet could take for a formula: written with a quote prefix."""
 FORMULA_FIRST = "".join(FORMULA_STARTS)
 """The same, as one string: `text[0] in FORMULA_FIRST` is the cheaper test per cell."""
+DOUBLES_REMEMBERED = 100_000
+"""Distinct amounts whose double a report remembers: lines repeat few amounts (hours ×
+rate), so a million lines need a few thousand."""
 CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CHF": "CHF "}
 
 
@@ -95,6 +98,8 @@ class TableWriter:
         )
         self.formats = self._formats()
         self.in_currency: dict[str, dict[str, Any]] = {currency: self.formats}
+        self.doubles: dict[object, float] = {}
+        """Each amount written, as the double its cell holds (see `row_writer`)."""
 
     def money_format(self, currency: str) -> str:
         """The number format of amounts in `currency`: its symbol or code, its decimals."""
@@ -250,6 +255,7 @@ class TableWriter:
             return found
 
         numbers = numbers_in(None)
+        doubles = self.doubles
 
         def write_row(r: int, values: Sequence[object], currency: str | None = None) -> None:
             if wrapped:  # a row as tall as its longest wrapped text (viewers do not measure)
@@ -287,9 +293,16 @@ class TableWriter:
                 if value is not None:
                     if type(value) is Fraction:
                         value = round_money(value, places)
-                    # A cell holds a binary double: the amount is converted once, here,
-                    # rather than by xlsxwriter at each of its checks of the number.
-                    write_number(r, c, float(value), f)
+                    # A cell holds a binary double: the amount is converted here rather
+                    # than by xlsxwriter at each of its checks of the number, and each
+                    # distinct amount once (a Decimal keeps its hash; equal amounts are
+                    # the same double). Zero is not remembered: -0 stays -0.
+                    number = doubles.get(value)
+                    if number is None:
+                        number = float(value)
+                        if number and len(doubles) < DOUBLES_REMEMBERED:
+                            doubles[value] = number
+                    write_number(r, c, number, f)
 
         return write_row
 
